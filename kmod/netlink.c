@@ -1,0 +1,1276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "nfsec": strict attribute policies, handlers
+ * for the SA and policy databases, dumps and the "events" group. The API is
+ * documented in uapi/nfsec.h.
+ */
+
+#include <linux/in.h>
+#include <linux/inetdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/timekeeping.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "crypto.h"
+#include "netlink.h"
+#include "pernet.h"
+#include "policy.h"
+#include "sa.h"
+#include "uapi/nfsec.h"
+#include "version.h"
+
+static struct genl_family nfsec_family;
+
+static const struct nla_policy nfsec_policy[NFSEC_A_MAX + 1] = {
+	[NFSEC_A_VERSION] = { .type = NLA_REJECT,
+		.reject_message = "NFSEC_A_VERSION is reported, not accepted" },
+	[NFSEC_A_API_VERSION] = { .type = NLA_REJECT,
+		.reject_message = "NFSEC_A_API_VERSION is reported, not accepted" },
+	[NFSEC_A_FLAGS] = { .type = NLA_U32 },
+	[NFSEC_A_SA] = { .type = NLA_NESTED },
+	[NFSEC_A_POLICY] = { .type = NLA_NESTED },
+	[NFSEC_A_EVENT] = { .type = NLA_REJECT,
+		.reject_message = "NFSEC_A_EVENT is reported, not accepted" },
+	[NFSEC_A_COUNT] = { .type = NLA_REJECT,
+		.reject_message = "NFSEC_A_COUNT is reported, not accepted" },
+};
+
+static const struct nla_policy nfsec_sa_policy[NFSEC_SA_A_MAX + 1] = {
+	[NFSEC_SA_A_PROTO] = { .type = NLA_U8 },
+	[NFSEC_SA_A_SRC] = { .type = NLA_BE32 },
+	[NFSEC_SA_A_SPI] = { .type = NLA_BE32 },
+	[NFSEC_SA_A_DST] = { .type = NLA_BE32 },
+	[NFSEC_SA_A_MODE] = { .type = NLA_U8 },
+	[NFSEC_SA_A_ENC_ALG] = { .type = NLA_NUL_STRING,
+				 .len = NFSEC_ALG_NAME_MAX - 1 },
+	[NFSEC_SA_A_ENC_KEY] = { .type = NLA_BINARY, .len = NFSEC_KEY_MAX },
+	[NFSEC_SA_A_AUTH_ALG] = { .type = NLA_NUL_STRING,
+				  .len = NFSEC_ALG_NAME_MAX - 1 },
+	[NFSEC_SA_A_AUTH_KEY] = { .type = NLA_BINARY, .len = NFSEC_KEY_MAX },
+	[NFSEC_SA_A_ICV_BITS] = { .type = NLA_U16 },
+	[NFSEC_SA_A_REPLAY_WINDOW] = { .type = NLA_U32 },
+	[NFSEC_SA_A_FLAGS] = { .type = NLA_U32 },
+	[NFSEC_SA_A_SEQ] = { .type = NLA_U64 },
+	[NFSEC_SA_A_LIFETIME] = { .type = NLA_NESTED },
+	[NFSEC_SA_A_ENC_KEY_BITS] = { .type = NLA_REJECT },
+	[NFSEC_SA_A_AUTH_KEY_BITS] = { .type = NLA_REJECT },
+	[NFSEC_SA_A_STATS] = { .type = NLA_REJECT },
+	[NFSEC_SA_A_STATE] = { .type = NLA_REJECT },
+	[NFSEC_SA_A_AGE] = { .type = NLA_REJECT },
+};
+
+#define NFSEC_BAD(attr) \
+	[attr] = #attr ": wrong type or length"
+#define NFSEC_RONLY(attr) \
+	[attr] = #attr ": reported by the kernel, not accepted"
+
+static const char * const nfsec_sa_errmsg[NFSEC_SA_A_MAX + 1] = {
+	NFSEC_BAD(NFSEC_SA_A_PROTO),
+	NFSEC_BAD(NFSEC_SA_A_SRC),
+	NFSEC_BAD(NFSEC_SA_A_SPI),
+	NFSEC_BAD(NFSEC_SA_A_DST),
+	NFSEC_BAD(NFSEC_SA_A_MODE),
+	[NFSEC_SA_A_ENC_ALG] =
+		"NFSEC_SA_A_ENC_ALG: not a NUL-terminated name of at most 31 characters",
+	[NFSEC_SA_A_ENC_KEY] = "NFSEC_SA_A_ENC_KEY: longer than 128 bytes",
+	[NFSEC_SA_A_AUTH_ALG] =
+		"NFSEC_SA_A_AUTH_ALG: not a NUL-terminated name of at most 31 characters",
+	[NFSEC_SA_A_AUTH_KEY] = "NFSEC_SA_A_AUTH_KEY: longer than 128 bytes",
+	NFSEC_BAD(NFSEC_SA_A_ICV_BITS),
+	NFSEC_BAD(NFSEC_SA_A_REPLAY_WINDOW),
+	NFSEC_BAD(NFSEC_SA_A_FLAGS),
+	NFSEC_BAD(NFSEC_SA_A_SEQ),
+	NFSEC_BAD(NFSEC_SA_A_LIFETIME),
+	NFSEC_RONLY(NFSEC_SA_A_ENC_KEY_BITS),
+	NFSEC_RONLY(NFSEC_SA_A_AUTH_KEY_BITS),
+	NFSEC_RONLY(NFSEC_SA_A_STATS),
+	NFSEC_RONLY(NFSEC_SA_A_STATE),
+	NFSEC_RONLY(NFSEC_SA_A_AGE),
+};
+
+static const struct nla_policy nfsec_lft_policy[NFSEC_LFT_A_MAX + 1] = {
+	[NFSEC_LFT_A_SOFT_BYTES] = { .type = NLA_U64 },
+	[NFSEC_LFT_A_HARD_BYTES] = { .type = NLA_U64 },
+	[NFSEC_LFT_A_SOFT_PACKETS] = { .type = NLA_U64 },
+	[NFSEC_LFT_A_HARD_PACKETS] = { .type = NLA_U64 },
+	[NFSEC_LFT_A_SOFT_SECONDS] = { .type = NLA_U64 },
+	[NFSEC_LFT_A_HARD_SECONDS] = { .type = NLA_U64 },
+};
+
+static const char * const nfsec_lft_errmsg[NFSEC_LFT_A_MAX + 1] = {
+	NFSEC_BAD(NFSEC_LFT_A_SOFT_BYTES),
+	NFSEC_BAD(NFSEC_LFT_A_HARD_BYTES),
+	NFSEC_BAD(NFSEC_LFT_A_SOFT_PACKETS),
+	NFSEC_BAD(NFSEC_LFT_A_HARD_PACKETS),
+	NFSEC_BAD(NFSEC_LFT_A_SOFT_SECONDS),
+	NFSEC_BAD(NFSEC_LFT_A_HARD_SECONDS),
+};
+
+static const struct nla_policy nfsec_pol_policy[NFSEC_POL_A_MAX + 1] = {
+	[NFSEC_POL_A_PAD] = { .type = NLA_REJECT },
+	[NFSEC_POL_A_DIR] = { .type = NLA_U8 },
+	[NFSEC_POL_A_SRC] = { .type = NLA_BE32 },
+	[NFSEC_POL_A_SRC_PLEN] = { .type = NLA_U8 },
+	[NFSEC_POL_A_DST] = { .type = NLA_BE32 },
+	[NFSEC_POL_A_DST_PLEN] = { .type = NLA_U8 },
+	[NFSEC_POL_A_PROTO] = { .type = NLA_U8 },
+	[NFSEC_POL_A_SPORT_MIN] = { .type = NLA_U16 },
+	[NFSEC_POL_A_SPORT_MAX] = { .type = NLA_U16 },
+	[NFSEC_POL_A_DPORT_MIN] = { .type = NLA_U16 },
+	[NFSEC_POL_A_DPORT_MAX] = { .type = NLA_U16 },
+	[NFSEC_POL_A_ACTION] = { .type = NLA_U8 },
+	[NFSEC_POL_A_PRIORITY] = { .type = NLA_U32 },
+	[NFSEC_POL_A_SA] = { .type = NLA_NESTED },
+	[NFSEC_POL_A_INDEX] = { .type = NLA_U32 },
+	[NFSEC_POL_A_HITS] = { .type = NLA_REJECT },
+};
+
+static const char * const nfsec_pol_errmsg[NFSEC_POL_A_MAX + 1] = {
+	NFSEC_RONLY(NFSEC_POL_A_PAD),
+	NFSEC_BAD(NFSEC_POL_A_DIR),
+	NFSEC_BAD(NFSEC_POL_A_SRC),
+	NFSEC_BAD(NFSEC_POL_A_SRC_PLEN),
+	NFSEC_BAD(NFSEC_POL_A_DST),
+	NFSEC_BAD(NFSEC_POL_A_DST_PLEN),
+	NFSEC_BAD(NFSEC_POL_A_PROTO),
+	NFSEC_BAD(NFSEC_POL_A_SPORT_MIN),
+	NFSEC_BAD(NFSEC_POL_A_SPORT_MAX),
+	NFSEC_BAD(NFSEC_POL_A_DPORT_MIN),
+	NFSEC_BAD(NFSEC_POL_A_DPORT_MAX),
+	NFSEC_BAD(NFSEC_POL_A_ACTION),
+	NFSEC_BAD(NFSEC_POL_A_PRIORITY),
+	NFSEC_BAD(NFSEC_POL_A_SA),
+	NFSEC_BAD(NFSEC_POL_A_INDEX),
+	NFSEC_RONLY(NFSEC_POL_A_HITS),
+};
+
+/*
+ * Parses a nest strictly. The core's messages say what is wrong but not
+ * which attribute: replace them with one that names it.
+ */
+static int nfsec_parse_nested(struct nlattr **tb, int maxtype,
+			      const struct nlattr *nest,
+			      const struct nla_policy *policy,
+			      const char * const *errmsg, const char *nestmsg,
+			      struct netlink_ext_ack *extack)
+{
+	int err, type;
+
+	err = nla_parse_nested(tb, maxtype, nest, policy, extack);
+	if (!err || !extack)
+		return err;
+	if (extack->bad_attr && extack->bad_attr != nest) {
+		type = nla_type(extack->bad_attr);
+		if (type > 0 && type <= maxtype && errmsg[type])
+			extack->_msg = errmsg[type];
+		else
+			extack->_msg = nestmsg;
+	} else {
+		extack->_msg = nestmsg;
+		NL_SET_BAD_ATTR(extack, nest);
+	}
+	return err;
+}
+
+/* For messages chosen at run time; msg must be a string literal. */
+static void nfsec_set_err(struct netlink_ext_ack *extack,
+			  const struct nlattr *attr, const char *msg)
+{
+	if (!extack)
+		return;
+	extack->_msg = msg;
+	extack->bad_attr = attr;
+}
+
+static bool nfsec_require(struct netlink_ext_ack *extack,
+			  const struct nlattr *nest, struct nlattr **tb,
+			  int type, const char *msg)
+{
+	if (tb[type])
+		return false;
+	NL_SET_ERR_ATTR_MISS(extack, nest, type);
+	nfsec_set_err(extack, NULL, msg);
+	return true;
+}
+
+#define NFSEC_REQUIRE(extack, nest, tb, type) \
+	nfsec_require(extack, nest, tb, type, "missing " #type)
+
+static int nfsec_nl_flags(struct nlattr **attrs, u32 *flags,
+			  struct netlink_ext_ack *extack)
+{
+	*flags = 0;
+	if (!attrs[NFSEC_A_FLAGS])
+		return 0;
+	*flags = nla_get_u32(attrs[NFSEC_A_FLAGS]);
+	if (*flags & ~__NFSEC_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[NFSEC_A_FLAGS],
+				    "NFSEC_A_FLAGS: unknown flag bits");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int nfsec_parse_sa(const struct nlattr *nest, struct nlattr **tb,
+			  struct netlink_ext_ack *extack)
+{
+	return nfsec_parse_nested(tb, NFSEC_SA_A_MAX, nest, nfsec_sa_policy,
+				  nfsec_sa_errmsg,
+				  "NFSEC_A_SA: malformed or unknown nested attribute",
+				  extack);
+}
+
+/* Fills key from PROTO, SRC and SPI, which must all be present. */
+static int nfsec_nl_sa_key(struct nlattr **tb, const struct nlattr *nest,
+			   struct nfsec_sa_key *key,
+			   struct netlink_ext_ack *extack)
+{
+	u8 proto;
+
+	memset(key, 0, sizeof(*key));
+	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_PROTO) ||
+	    NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SRC) ||
+	    NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SPI))
+		return -EINVAL;
+
+	proto = nla_get_u8(tb[NFSEC_SA_A_PROTO]);
+	if (proto != IPPROTO_ESP && proto != IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_PROTO],
+				    "NFSEC_SA_A_PROTO: must be 50 (ESP) or 51 (AH)");
+		return -EPROTONOSUPPORT;
+	}
+	key->proto = proto;
+	key->saddr = nla_get_be32(tb[NFSEC_SA_A_SRC]);
+	key->spi = nla_get_be32(tb[NFSEC_SA_A_SPI]);
+	if (be32_to_cpu(key->spi) < NFSEC_SPI_MIN) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_SPI],
+				    "NFSEC_SA_A_SPI: 0 to 255 are reserved (RFC 4301)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nfsec_nl_lifetime(const struct nlattr *nest,
+			     struct nfsec_lifetime *lft,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NFSEC_LFT_A_MAX + 1];
+	int err, i;
+	u64 v[NFSEC_LFT_A_MAX + 1] = {};
+
+	err = nfsec_parse_nested(tb, NFSEC_LFT_A_MAX, nest, nfsec_lft_policy,
+				 nfsec_lft_errmsg,
+				 "NFSEC_SA_A_LIFETIME: malformed or unknown nested attribute",
+				 extack);
+	if (err)
+		return err;
+	for (i = 1; i <= NFSEC_LFT_A_MAX; i++)
+		if (tb[i])
+			v[i] = nla_get_u64(tb[i]);
+	lft->soft_bytes = v[NFSEC_LFT_A_SOFT_BYTES];
+	lft->hard_bytes = v[NFSEC_LFT_A_HARD_BYTES];
+	lft->soft_packets = v[NFSEC_LFT_A_SOFT_PACKETS];
+	lft->hard_packets = v[NFSEC_LFT_A_HARD_PACKETS];
+	lft->soft_seconds = v[NFSEC_LFT_A_SOFT_SECONDS];
+	lft->hard_seconds = v[NFSEC_LFT_A_HARD_SECONDS];
+
+	if (lft->hard_bytes && lft->soft_bytes > lft->hard_bytes) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_LFT_A_SOFT_BYTES],
+				    "NFSEC_LFT_A_SOFT_BYTES: above the hard limit");
+		return -EINVAL;
+	}
+	if (lft->hard_packets && lft->soft_packets > lft->hard_packets) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_LFT_A_SOFT_PACKETS],
+				    "NFSEC_LFT_A_SOFT_PACKETS: above the hard limit");
+		return -EINVAL;
+	}
+	if (lft->hard_seconds && lft->soft_seconds > lft->hard_seconds) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_LFT_A_SOFT_SECONDS],
+				    "NFSEC_LFT_A_SOFT_SECONDS: above the hard limit");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Looks up an algorithm attribute and refuses what may not be used. */
+static const struct nfsec_alg *nfsec_nl_alg(const struct nlattr *attr,
+					    bool esp, bool enc, int *err,
+					    struct netlink_ext_ack *extack)
+{
+	const struct nfsec_alg *alg = nfsec_alg_find(nla_data(attr));
+	const char *msg = NULL;
+
+	*err = -ENOENT;
+	if (!alg) {
+		msg = enc ? "NFSEC_SA_A_ENC_ALG: unknown algorithm" :
+			    "NFSEC_SA_A_AUTH_ALG: unknown algorithm";
+	} else if (alg->status == NFSEC_ALG_MUST_NOT) {
+		*err = -EPERM;
+		msg = enc ? "NFSEC_SA_A_ENC_ALG: MUST NOT be used (RFC 8221)" :
+			    "NFSEC_SA_A_AUTH_ALG: MUST NOT be used (RFC 8221)";
+	} else if (alg->status == NFSEC_ALG_SHOULD_NOT) {
+		*err = -EPERM;
+		msg = enc ? "NFSEC_SA_A_ENC_ALG: deprecated by RFC 8221, not offered" :
+			    "NFSEC_SA_A_AUTH_ALG: deprecated by RFC 8221, not offered";
+	} else if (enc && alg->kind == NFSEC_ALG_INTEG) {
+		*err = -EINVAL;
+		msg = "NFSEC_SA_A_ENC_ALG: an integrity algorithm, give it as NFSEC_SA_A_AUTH_ALG";
+	} else if (!enc && alg->kind != NFSEC_ALG_INTEG) {
+		*err = -EINVAL;
+		msg = "NFSEC_SA_A_AUTH_ALG: not an integrity algorithm";
+	} else if (esp ? !alg->esp : !alg->ah) {
+		*err = -EOPNOTSUPP;
+		msg = enc ? "NFSEC_SA_A_ENC_ALG: not available for this protocol" :
+			    "NFSEC_SA_A_AUTH_ALG: not available for this protocol";
+	}
+	if (msg) {
+		nfsec_set_err(extack, attr, msg);
+		return NULL;
+	}
+	*err = 0;
+	return alg;
+}
+
+static int nfsec_nl_sa_algs(struct nlattr **tb, const struct nlattr *nest,
+			    struct nfsec_sa_cfg *cfg,
+			    struct netlink_ext_ack *extack)
+{
+	bool esp = cfg->key.proto == IPPROTO_ESP;
+	const struct nfsec_alg *icv_alg;
+	int err;
+
+	if (!esp && (tb[NFSEC_SA_A_ENC_ALG] || tb[NFSEC_SA_A_ENC_KEY])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_ENC_ALG] ?:
+				    tb[NFSEC_SA_A_ENC_KEY],
+				    "NFSEC_SA_A_ENC_ALG: AH does not encrypt");
+		return -EINVAL;
+	}
+	if (esp) {
+		if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_ENC_ALG))
+			return -EINVAL;
+		cfg->enc = nfsec_nl_alg(tb[NFSEC_SA_A_ENC_ALG], true, true,
+					&err, extack);
+		if (!cfg->enc)
+			return err;
+	}
+	if (tb[NFSEC_SA_A_AUTH_ALG]) {
+		if (cfg->enc && cfg->enc->kind == NFSEC_ALG_AEAD) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_AUTH_ALG],
+					    "NFSEC_SA_A_AUTH_ALG: a combined-mode algorithm has its own integrity");
+			return -EINVAL;
+		}
+		cfg->auth = nfsec_nl_alg(tb[NFSEC_SA_A_AUTH_ALG], esp, false,
+					 &err, extack);
+		if (!cfg->auth)
+			return err;
+	} else if (!cfg->enc || cfg->enc->kind == NFSEC_ALG_CIPHER) {
+		/* RFC 8221: no ESP without integrity; AH is integrity. */
+		NL_SET_ERR_ATTR_MISS(extack, nest, NFSEC_SA_A_AUTH_ALG);
+		if (esp)
+			NL_SET_ERR_MSG(extack,
+				       "missing NFSEC_SA_A_AUTH_ALG: encryption without integrity is not offered");
+		else
+			NL_SET_ERR_MSG(extack, "missing NFSEC_SA_A_AUTH_ALG");
+		return -EINVAL;
+	}
+	if (!cfg->auth && tb[NFSEC_SA_A_AUTH_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_AUTH_KEY],
+				    "NFSEC_SA_A_AUTH_KEY: given without NFSEC_SA_A_AUTH_ALG");
+		return -EINVAL;
+	}
+
+	if (cfg->enc) {
+		if (tb[NFSEC_SA_A_ENC_KEY]) {
+			cfg->enc_key = nla_data(tb[NFSEC_SA_A_ENC_KEY]);
+			cfg->enc_key_len = nla_len(tb[NFSEC_SA_A_ENC_KEY]);
+		}
+		if (!nfsec_alg_key_len_ok(cfg->enc, cfg->enc_key_len)) {
+			if (tb[NFSEC_SA_A_ENC_KEY])
+				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_ENC_KEY],
+						    "NFSEC_SA_A_ENC_KEY: wrong length for the algorithm");
+			else
+				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_ENC_ALG],
+						    "missing NFSEC_SA_A_ENC_KEY");
+			return -EINVAL;
+		}
+	}
+	if (cfg->auth) {
+		if (tb[NFSEC_SA_A_AUTH_KEY]) {
+			cfg->auth_key = nla_data(tb[NFSEC_SA_A_AUTH_KEY]);
+			cfg->auth_key_len = nla_len(tb[NFSEC_SA_A_AUTH_KEY]);
+		}
+		if (!nfsec_alg_key_len_ok(cfg->auth, cfg->auth_key_len)) {
+			if (tb[NFSEC_SA_A_AUTH_KEY])
+				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_AUTH_KEY],
+						    "NFSEC_SA_A_AUTH_KEY: wrong length for the algorithm");
+			else
+				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_AUTH_ALG],
+						    "missing NFSEC_SA_A_AUTH_KEY");
+			return -EINVAL;
+		}
+	}
+
+	icv_alg = cfg->enc && cfg->enc->kind == NFSEC_ALG_AEAD ? cfg->enc :
+								cfg->auth;
+	if (tb[NFSEC_SA_A_ICV_BITS]) {
+		cfg->icv_bits = nla_get_u16(tb[NFSEC_SA_A_ICV_BITS]);
+		if (!nfsec_alg_icv_ok(icv_alg, cfg->icv_bits)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_ICV_BITS],
+					    "NFSEC_SA_A_ICV_BITS: not allowed for the algorithm");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
+			   struct nfsec_sa_cfg *cfg,
+			   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = nfsec_nl_sa_key(tb, nest, &cfg->key, extack);
+	if (err)
+		return err;
+	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_DST))
+		return -EINVAL;
+	cfg->daddr = nla_get_be32(tb[NFSEC_SA_A_DST]);
+
+	cfg->mode = NFSEC_MODE_TRANSPORT;
+	if (tb[NFSEC_SA_A_MODE]) {
+		cfg->mode = nla_get_u8(tb[NFSEC_SA_A_MODE]);
+		if (cfg->mode > NFSEC_MODE_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_MODE],
+					    "NFSEC_SA_A_MODE: must be 0 (transport) or 1 (tunnel)");
+			return -EINVAL;
+		}
+	}
+
+	cfg->replay_window = NFSEC_REPLAY_WINDOW_DEFAULT;
+	if (tb[NFSEC_SA_A_REPLAY_WINDOW]) {
+		cfg->replay_window = nla_get_u32(tb[NFSEC_SA_A_REPLAY_WINDOW]);
+		if (cfg->replay_window > NFSEC_REPLAY_WINDOW_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_REPLAY_WINDOW],
+					    "NFSEC_SA_A_REPLAY_WINDOW: at most 4096 packets");
+			return -EINVAL;
+		}
+	}
+
+	if (tb[NFSEC_SA_A_FLAGS]) {
+		cfg->flags = nla_get_u32(tb[NFSEC_SA_A_FLAGS]);
+		if (cfg->flags & ~__NFSEC_SA_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_FLAGS],
+					    "NFSEC_SA_A_FLAGS: unknown flag bits");
+			return -EOPNOTSUPP;
+		}
+	}
+
+	if (tb[NFSEC_SA_A_SEQ]) {
+		cfg->seq = nla_get_u64(tb[NFSEC_SA_A_SEQ]);
+		if (!(cfg->flags & NFSEC_SA_F_ESN) && cfg->seq > U32_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_SEQ],
+					    "NFSEC_SA_A_SEQ: above 2^32-1 without ESN");
+			return -EINVAL;
+		}
+	}
+
+	if (tb[NFSEC_SA_A_LIFETIME]) {
+		err = nfsec_nl_lifetime(tb[NFSEC_SA_A_LIFETIME], &cfg->lft,
+					extack);
+		if (err)
+			return err;
+	}
+
+	return nfsec_nl_sa_algs(tb, nest, cfg, extack);
+}
+
+static int nfsec_nl_put_stats(struct sk_buff *skb, const struct nfsec_sa *sa)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, NFSEC_SA_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = NFSEC_STATS_A_PACKETS; i <= NFSEC_STATS_A_MAX; i++)
+		if (nla_put_u64_64bit(skb, i, atomic64_read(&sa->stats[i]),
+				      NFSEC_STATS_A_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int nfsec_nl_put_lifetime(struct sk_buff *skb,
+				 const struct nfsec_lifetime *lft)
+{
+	const u64 v[] = {
+		[NFSEC_LFT_A_SOFT_BYTES] = lft->soft_bytes,
+		[NFSEC_LFT_A_HARD_BYTES] = lft->hard_bytes,
+		[NFSEC_LFT_A_SOFT_PACKETS] = lft->soft_packets,
+		[NFSEC_LFT_A_HARD_PACKETS] = lft->hard_packets,
+		[NFSEC_LFT_A_SOFT_SECONDS] = lft->soft_seconds,
+		[NFSEC_LFT_A_HARD_SECONDS] = lft->hard_seconds,
+	};
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, NFSEC_SA_A_LIFETIME);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i < ARRAY_SIZE(v); i++)
+		if (v[i] && nla_put_u64_64bit(skb, i, v[i], NFSEC_LFT_A_UNSPEC))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int nfsec_nl_put_sa_key(struct sk_buff *skb,
+			       const struct nfsec_sa_key *key)
+{
+	if (nla_put_u8(skb, NFSEC_SA_A_PROTO, key->proto) ||
+	    nla_put_be32(skb, NFSEC_SA_A_SRC, key->saddr) ||
+	    nla_put_be32(skb, NFSEC_SA_A_SPI, key->spi))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
+			   bool with_keys)
+{
+	unsigned int salt = sa->enc ? sa->enc->salt_len : 0;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NFSEC_A_SA);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nfsec_nl_put_sa_key(skb, &sa->key) ||
+	    nla_put_be32(skb, NFSEC_SA_A_DST, sa->daddr) ||
+	    nla_put_u8(skb, NFSEC_SA_A_MODE, sa->mode) ||
+	    nla_put_u16(skb, NFSEC_SA_A_ICV_BITS, sa->icv_len * 8) ||
+	    nla_put_u32(skb, NFSEC_SA_A_REPLAY_WINDOW, sa->replay_window) ||
+	    nla_put_u32(skb, NFSEC_SA_A_FLAGS, sa->flags) ||
+	    nla_put_u64_64bit(skb, NFSEC_SA_A_SEQ, sa->seq_out,
+			      NFSEC_SA_A_UNSPEC) ||
+	    nla_put_u8(skb, NFSEC_SA_A_STATE, sa->state) ||
+	    nla_put_u64_64bit(skb, NFSEC_SA_A_AGE,
+			      ktime_get_seconds() - sa->add_time,
+			      NFSEC_SA_A_UNSPEC))
+		goto cancel;
+	if (sa->enc &&
+	    (nla_put_string(skb, NFSEC_SA_A_ENC_ALG, sa->enc->name) ||
+	     nla_put_u16(skb, NFSEC_SA_A_ENC_KEY_BITS,
+			 (sa->enc_key_len - salt) * 8) ||
+	     (with_keys && sa->enc_key_len &&
+	      nla_put(skb, NFSEC_SA_A_ENC_KEY, sa->enc_key_len, sa->enc_key))))
+		goto cancel;
+	if (sa->auth &&
+	    (nla_put_string(skb, NFSEC_SA_A_AUTH_ALG, sa->auth->name) ||
+	     nla_put_u16(skb, NFSEC_SA_A_AUTH_KEY_BITS, sa->auth_key_len * 8) ||
+	     (with_keys &&
+	      nla_put(skb, NFSEC_SA_A_AUTH_KEY, sa->auth_key_len,
+		      sa->auth_key))))
+		goto cancel;
+	if (nfsec_nl_put_lifetime(skb, &sa->lft) || nfsec_nl_put_stats(skb, sa))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static void nfsec_nl_multicast(struct nfsec_net *nn, struct sk_buff *skb)
+{
+	genlmsg_multicast_netns(&nfsec_family, nn->net, skb, 0, 0, GFP_KERNEL);
+}
+
+void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
+	if (!hdr || nla_put_u32(skb, NFSEC_A_EVENT, event) ||
+	    nfsec_nl_put_sa(skb, sa, false)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	nfsec_nl_multicast(nn, skb);
+}
+
+static void nfsec_nl_notify_count(struct nfsec_net *nn, u32 event, u32 count)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
+	if (!hdr || nla_put_u32(skb, NFSEC_A_EVENT, event) ||
+	    nla_put_u32(skb, NFSEC_A_COUNT, count)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	nfsec_nl_multicast(nn, skb);
+}
+
+static int nfsec_nl_reply_count(struct genl_info *info, u32 count)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(skb, info, &nfsec_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr || nla_put_u32(skb, NFSEC_A_COUNT, count)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+}
+
+static int nfsec_nl_get_version(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &nfsec_family, 0,
+				NFSEC_CMD_GET_VERSION);
+	if (!hdr || nla_put_string(msg, NFSEC_A_VERSION, NFSEC_VERSION) ||
+	    nla_put_u32(msg, NFSEC_A_API_VERSION, NFSEC_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int nfsec_nl_sa_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nlattr *tb[NFSEC_SA_A_MAX + 1];
+	struct nfsec_sa_cfg cfg = {};
+	int err;
+
+	if (NFSEC_REQUIRE(info->extack, NULL, info->attrs, NFSEC_A_SA))
+		return -EINVAL;
+	err = nfsec_parse_sa(info->attrs[NFSEC_A_SA], tb, info->extack);
+	if (err)
+		return err;
+	err = nfsec_nl_sa_cfg(tb, info->attrs[NFSEC_A_SA], &cfg, info->extack);
+	if (err)
+		return err;
+
+	mutex_lock(&nn->lock);
+	err = nfsec_sa_add(nn, &cfg, info->extack);
+	mutex_unlock(&nn->lock);
+	return err;
+}
+
+static int nfsec_nl_sa_key_attrs(struct genl_info *info,
+				 struct nfsec_sa_key *key)
+{
+	struct nlattr *tb[NFSEC_SA_A_MAX + 1];
+	int err;
+
+	if (NFSEC_REQUIRE(info->extack, NULL, info->attrs, NFSEC_A_SA))
+		return -EINVAL;
+	err = nfsec_parse_sa(info->attrs[NFSEC_A_SA], tb, info->extack);
+	if (err)
+		return err;
+	return nfsec_nl_sa_key(tb, info->attrs[NFSEC_A_SA], key, info->extack);
+}
+
+static int nfsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nfsec_sa_key key;
+	int err;
+
+	err = nfsec_nl_sa_key_attrs(info, &key);
+	if (err)
+		return err;
+	mutex_lock(&nn->lock);
+	err = nfsec_sa_del(nn, &key);
+	mutex_unlock(&nn->lock);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFSEC_A_SA],
+				    "NFSEC_A_SA: no SA with this protocol, source and SPI");
+	return err;
+}
+
+static int nfsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nfsec_sa_key key;
+	struct nfsec_sa *sa;
+	struct sk_buff *msg;
+	u32 flags;
+	void *hdr;
+	int err;
+
+	err = nfsec_nl_flags(info->attrs, &flags, info->extack);
+	if (err)
+		return err;
+	err = nfsec_nl_sa_key_attrs(info, &key);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &nfsec_family, 0, NFSEC_CMD_SA_GET);
+	if (!hdr) {
+		err = -EMSGSIZE;
+		goto err_free;
+	}
+	rcu_read_lock();
+	sa = nfsec_sa_lookup_rcu(nn, &key);
+	err = sa ? nfsec_nl_put_sa(msg, sa, flags & NFSEC_F_WITH_KEYS) :
+		   -ENOENT;
+	rcu_read_unlock();
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFSEC_A_SA],
+				    "NFSEC_A_SA: no SA with this protocol, source and SPI");
+	if (err)
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	/* The message may hold key material. */
+	memzero_explicit(msg->data, skb_headlen(msg));
+	nlmsg_free(msg);
+	return err;
+}
+
+/* cb->args[0]: the lowest SA id not dumped yet. */
+static int nfsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nfsec_net *nn = nfsec_pernet(sock_net(skb->sk));
+	struct nfsec_sa *sa;
+	unsigned long id;
+	bool with_keys;
+	u32 flags;
+	void *hdr;
+	int err;
+
+	err = nfsec_nl_flags(info->attrs, &flags, cb->extack);
+	if (err)
+		return err;
+	with_keys = flags & NFSEC_F_WITH_KEYS;
+
+	rcu_read_lock();
+	cb->seq = READ_ONCE(nn->sad.gen);
+	xa_for_each_start(&nn->sad.ids, id, sa, cb->args[0]) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &nfsec_family,
+				  NLM_F_MULTI, NFSEC_CMD_SA_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (nfsec_nl_put_sa(skb, sa, with_keys)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = id + 1;
+	}
+	rcu_read_unlock();
+	return skb->len;
+}
+
+static int nfsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nlattr *tb[NFSEC_SA_A_MAX + 1];
+	unsigned int n;
+	u8 proto = 0;
+	int err, i;
+
+	if (info->attrs[NFSEC_A_SA]) {
+		err = nfsec_parse_sa(info->attrs[NFSEC_A_SA], tb, info->extack);
+		if (err)
+			return err;
+		for (i = 1; i <= NFSEC_SA_A_MAX; i++) {
+			if (tb[i] && i != NFSEC_SA_A_PROTO) {
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+						    "NFSEC_A_SA: a flush selects by NFSEC_SA_A_PROTO only");
+				return -EINVAL;
+			}
+		}
+		if (tb[NFSEC_SA_A_PROTO]) {
+			proto = nla_get_u8(tb[NFSEC_SA_A_PROTO]);
+			if (proto != IPPROTO_ESP && proto != IPPROTO_AH) {
+				NL_SET_ERR_MSG_ATTR(info->extack,
+						    tb[NFSEC_SA_A_PROTO],
+						    "NFSEC_SA_A_PROTO: must be 50 (ESP) or 51 (AH)");
+				return -EPROTONOSUPPORT;
+			}
+		}
+	}
+
+	mutex_lock(&nn->lock);
+	n = nfsec_sa_flush(nn, proto);
+	nfsec_nl_notify_count(nn, NFSEC_EV_SA_FLUSHED, n);
+	mutex_unlock(&nn->lock);
+	return nfsec_nl_reply_count(info, n);
+}
+
+static int nfsec_parse_pol(const struct nlattr *nest, struct nlattr **tb,
+			   struct netlink_ext_ack *extack)
+{
+	return nfsec_parse_nested(tb, NFSEC_POL_A_MAX, nest, nfsec_pol_policy,
+				  nfsec_pol_errmsg,
+				  "NFSEC_A_POLICY: malformed or unknown nested attribute",
+				  extack);
+}
+
+static int nfsec_nl_prefix(struct nlattr **tb, int addr_type, int plen_type,
+			   __be32 *addr, u8 *plen,
+			   struct netlink_ext_ack *extack)
+{
+	*addr = tb[addr_type] ? nla_get_be32(tb[addr_type]) : 0;
+	*plen = tb[plen_type] ? nla_get_u8(tb[plen_type]) : 0;
+	if (*plen > 32) {
+		nfsec_set_err(extack, tb[plen_type],
+			      addr_type == NFSEC_POL_A_SRC ?
+			      "NFSEC_POL_A_SRC_PLEN: must be 0 to 32" :
+			      "NFSEC_POL_A_DST_PLEN: must be 0 to 32");
+		return -EINVAL;
+	}
+	if (*addr & ~inet_make_mask(*plen)) {
+		nfsec_set_err(extack, tb[addr_type],
+			      addr_type == NFSEC_POL_A_SRC ?
+			      "NFSEC_POL_A_SRC: host bits set beyond the prefix length" :
+			      "NFSEC_POL_A_DST: host bits set beyond the prefix length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nfsec_nl_ports(struct nlattr **tb, int min_type, int max_type,
+			  u16 *min, u16 *max, struct netlink_ext_ack *extack)
+{
+	*min = 0;
+	*max = U16_MAX;
+	if (tb[min_type]) {
+		*min = nla_get_u16(tb[min_type]);
+		*max = *min;
+	}
+	if (tb[max_type])
+		*max = nla_get_u16(tb[max_type]);
+	if (*min > *max) {
+		nfsec_set_err(extack, tb[max_type],
+			      min_type == NFSEC_POL_A_SPORT_MIN ?
+			      "NFSEC_POL_A_SPORT_MAX: below NFSEC_POL_A_SPORT_MIN" :
+			      "NFSEC_POL_A_DPORT_MAX: below NFSEC_POL_A_DPORT_MIN");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool nfsec_proto_has_ports(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
+}
+
+/* Fills the direction, selectors and priority of pol. */
+static int nfsec_nl_pol_selector(struct nlattr **tb, const struct nlattr *nest,
+				 struct nfsec_policy *pol,
+				 struct netlink_ext_ack *extack)
+{
+	struct nfsec_selector *sel = &pol->sel;
+	int err, i;
+
+	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_POL_A_DIR))
+		return -EINVAL;
+	pol->dir = nla_get_u8(tb[NFSEC_POL_A_DIR]);
+	if (pol->dir > NFSEC_DIR_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_POL_A_DIR],
+				    "NFSEC_POL_A_DIR: must be 0 (in) or 1 (out)");
+		return -EINVAL;
+	}
+	err = nfsec_nl_prefix(tb, NFSEC_POL_A_SRC, NFSEC_POL_A_SRC_PLEN,
+			      &sel->saddr, &sel->splen, extack);
+	if (err)
+		return err;
+	err = nfsec_nl_prefix(tb, NFSEC_POL_A_DST, NFSEC_POL_A_DST_PLEN,
+			      &sel->daddr, &sel->dplen, extack);
+	if (err)
+		return err;
+	sel->proto = tb[NFSEC_POL_A_PROTO] ?
+		     nla_get_u8(tb[NFSEC_POL_A_PROTO]) : 0;
+	for (i = NFSEC_POL_A_SPORT_MIN; i <= NFSEC_POL_A_DPORT_MAX; i++) {
+		if (tb[i] && !nfsec_proto_has_ports(sel->proto)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "NFSEC_POL_A_PROTO: ports need tcp, udp, sctp or udplite");
+			return -EINVAL;
+		}
+	}
+	err = nfsec_nl_ports(tb, NFSEC_POL_A_SPORT_MIN, NFSEC_POL_A_SPORT_MAX,
+			     &sel->sport_min, &sel->sport_max, extack);
+	if (err)
+		return err;
+	err = nfsec_nl_ports(tb, NFSEC_POL_A_DPORT_MIN, NFSEC_POL_A_DPORT_MAX,
+			     &sel->dport_min, &sel->dport_max, extack);
+	if (err)
+		return err;
+	pol->priority = tb[NFSEC_POL_A_PRIORITY] ?
+			nla_get_u32(tb[NFSEC_POL_A_PRIORITY]) : 0;
+	return 0;
+}
+
+static int nfsec_nl_pol_cfg(struct nlattr **tb, const struct nlattr *nest,
+			    struct nfsec_policy *pol,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *satb[NFSEC_SA_A_MAX + 1];
+	int err, i;
+
+	if (tb[NFSEC_POL_A_INDEX]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_POL_A_INDEX],
+				    "NFSEC_POL_A_INDEX: assigned by the kernel");
+		return -EINVAL;
+	}
+	err = nfsec_nl_pol_selector(tb, nest, pol, extack);
+	if (err)
+		return err;
+	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_POL_A_ACTION))
+		return -EINVAL;
+	pol->action = nla_get_u8(tb[NFSEC_POL_A_ACTION]);
+	if (pol->action > NFSEC_ACTION_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_POL_A_ACTION],
+				    "NFSEC_POL_A_ACTION: must be 0 (protect), 1 (bypass) or 2 (discard)");
+		return -EINVAL;
+	}
+	if (pol->action != NFSEC_ACTION_PROTECT) {
+		if (tb[NFSEC_POL_A_SA]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_POL_A_SA],
+					    "NFSEC_POL_A_SA: only with action protect");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!tb[NFSEC_POL_A_SA]) {
+		NL_SET_ERR_ATTR_MISS(extack, nest, NFSEC_POL_A_SA);
+		NL_SET_ERR_MSG(extack, "missing NFSEC_POL_A_SA: action protect names an SA");
+		return -EINVAL;
+	}
+	err = nfsec_parse_sa(tb[NFSEC_POL_A_SA], satb, extack);
+	if (err)
+		return err;
+	for (i = 1; i <= NFSEC_SA_A_MAX; i++) {
+		if (satb[i] && i != NFSEC_SA_A_PROTO && i != NFSEC_SA_A_SRC &&
+		    i != NFSEC_SA_A_SPI) {
+			NL_SET_ERR_MSG_ATTR(extack, satb[i],
+					    "NFSEC_POL_A_SA: holds only the SA key (NFSEC_SA_A_PROTO, NFSEC_SA_A_SRC, NFSEC_SA_A_SPI)");
+			return -EINVAL;
+		}
+	}
+	return nfsec_nl_sa_key(satb, tb[NFSEC_POL_A_SA], &pol->sa, extack);
+}
+
+static int nfsec_nl_put_pol(struct sk_buff *skb, const struct nfsec_policy *pol)
+{
+	const struct nfsec_selector *sel = &pol->sel;
+	struct nlattr *nest, *sa;
+
+	nest = nla_nest_start(skb, NFSEC_A_POLICY);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, NFSEC_POL_A_INDEX, pol->index) ||
+	    nla_put_u8(skb, NFSEC_POL_A_DIR, pol->dir) ||
+	    nla_put_be32(skb, NFSEC_POL_A_SRC, sel->saddr) ||
+	    nla_put_u8(skb, NFSEC_POL_A_SRC_PLEN, sel->splen) ||
+	    nla_put_be32(skb, NFSEC_POL_A_DST, sel->daddr) ||
+	    nla_put_u8(skb, NFSEC_POL_A_DST_PLEN, sel->dplen) ||
+	    nla_put_u8(skb, NFSEC_POL_A_PROTO, sel->proto) ||
+	    nla_put_u16(skb, NFSEC_POL_A_SPORT_MIN, sel->sport_min) ||
+	    nla_put_u16(skb, NFSEC_POL_A_SPORT_MAX, sel->sport_max) ||
+	    nla_put_u16(skb, NFSEC_POL_A_DPORT_MIN, sel->dport_min) ||
+	    nla_put_u16(skb, NFSEC_POL_A_DPORT_MAX, sel->dport_max) ||
+	    nla_put_u8(skb, NFSEC_POL_A_ACTION, pol->action) ||
+	    nla_put_u32(skb, NFSEC_POL_A_PRIORITY, pol->priority) ||
+	    nla_put_u64_64bit(skb, NFSEC_POL_A_HITS,
+			      atomic64_read(&pol->hits), NFSEC_POL_A_PAD))
+		goto cancel;
+	if (pol->action == NFSEC_ACTION_PROTECT) {
+		sa = nla_nest_start(skb, NFSEC_POL_A_SA);
+		if (!sa || nfsec_nl_put_sa_key(skb, &pol->sa))
+			goto cancel;
+		nla_nest_end(skb, sa);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static void nfsec_nl_notify_pol(struct nfsec_net *nn,
+				const struct nfsec_policy *pol, u32 event)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
+	if (!hdr || nla_put_u32(skb, NFSEC_A_EVENT, event) ||
+	    nfsec_nl_put_pol(skb, pol)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	nfsec_nl_multicast(nn, skb);
+}
+
+static int nfsec_nl_pol_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nlattr *tb[NFSEC_POL_A_MAX + 1];
+	struct nfsec_policy pol = {};
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int err;
+
+	if (NFSEC_REQUIRE(info->extack, NULL, info->attrs, NFSEC_A_POLICY))
+		return -EINVAL;
+	err = nfsec_parse_pol(info->attrs[NFSEC_A_POLICY], tb, info->extack);
+	if (err)
+		return err;
+	err = nfsec_nl_pol_cfg(tb, info->attrs[NFSEC_A_POLICY], &pol,
+			       info->extack);
+	if (err)
+		return err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&nn->lock);
+	err = nfsec_policy_add(nn, &pol, &pol.index, info->extack);
+	if (!err)
+		nfsec_nl_notify_pol(nn, &pol, NFSEC_EV_POLICY_ADDED);
+	mutex_unlock(&nn->lock);
+	if (err)
+		goto err_free;
+
+	hdr = genlmsg_put_reply(msg, info, &nfsec_family, 0,
+				NFSEC_CMD_POLICY_ADD);
+	if (!hdr)
+		goto err_size;
+	nest = nla_nest_start(msg, NFSEC_A_POLICY);
+	if (!nest || nla_put_u32(msg, NFSEC_POL_A_INDEX, pol.index))
+		goto err_size;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_size:
+	err = -EMSGSIZE;
+err_free:
+	nlmsg_free(msg);
+	return err;
+}
+
+static int nfsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nlattr *tb[NFSEC_POL_A_MAX + 1];
+	struct nfsec_policy pol = {};
+	bool by_index;
+	int err;
+
+	if (NFSEC_REQUIRE(info->extack, NULL, info->attrs, NFSEC_A_POLICY))
+		return -EINVAL;
+	err = nfsec_parse_pol(info->attrs[NFSEC_A_POLICY], tb, info->extack);
+	if (err)
+		return err;
+	by_index = !!tb[NFSEC_POL_A_INDEX];
+	if (by_index)
+		pol.index = nla_get_u32(tb[NFSEC_POL_A_INDEX]);
+	else
+		err = nfsec_nl_pol_selector(tb, info->attrs[NFSEC_A_POLICY],
+					    &pol, info->extack);
+	if (err)
+		return err;
+
+	mutex_lock(&nn->lock);
+	err = nfsec_policy_del(nn, &pol, by_index);
+	if (!err)
+		nfsec_nl_notify_pol(nn, &pol, NFSEC_EV_POLICY_DELETED);
+	mutex_unlock(&nn->lock);
+	if (err == -ENOENT)
+		nfsec_set_err(info->extack, info->attrs[NFSEC_A_POLICY],
+			      by_index ? "NFSEC_POL_A_INDEX: no such policy" :
+			      "NFSEC_A_POLICY: no policy with this direction, selectors and priority");
+	return err;
+}
+
+/* cb->args[0]: direction; cb->args[1]: policies of it already dumped. */
+static int nfsec_nl_pol_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nfsec_net *nn = nfsec_pernet(sock_net(skb->sk));
+	struct nfsec_policy *pol;
+	long dir, pos;
+	void *hdr;
+
+	rcu_read_lock();
+	cb->seq = READ_ONCE(nn->spd.gen);
+	for (dir = cb->args[0]; dir < __NFSEC_DIR_MAX; dir++) {
+		pos = 0;
+		list_for_each_entry_rcu(pol, &nn->spd.dir[dir], list) {
+			if (pos++ < cb->args[1])
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &nfsec_family,
+					  NLM_F_MULTI, NFSEC_CMD_POLICY_GET);
+			if (!hdr)
+				goto out;
+			genl_dump_check_consistent(cb, hdr);
+			if (nfsec_nl_put_pol(skb, pol)) {
+				genlmsg_cancel(skb, hdr);
+				goto out;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[1] = pos;
+		}
+		cb->args[0] = dir + 1;
+		cb->args[1] = 0;
+	}
+out:
+	rcu_read_unlock();
+	return skb->len;
+}
+
+static int nfsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nlattr *tb[NFSEC_POL_A_MAX + 1];
+	unsigned int n;
+	int err, i, dir = -1;
+
+	if (info->attrs[NFSEC_A_POLICY]) {
+		err = nfsec_parse_pol(info->attrs[NFSEC_A_POLICY], tb,
+				      info->extack);
+		if (err)
+			return err;
+		for (i = 1; i <= NFSEC_POL_A_MAX; i++) {
+			if (tb[i] && i != NFSEC_POL_A_DIR) {
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+						    "NFSEC_A_POLICY: a flush selects by NFSEC_POL_A_DIR only");
+				return -EINVAL;
+			}
+		}
+		if (tb[NFSEC_POL_A_DIR]) {
+			dir = nla_get_u8(tb[NFSEC_POL_A_DIR]);
+			if (dir > NFSEC_DIR_MAX) {
+				NL_SET_ERR_MSG_ATTR(info->extack,
+						    tb[NFSEC_POL_A_DIR],
+						    "NFSEC_POL_A_DIR: must be 0 (in) or 1 (out)");
+				return -EINVAL;
+			}
+		}
+	}
+
+	mutex_lock(&nn->lock);
+	n = nfsec_policy_flush(nn, dir);
+	nfsec_nl_notify_count(nn, NFSEC_EV_POLICY_FLUSHED, n);
+	mutex_unlock(&nn->lock);
+	return nfsec_nl_reply_count(info, n);
+}
+
+static const struct genl_small_ops nfsec_ops[] = {
+	{
+		.cmd = NFSEC_CMD_GET_VERSION,
+		.doit = nfsec_nl_get_version,
+	}, {
+		.cmd = NFSEC_CMD_SA_ADD,
+		.doit = nfsec_nl_sa_add,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_SA_DEL,
+		.doit = nfsec_nl_sa_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_SA_GET,
+		.doit = nfsec_nl_sa_get,
+		.dumpit = nfsec_nl_sa_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_SA_FLUSH,
+		.doit = nfsec_nl_sa_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_POLICY_ADD,
+		.doit = nfsec_nl_pol_add,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_POLICY_DEL,
+		.doit = nfsec_nl_pol_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_POLICY_GET,
+		.dumpit = nfsec_nl_pol_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_POLICY_FLUSH,
+		.doit = nfsec_nl_pol_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group nfsec_mcgrps[] = {
+	{ .name = NFSEC_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+static struct genl_family nfsec_family __ro_after_init = {
+	.name = NFSEC_GENL_NAME,
+	.version = NFSEC_GENL_VERSION,
+	.maxattr = NFSEC_A_MAX,
+	.policy = nfsec_policy,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.small_ops = nfsec_ops,
+	.n_small_ops = ARRAY_SIZE(nfsec_ops),
+	.resv_start_op = NFSEC_CMD_GET_VERSION,
+	.mcgrps = nfsec_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(nfsec_mcgrps),
+};
+
+int __init nfsec_genl_init(void)
+{
+	return genl_register_family(&nfsec_family);
+}
+
+void nfsec_genl_exit(void)
+{
+	genl_unregister_family(&nfsec_family);
+}

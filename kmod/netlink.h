@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFSEC_NETLINK_H
+#define _NFSEC_NETLINK_H
+
+#include <linux/types.h>
+
+struct nfsec_net;
+struct nfsec_sa;
+
+int nfsec_genl_init(void);
+void nfsec_genl_exit(void);
+void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event);
+
+#endif /* _NFSEC_NETLINK_H */

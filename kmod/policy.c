@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The security policy database. Each direction keeps its policies in one
+ * RCU list in match order: ascending priority, then insertion order. The
+ * first policy whose selectors all match a packet decides its fate. Writers
+ * hold nfsec_net.lock; an xarray of indexes names policies for deletion.
+ */
+
+#include <linux/in.h>
+#include <linux/inetdevice.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pernet.h"
+#include "policy.h"
+
+static struct kmem_cache *nfsec_policy_cache __ro_after_init;
+
+void nfsec_spd_init(struct nfsec_spd *spd)
+{
+	int dir;
+
+	for (dir = 0; dir < __NFSEC_DIR_MAX; dir++)
+		INIT_LIST_HEAD(&spd->dir[dir]);
+	xa_init_flags(&spd->index, XA_FLAGS_ALLOC1);
+	spd->next_index = 1;
+	spd->count = 0;
+	spd->gen = 0;
+}
+
+void nfsec_spd_destroy(struct nfsec_net *nn)
+{
+	WARN_ON(nn->spd.count);
+	xa_destroy(&nn->spd.index);
+}
+
+static bool nfsec_prefix_match(__be32 addr, __be32 prefix, u8 plen)
+{
+	return !((addr ^ prefix) & inet_make_mask(plen));
+}
+
+bool nfsec_selector_match(const struct nfsec_selector *sel,
+			  const struct nfsec_flow *flow)
+{
+	if (!nfsec_prefix_match(flow->saddr, sel->saddr, sel->splen) ||
+	    !nfsec_prefix_match(flow->daddr, sel->daddr, sel->dplen))
+		return false;
+	if (sel->proto && sel->proto != flow->proto)
+		return false;
+	if (sel->sport_min == 0 && sel->sport_max == U16_MAX &&
+	    sel->dport_min == 0 && sel->dport_max == U16_MAX)
+		return true;
+	/* A port selector never matches a packet that has no ports. */
+	if (!flow->has_ports)
+		return false;
+	return flow->sport >= sel->sport_min && flow->sport <= sel->sport_max &&
+	       flow->dport >= sel->dport_min && flow->dport <= sel->dport_max;
+}
+
+struct nfsec_policy *nfsec_policy_lookup_rcu(struct nfsec_net *nn, u8 dir,
+					     const struct nfsec_flow *flow)
+{
+	struct nfsec_policy *pol;
+
+	list_for_each_entry_rcu(pol, &nn->spd.dir[dir], list)
+		if (nfsec_selector_match(&pol->sel, flow))
+			return pol;
+	return NULL;
+}
+
+static bool nfsec_selector_same(const struct nfsec_selector *a,
+				const struct nfsec_selector *b)
+{
+	return a->saddr == b->saddr && a->daddr == b->daddr &&
+	       a->splen == b->splen && a->dplen == b->dplen &&
+	       a->proto == b->proto &&
+	       a->sport_min == b->sport_min && a->sport_max == b->sport_max &&
+	       a->dport_min == b->dport_min && a->dport_max == b->dport_max;
+}
+
+static bool nfsec_policy_same(const struct nfsec_policy *a,
+			      const struct nfsec_policy *b)
+{
+	return a->dir == b->dir && a->priority == b->priority &&
+	       nfsec_selector_same(&a->sel, &b->sel);
+}
+
+static struct nfsec_policy *nfsec_policy_find(struct nfsec_net *nn,
+					      const struct nfsec_policy *tmpl)
+{
+	struct nfsec_policy *pol;
+
+	lockdep_assert_held(&nn->lock);
+	list_for_each_entry(pol, &nn->spd.dir[tmpl->dir], list)
+		if (nfsec_policy_same(pol, tmpl))
+			return pol;
+	return NULL;
+}
+
+/*
+ * Inserts a copy of tmpl after every policy of the same direction whose
+ * priority is lower or equal, and reports its index.
+ */
+int nfsec_policy_add(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
+		     u32 *index, struct netlink_ext_ack *extack)
+{
+	struct list_head *head = &nn->spd.dir[tmpl->dir];
+	struct nfsec_policy *pol, *pos;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	if (nfsec_policy_find(nn, tmpl)) {
+		NL_SET_ERR_MSG(extack,
+			       "NFSEC_A_POLICY: a policy with this direction, selectors and priority exists");
+		return -EEXIST;
+	}
+	pol = kmem_cache_alloc(nfsec_policy_cache, GFP_KERNEL);
+	if (!pol)
+		return -ENOMEM;
+	*pol = *tmpl;
+	atomic64_set(&pol->hits, 0);
+	err = xa_alloc_cyclic(&nn->spd.index, &pol->index, pol,
+			      XA_LIMIT(1, U32_MAX), &nn->spd.next_index,
+			      GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		kmem_cache_free(nfsec_policy_cache, pol);
+		return err;
+	}
+
+	list_for_each_entry(pos, head, list)
+		if (pos->priority > pol->priority)
+			break;
+	/* Before pos, or at the tail if pos is the head itself. */
+	list_add_tail_rcu(&pol->list, &pos->list);
+	nn->spd.count++;
+	nn->spd.gen++;
+	*index = pol->index;
+	return 0;
+}
+
+static void nfsec_policy_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(nfsec_policy_cache,
+			container_of(rcu, struct nfsec_policy, rcu));
+}
+
+static void nfsec_policy_unlink(struct nfsec_net *nn, struct nfsec_policy *pol)
+{
+	lockdep_assert_held(&nn->lock);
+	list_del_rcu(&pol->list);
+	xa_erase(&nn->spd.index, pol->index);
+	nn->spd.count--;
+	nn->spd.gen++;
+	call_rcu(&pol->rcu, nfsec_policy_free_rcu);
+}
+
+/* Deletes by tmpl->index, or by direction, selectors and priority. */
+int nfsec_policy_del(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
+		     bool by_index)
+{
+	struct nfsec_policy *pol;
+
+	lockdep_assert_held(&nn->lock);
+	if (by_index)
+		pol = xa_load(&nn->spd.index, tmpl->index);
+	else
+		pol = nfsec_policy_find(nn, tmpl);
+	if (!pol)
+		return -ENOENT;
+	nfsec_policy_unlink(nn, pol);
+	return 0;
+}
+
+/* Deletes the policies of one direction, or all with dir < 0. */
+unsigned int nfsec_policy_flush(struct nfsec_net *nn, int dir)
+{
+	struct nfsec_policy *pol, *tmp;
+	unsigned int n = 0;
+	int d;
+
+	lockdep_assert_held(&nn->lock);
+	for (d = 0; d < __NFSEC_DIR_MAX; d++) {
+		if (dir >= 0 && d != dir)
+			continue;
+		list_for_each_entry_safe(pol, tmp, &nn->spd.dir[d], list) {
+			nfsec_policy_unlink(nn, pol);
+			n++;
+		}
+	}
+	return n;
+}
+
+int __init nfsec_policy_module_init(void)
+{
+	nfsec_policy_cache = KMEM_CACHE(nfsec_policy, SLAB_ACCOUNT);
+	return nfsec_policy_cache ? 0 : -ENOMEM;
+}
+
+void nfsec_policy_module_exit(void)
+{
+	rcu_barrier();	/* for nfsec_policy_free_rcu() */
+	kmem_cache_destroy(nfsec_policy_cache);
+}
+
+/* Table-driven checks of the selector logic, run at module load. */
+struct nfsec_sel_case {
+	const char *what;
+	struct nfsec_selector sel;
+	struct nfsec_flow flow;
+	bool match;
+};
+
+#define A(a, b, c, d) cpu_to_be32(((a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+#define ANY_PORTS .sport_max = U16_MAX, .dport_max = U16_MAX
+
+static const struct nfsec_sel_case nfsec_sel_cases[] __initconst = {
+	{ "wildcard matches anything",
+	  { ANY_PORTS }, { A(1, 2, 3, 4), A(5, 6, 7, 8), IPPROTO_UDP }, true },
+	{ "host /32 exact",
+	  { A(10, 0, 0, 1), A(10, 0, 0, 2), 32, 32, ANY_PORTS },
+	  { A(10, 0, 0, 1), A(10, 0, 0, 2), IPPROTO_ICMP }, true },
+	{ "host /32 other source",
+	  { A(10, 0, 0, 1), A(10, 0, 0, 2), 32, 32, ANY_PORTS },
+	  { A(10, 0, 0, 3), A(10, 0, 0, 2), IPPROTO_ICMP }, false },
+	{ "/24 inside",
+	  { A(192, 168, 1, 0), 0, 24, 0, ANY_PORTS },
+	  { A(192, 168, 1, 255), A(8, 8, 8, 8), IPPROTO_TCP }, true },
+	{ "/24 just outside",
+	  { A(192, 168, 1, 0), 0, 24, 0, ANY_PORTS },
+	  { A(192, 168, 2, 0), A(8, 8, 8, 8), IPPROTO_TCP }, false },
+	{ "/1 splits the space",
+	  { 0, A(128, 0, 0, 0), 0, 1, ANY_PORTS },
+	  { A(1, 1, 1, 1), A(127, 255, 255, 255), IPPROTO_TCP }, false },
+	{ "protocol mismatch",
+	  { .proto = IPPROTO_TCP, ANY_PORTS },
+	  { A(1, 1, 1, 1), A(2, 2, 2, 2), IPPROTO_UDP }, false },
+	{ "protocol match",
+	  { .proto = IPPROTO_TCP, ANY_PORTS },
+	  { A(1, 1, 1, 1), A(2, 2, 2, 2), IPPROTO_TCP }, true },
+	{ "port range lower edge",
+	  { .proto = IPPROTO_TCP, .sport_max = U16_MAX,
+	    .dport_min = 1000, .dport_max = 2000 },
+	  { 0, 0, IPPROTO_TCP, true, 5, 1000 }, true },
+	{ "port range upper edge",
+	  { .proto = IPPROTO_TCP, .sport_max = U16_MAX,
+	    .dport_min = 1000, .dport_max = 2000 },
+	  { 0, 0, IPPROTO_TCP, true, 5, 2000 }, true },
+	{ "port range above",
+	  { .proto = IPPROTO_TCP, .sport_max = U16_MAX,
+	    .dport_min = 1000, .dport_max = 2000 },
+	  { 0, 0, IPPROTO_TCP, true, 5, 2001 }, false },
+	{ "source port selector",
+	  { .proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
+	    .dport_max = U16_MAX },
+	  { 0, 0, IPPROTO_UDP, true, 53, 40000 }, true },
+	{ "port selector, packet without ports (fragment)",
+	  { .proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
+	    .dport_max = U16_MAX },
+	  { 0, 0, IPPROTO_UDP, false, 0, 0 }, false },
+};
+
+int __init nfsec_policy_selftest(void)
+{
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < ARRAY_SIZE(nfsec_sel_cases); i++) {
+		const struct nfsec_sel_case *c = &nfsec_sel_cases[i];
+
+		if (nfsec_selector_match(&c->sel, &c->flow) != c->match) {
+			pr_err("selftest: selector case %u (%s) failed\n", i,
+			       c->what);
+			failed++;
+		}
+	}
+	if (failed)
+		return -EINVAL;
+	pr_info("selftest: %zu selector cases passed\n",
+		ARRAY_SIZE(nfsec_sel_cases));
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFSEC_POLICY_H
+#define _NFSEC_POLICY_H
+
+#include <linux/init.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include "sa.h"
+#include "uapi/nfsec.h"
+
+struct nfsec_net;
+struct netlink_ext_ack;
+
+struct nfsec_selector {
+	__be32 saddr;
+	__be32 daddr;
+	u8 splen;
+	u8 dplen;
+	u8 proto;		/* 0: any */
+	u16 sport_min;
+	u16 sport_max;
+	u16 dport_min;
+	u16 dport_max;
+};
+
+struct nfsec_policy {
+	struct list_head list;		/* in spd.dir[dir], match order */
+	struct rcu_head rcu;
+	u32 index;
+	u8 dir;
+	u8 action;			/* enum nfsec_action */
+	u32 priority;
+	struct nfsec_selector sel;
+	struct nfsec_sa_key sa;		/* for NFSEC_ACTION_PROTECT */
+	atomic64_t hits;
+};
+
+struct nfsec_spd {
+	struct list_head dir[__NFSEC_DIR_MAX];
+	struct xarray index;
+	u32 next_index;
+	unsigned int count;
+	u32 gen;
+};
+
+/* What a packet offers to the selectors; ports in host order. */
+struct nfsec_flow {
+	__be32 saddr;
+	__be32 daddr;
+	u8 proto;
+	bool has_ports;
+	u16 sport;
+	u16 dport;
+};
+
+void nfsec_spd_init(struct nfsec_spd *spd);
+void nfsec_spd_destroy(struct nfsec_net *nn);
+int nfsec_policy_add(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
+		     u32 *index, struct netlink_ext_ack *extack);
+int nfsec_policy_del(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
+		     bool by_index);
+unsigned int nfsec_policy_flush(struct nfsec_net *nn, int dir);
+bool nfsec_selector_match(const struct nfsec_selector *sel,
+			  const struct nfsec_flow *flow);
+struct nfsec_policy *nfsec_policy_lookup_rcu(struct nfsec_net *nn, u8 dir,
+					     const struct nfsec_flow *flow);
+int __init nfsec_policy_selftest(void);
+int __init nfsec_policy_module_init(void);
+void nfsec_policy_module_exit(void);
+
+#endif /* _NFSEC_POLICY_H */

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The security association database: a resizable hash table keyed by
+ * (protocol, source address, SPI) for the packet path, read under RCU, and
+ * an xarray of ids giving dumps a stable resume point. All writers hold
+ * nfsec_net.lock. An SA is freed, keys wiped, one grace period after its last
+ * reference is dropped.
+ */
+
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "crypto.h"
+#include "netlink.h"
+#include "pernet.h"
+#include "sa.h"
+
+static struct workqueue_struct *nfsec_wq;
+static struct kmem_cache *nfsec_sa_cache __ro_after_init;
+
+static const struct rhashtable_params nfsec_sa_params = {
+	.key_len = sizeof(struct nfsec_sa_key),
+	.key_offset = offsetof(struct nfsec_sa, key),
+	.head_offset = offsetof(struct nfsec_sa, node),
+	.automatic_shrinking = true,
+};
+
+int nfsec_sad_init(struct nfsec_sad *sad)
+{
+	xa_init_flags(&sad->ids, XA_FLAGS_ALLOC);
+	sad->next_id = 0;
+	sad->count = 0;
+	sad->gen = 0;
+	return rhashtable_init(&sad->table, &nfsec_sa_params);
+}
+
+/* Called on namespace exit, after nfsec_sa_flush() emptied the tables. */
+void nfsec_sad_destroy(struct nfsec_net *nn)
+{
+	/* Lifetime work that raced with the flush must finish with nn. */
+	flush_workqueue(nfsec_wq);
+	WARN_ON(nn->sad.count);
+	rhashtable_destroy(&nn->sad.table);
+	xa_destroy(&nn->sad.ids);
+}
+
+static void nfsec_sa_free_work(struct work_struct *work)
+{
+	struct nfsec_sa *sa = container_of(to_rcu_work(work), struct nfsec_sa,
+					   free_work);
+
+	nfsec_crypto_free_sa(sa);
+	kfree_sensitive(sa->enc_key);
+	kfree_sensitive(sa->auth_key);
+	kmem_cache_free(nfsec_sa_cache, sa);
+}
+
+void nfsec_sa_put(struct nfsec_sa *sa)
+{
+	if (sa && refcount_dec_and_test(&sa->refcnt))
+		queue_rcu_work(nfsec_wq, &sa->free_work);
+}
+
+struct nfsec_sa *nfsec_sa_lookup_rcu(struct nfsec_net *nn,
+				     const struct nfsec_sa_key *key)
+{
+	return rhashtable_lookup(&nn->sad.table, key, nfsec_sa_params);
+}
+
+struct nfsec_sa *nfsec_sa_get(struct nfsec_net *nn,
+			      const struct nfsec_sa_key *key)
+{
+	struct nfsec_sa *sa;
+
+	rcu_read_lock();
+	sa = nfsec_sa_lookup_rcu(nn, key);
+	if (sa && !refcount_inc_not_zero(&sa->refcnt))
+		sa = NULL;
+	rcu_read_unlock();
+	return sa;
+}
+
+static void nfsec_sa_unlink(struct nfsec_net *nn, struct nfsec_sa *sa)
+{
+	lockdep_assert_held(&nn->lock);
+
+	rhashtable_remove_fast(&nn->sad.table, &sa->node, nfsec_sa_params);
+	xa_erase(&nn->sad.ids, sa->id);
+	sa->dead = true;
+	nn->sad.count--;
+	nn->sad.gen++;
+	if (cancel_delayed_work(&sa->lft_work))
+		nfsec_sa_put(sa);	/* the reference the pending work held */
+	nfsec_sa_put(sa);		/* the database's reference */
+}
+
+/* The next lifetime deadline in seconds after add, or 0 for none left. */
+static u64 nfsec_sa_next_deadline(const struct nfsec_sa *sa)
+{
+	if (sa->lft.soft_seconds && sa->state == NFSEC_SA_STATE_VALID)
+		return sa->lft.soft_seconds;
+	return sa->lft.hard_seconds;
+}
+
+static void nfsec_sa_arm_lifetime(struct nfsec_sa *sa, u64 age)
+{
+	u64 deadline = nfsec_sa_next_deadline(sa);
+	unsigned long delay;
+
+	if (!deadline)
+		return;
+	/* Long lifetimes are re-armed when the first timer fires. */
+	delay = deadline > age ? min_t(u64, deadline - age, 86400) * HZ : 0;
+	refcount_inc(&sa->refcnt);
+	if (!queue_delayed_work(nfsec_wq, &sa->lft_work, delay))
+		nfsec_sa_put(sa);
+}
+
+static void nfsec_sa_lifetime_work(struct work_struct *work)
+{
+	struct nfsec_sa *sa = container_of(to_delayed_work(work),
+					   struct nfsec_sa, lft_work);
+	struct nfsec_net *nn = sa->nn;
+	u64 age;
+
+	/*
+	 * nn outlives this work: namespace exit unlinks every SA and then
+	 * flushes the workqueue before it frees nn.
+	 */
+	mutex_lock(&nn->lock);
+	if (sa->dead)
+		goto out;
+	age = ktime_get_seconds() - sa->add_time;
+	if (sa->lft.hard_seconds && age >= sa->lft.hard_seconds) {
+		sa->state = NFSEC_SA_STATE_HARD_EXPIRED;
+		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED);
+		nfsec_sa_unlink(nn, sa);
+		goto out;
+	}
+	if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
+	    sa->state == NFSEC_SA_STATE_VALID) {
+		sa->state = NFSEC_SA_STATE_SOFT_EXPIRED;
+		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT);
+	}
+	nfsec_sa_arm_lifetime(sa, age);
+out:
+	mutex_unlock(&nn->lock);
+	nfsec_sa_put(sa);
+}
+
+static int nfsec_sa_copy_keys(struct nfsec_sa *sa,
+			      const struct nfsec_sa_cfg *cfg)
+{
+	if (cfg->enc_key_len) {
+		sa->enc_key = kmemdup(cfg->enc_key, cfg->enc_key_len,
+				      GFP_KERNEL_ACCOUNT);
+		if (!sa->enc_key)
+			return -ENOMEM;
+		sa->enc_key_len = cfg->enc_key_len;
+	}
+	if (cfg->auth_key_len) {
+		sa->auth_key = kmemdup(cfg->auth_key, cfg->auth_key_len,
+				       GFP_KERNEL_ACCOUNT);
+		if (!sa->auth_key)
+			return -ENOMEM;
+		sa->auth_key_len = cfg->auth_key_len;
+	}
+	return 0;
+}
+
+/*
+ * Creates the SA described by cfg, allocating and keying its transform, and
+ * announces it. Returns -EEXIST if the key is taken.
+ */
+int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
+		 struct netlink_ext_ack *extack)
+{
+	struct nfsec_sa *sa;
+	int err, i;
+
+	lockdep_assert_held(&nn->lock);
+
+	if (nfsec_sa_lookup_rcu(nn, &cfg->key)) {
+		NL_SET_ERR_MSG(extack,
+			       "NFSEC_A_SA: an SA with this protocol, source and SPI exists");
+		return -EEXIST;
+	}
+
+	sa = kmem_cache_zalloc(nfsec_sa_cache, GFP_KERNEL);
+	if (!sa)
+		return -ENOMEM;
+	refcount_set(&sa->refcnt, 1);
+	INIT_RCU_WORK(&sa->free_work, nfsec_sa_free_work);
+	INIT_DELAYED_WORK(&sa->lft_work, nfsec_sa_lifetime_work);
+	sa->key = cfg->key;
+	sa->daddr = cfg->daddr;
+	sa->mode = cfg->mode;
+	sa->flags = cfg->flags;
+	sa->replay_window = cfg->replay_window;
+	sa->seq_out = cfg->seq;
+	sa->enc = cfg->enc;
+	sa->auth = cfg->auth;
+	sa->lft = cfg->lft;
+	sa->nn = nn;
+	sa->state = NFSEC_SA_STATE_VALID;
+	for (i = 0; i < ARRAY_SIZE(sa->stats); i++)
+		atomic64_set(&sa->stats[i], 0);
+
+	err = nfsec_sa_copy_keys(sa, cfg);
+	if (err)
+		goto err_free;
+	err = nfsec_crypto_init_sa(sa, cfg->icv_bits, extack);
+	if (err)
+		goto err_free;
+
+	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_32b,
+			      &nn->sad.next_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0)
+		goto err_free;
+	err = rhashtable_insert_fast(&nn->sad.table, &sa->node,
+				     nfsec_sa_params);
+	if (err) {
+		xa_erase(&nn->sad.ids, sa->id);
+		goto err_free;
+	}
+	sa->add_time = ktime_get_seconds();
+	nn->sad.count++;
+	nn->sad.gen++;
+	nfsec_sa_arm_lifetime(sa, 0);
+	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_ADDED);
+	return 0;
+
+err_free:
+	/* Never published: no reader can hold it, free it now. */
+	nfsec_crypto_free_sa(sa);
+	kfree_sensitive(sa->enc_key);
+	kfree_sensitive(sa->auth_key);
+	kmem_cache_free(nfsec_sa_cache, sa);
+	return err;
+}
+
+int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key)
+{
+	struct nfsec_sa *sa;
+
+	lockdep_assert_held(&nn->lock);
+
+	sa = nfsec_sa_lookup_rcu(nn, key);
+	if (!sa)
+		return -ENOENT;
+	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_DELETED);
+	nfsec_sa_unlink(nn, sa);
+	return 0;
+}
+
+/* Deletes every SA of protocol proto (0: all); returns how many. */
+unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto)
+{
+	unsigned int n = 0;
+	struct nfsec_sa *sa;
+	unsigned long id;
+
+	lockdep_assert_held(&nn->lock);
+
+	xa_for_each(&nn->sad.ids, id, sa) {
+		if (proto && sa->key.proto != proto)
+			continue;
+		nfsec_sa_unlink(nn, sa);
+		n++;
+		if (!(n % 1024))
+			cond_resched();
+	}
+	return n;
+}
+
+int __init nfsec_sa_module_init(void)
+{
+	nfsec_sa_cache = KMEM_CACHE(nfsec_sa, SLAB_ACCOUNT);
+	if (!nfsec_sa_cache)
+		return -ENOMEM;
+	nfsec_wq = alloc_workqueue("nfsec", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!nfsec_wq) {
+		kmem_cache_destroy(nfsec_sa_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nfsec_sa_module_exit(void)
+{
+	/* Let pending free_work leave the RCU callback stage, then drain. */
+	rcu_barrier();
+	destroy_workqueue(nfsec_wq);
+	/* Complains, loudly, if any SA was leaked. */
+	kmem_cache_destroy(nfsec_sa_cache);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFSEC_SA_H
+#define _NFSEC_SA_H
+
+#include <linux/atomic.h>
+#include <linux/init.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "uapi/nfsec.h"
+
+struct nfsec_net;
+struct nfsec_alg;
+struct crypto_aead;
+struct crypto_ahash;
+struct netlink_ext_ack;
+
+/* The lookup key; compared with memcmp, so the padding is always zero. */
+struct nfsec_sa_key {
+	__be32 saddr;
+	__be32 spi;
+	u8 proto;
+	u8 pad[3];
+};
+
+struct nfsec_lifetime {
+	u64 soft_bytes;
+	u64 hard_bytes;
+	u64 soft_packets;
+	u64 hard_packets;
+	u64 soft_seconds;
+	u64 hard_seconds;
+};
+
+/* The configuration an SA is created from, filled in by netlink.c. */
+struct nfsec_sa_cfg {
+	struct nfsec_sa_key key;
+	__be32 daddr;
+	u8 mode;
+	u32 flags;
+	u32 replay_window;
+	u64 seq;
+	u16 icv_bits;		/* 0: the algorithm's default */
+	const struct nfsec_alg *enc;
+	const struct nfsec_alg *auth;
+	const u8 *enc_key;
+	unsigned int enc_key_len;
+	const u8 *auth_key;
+	unsigned int auth_key_len;
+	struct nfsec_lifetime lft;
+};
+
+struct nfsec_sa {
+	struct rhash_head node;		/* in sad.table, by key */
+	struct nfsec_sa_key key;
+	u32 id;				/* index in sad.ids, dump order */
+	refcount_t refcnt;
+	bool dead;			/* unlinked; under nfsec_net.lock */
+	u8 mode;
+	u8 state;			/* enum nfsec_sa_state */
+	__be32 daddr;
+	u32 flags;
+	u32 replay_window;
+	u64 seq_out;
+	u16 icv_len;			/* bytes on the wire */
+	const struct nfsec_alg *enc;
+	const struct nfsec_alg *auth;
+	u8 *enc_key;			/* wiped before it is freed */
+	u8 *auth_key;
+	u16 enc_key_len;
+	u16 auth_key_len;
+	struct crypto_aead *aead;	/* ESP */
+	struct crypto_ahash *ahash;	/* AH */
+	struct nfsec_lifetime lft;
+	time64_t add_time;		/* ktime_get_seconds() at add */
+	struct nfsec_net *nn;		/* valid while !dead */
+	struct delayed_work lft_work;	/* seconds lifetimes; holds a ref */
+	struct rcu_work free_work;
+	atomic64_t stats[__NFSEC_STATS_A_MAX];
+};
+
+struct nfsec_sad {
+	struct rhashtable table;
+	struct xarray ids;
+	u32 next_id;
+	unsigned int count;
+	u32 gen;			/* bumped on every change, for dumps */
+};
+
+int nfsec_sad_init(struct nfsec_sad *sad);
+void nfsec_sad_destroy(struct nfsec_net *nn);
+
+struct nfsec_sa *nfsec_sa_lookup_rcu(struct nfsec_net *nn,
+				     const struct nfsec_sa_key *key);
+struct nfsec_sa *nfsec_sa_get(struct nfsec_net *nn,
+			      const struct nfsec_sa_key *key);
+void nfsec_sa_put(struct nfsec_sa *sa);
+int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
+		 struct netlink_ext_ack *extack);
+int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key);
+unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto);
+
+int __init nfsec_sa_module_init(void);
+void nfsec_sa_module_exit(void);
+
+#endif /* _NFSEC_SA_H */

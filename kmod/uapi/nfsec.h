@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * nfsec: IPsec AH/ESP for IPv4 from netfilter hooks.
+ *
+ * The generic netlink API
+ * =======================
+ *
+ * Family NFSEC_GENL_NAME ("nfsec"), version NFSEC_GENL_VERSION, one
+ * multicast group NFSEC_MCGRP_EVENTS ("events"). All state is per network
+ * namespace: a socket only sees and changes the namespace it was opened in.
+ * Every command except NFSEC_CMD_GET_VERSION needs CAP_NET_ADMIN in the user
+ * namespace owning the network namespace. Attributes are validated strictly:
+ * unknown attributes, wrong types or lengths are rejected, and every
+ * rejection carries an extended-ack message naming the attribute.
+ * Enumerations below only ever grow at their end.
+ *
+ * Addresses are IPv4 in network byte order (NLA_BE32); SPIs are NLA_BE32.
+ *
+ * NFSEC_CMD_GET_VERSION
+ * ---------------------
+ * Request: no attributes. Reply:
+ *
+ *    NFSEC_A_VERSION: NLA_NUL_STRING, the module version ("0.1.0")
+ *    NFSEC_A_API_VERSION: NLA_U32, NFSEC_GENL_VERSION
+ *
+ * The security association tree (NFSEC_A_SA)
+ * -------------------------------------------
+ * An SA is unidirectional and is identified by its key: protocol, source
+ * address and SPI. In tunnel mode SRC and DST are the tunnel endpoints (the
+ * outer header), as in XFRM.
+ *
+ *    NFSEC_A_SA: NLA_NESTED
+ *        NFSEC_SA_A_PROTO: NLA_U8, IPPROTO_ESP (50) or IPPROTO_AH (51)   [key]
+ *        NFSEC_SA_A_SRC: NLA_BE32, source address                       [key]
+ *        NFSEC_SA_A_SPI: NLA_BE32, 256 .. 0xffffffff                    [key]
+ *        NFSEC_SA_A_DST: NLA_BE32, destination address              [add: required]
+ *        NFSEC_SA_A_MODE: NLA_U8, enum nfsec_mode (default transport)
+ *        NFSEC_SA_A_ENC_ALG: NLA_NUL_STRING, cipher or AEAD name (ESP only):
+ *            "aes-gcm", "chacha20-poly1305", "aes-gmac" (AEAD, key
+ *            includes the 4-byte salt), "aes-cbc", "null" (need AUTH_ALG)
+ *        NFSEC_SA_A_ENC_KEY: NLA_BINARY, the cipher key (write only)
+ *        NFSEC_SA_A_AUTH_ALG: NLA_NUL_STRING, "hmac-sha256", "hmac-sha384",
+ *            "hmac-sha512", "hmac-sha1"
+ *        NFSEC_SA_A_AUTH_KEY: NLA_BINARY, the integrity key (write only)
+ *        NFSEC_SA_A_ICV_BITS: NLA_U16, ICV length in bits (default: the
+ *            algorithm's; AES-GCM accepts 64, 96 and 128)
+ *        NFSEC_SA_A_REPLAY_WINDOW: NLA_U32, 0 .. 4096 packets (default 64;
+ *            0 disables anti-replay)
+ *        NFSEC_SA_A_FLAGS: NLA_U32, NFSEC_SA_F_* (unknown bits rejected)
+ *        NFSEC_SA_A_SEQ: NLA_U64, the next outbound sequence number minus
+ *            one (default 0, the first packet carries 1)
+ *        NFSEC_SA_A_LIFETIME: NLA_NESTED, zero or absent means no limit
+ *            NFSEC_LFT_A_SOFT_BYTES: NLA_U64
+ *            NFSEC_LFT_A_HARD_BYTES: NLA_U64
+ *            NFSEC_LFT_A_SOFT_PACKETS: NLA_U64
+ *            NFSEC_LFT_A_HARD_PACKETS: NLA_U64
+ *            NFSEC_LFT_A_SOFT_SECONDS: NLA_U64
+ *            NFSEC_LFT_A_HARD_SECONDS: NLA_U64
+ *        NFSEC_SA_A_ENC_KEY_BITS: NLA_U16, key length, reported (read only)
+ *        NFSEC_SA_A_AUTH_KEY_BITS: NLA_U16, key length, reported (read only)
+ *        NFSEC_SA_A_STATS: NLA_NESTED, reported (read only)
+ *            NFSEC_STATS_A_*: NLA_U64 each, see enum nfsec_stats_attr
+ *        NFSEC_SA_A_STATE: NLA_U8, enum nfsec_sa_state, reported (read only)
+ *        NFSEC_SA_A_AGE: NLA_U64, seconds since the SA was added (read only)
+ *
+ * A hard lifetime in seconds deletes the SA when it elapses (with an
+ * NFSEC_EV_SA_EXPIRED event); soft limits only announce NFSEC_EV_SA_SOFT.
+ *
+ * NFSEC_CMD_SA_ADD: NFSEC_A_SA with the key, DST and the algorithms.
+ *     -EEXIST if the key is in use. The transform is allocated and keyed
+ *     here, so an unavailable algorithm fails the add.
+ * NFSEC_CMD_SA_DEL: NFSEC_A_SA with the key. -ENOENT if absent.
+ * NFSEC_CMD_SA_GET: do: NFSEC_A_SA with the key; dump: all SAs, one per
+ *     message. Keys are only included when NFSEC_A_FLAGS carries
+ *     NFSEC_F_WITH_KEYS; otherwise only their lengths are.
+ * NFSEC_CMD_SA_FLUSH: optional NFSEC_A_SA with only NFSEC_SA_A_PROTO to
+ *     flush one protocol. Replies with NFSEC_A_COUNT, the number deleted.
+ *
+ * The policy tree (NFSEC_A_POLICY)
+ * --------------------------------
+ *    NFSEC_A_POLICY: NLA_NESTED
+ *        NFSEC_POL_A_DIR: NLA_U8, enum nfsec_dir                        [required]
+ *        NFSEC_POL_A_SRC: NLA_BE32, source prefix address (default 0)
+ *        NFSEC_POL_A_SRC_PLEN: NLA_U8, 0 .. 32 (default 0: any)
+ *        NFSEC_POL_A_DST: NLA_BE32
+ *        NFSEC_POL_A_DST_PLEN: NLA_U8, 0 .. 32
+ *        NFSEC_POL_A_PROTO: NLA_U8, IP protocol, 0 = any
+ *        NFSEC_POL_A_SPORT_MIN, NFSEC_POL_A_SPORT_MAX: NLA_U16 (host order)
+ *        NFSEC_POL_A_DPORT_MIN, NFSEC_POL_A_DPORT_MAX: NLA_U16 (host order);
+ *            ports need PROTO tcp, udp, sctp or udplite; MAX defaults to MIN
+ *        NFSEC_POL_A_ACTION: NLA_U8, enum nfsec_action                  [required]
+ *        NFSEC_POL_A_PRIORITY: NLA_U32, lower is consulted first (default 0)
+ *        NFSEC_POL_A_SA: NLA_NESTED, for NFSEC_ACTION_PROTECT: the SA key
+ *            (NFSEC_SA_A_PROTO, NFSEC_SA_A_SRC, NFSEC_SA_A_SPI). The SA is
+ *            looked up per packet; with no such SA, traffic is dropped.
+ *        NFSEC_POL_A_INDEX: NLA_U32, assigned by the kernel (read; del)
+ *        NFSEC_POL_A_HITS: NLA_U64, packets matched (read only)
+ *
+ * Match order, per direction: ascending PRIORITY, then the order in which
+ * the policies were added; the first policy whose selectors all match
+ * decides. A packet matching no policy is passed (bypass).
+ *
+ * NFSEC_CMD_POLICY_ADD: -EEXIST if a policy with the same direction,
+ *     selectors and priority exists. Replies with the new NFSEC_POL_A_INDEX.
+ * NFSEC_CMD_POLICY_DEL: NFSEC_POL_A_INDEX, or DIR with the exact selectors
+ *     and priority. -ENOENT if absent.
+ * NFSEC_CMD_POLICY_GET: dump only: every policy, in match order per
+ *     direction (in first, then out).
+ * NFSEC_CMD_POLICY_FLUSH: optional NFSEC_POL_A_DIR. Replies NFSEC_A_COUNT.
+ *
+ * Dumps are consistent: if the database changes while a dump is spread over
+ * several messages, the last one carries NLM_F_DUMP_INTR.
+ *
+ * Events (group "events")
+ * -----------------------
+ * NFSEC_CMD_EVENT messages carry NFSEC_A_EVENT (NLA_U32, enum nfsec_event)
+ * and NFSEC_A_SA (without keys, with stats), or for policy events
+ * NFSEC_A_POLICY. NFSEC_CMD_SA_FLUSH and NFSEC_CMD_POLICY_FLUSH announce one
+ * NFSEC_EV_SA_FLUSHED / NFSEC_EV_POLICY_FLUSHED with NFSEC_A_COUNT.
+ */
+
+#ifndef _UAPI_NFSEC_H
+#define _UAPI_NFSEC_H
+
+#define NFSEC_GENL_NAME		"nfsec"
+#define NFSEC_GENL_VERSION	1
+#define NFSEC_MCGRP_EVENTS	"events"
+
+#define NFSEC_SPI_MIN		256
+#define NFSEC_REPLAY_WINDOW_MAX	4096
+#define NFSEC_REPLAY_WINDOW_DEFAULT 64
+#define NFSEC_ALG_NAME_MAX	32
+#define NFSEC_KEY_MAX		128
+
+enum nfsec_cmd {
+	NFSEC_CMD_UNSPEC,
+	NFSEC_CMD_GET_VERSION,
+	NFSEC_CMD_SA_ADD,
+	NFSEC_CMD_SA_DEL,
+	NFSEC_CMD_SA_GET,
+	NFSEC_CMD_SA_FLUSH,
+	NFSEC_CMD_POLICY_ADD,
+	NFSEC_CMD_POLICY_DEL,
+	NFSEC_CMD_POLICY_GET,
+	NFSEC_CMD_POLICY_FLUSH,
+	NFSEC_CMD_EVENT,
+	__NFSEC_CMD_MAX
+};
+
+#define NFSEC_CMD_MAX (__NFSEC_CMD_MAX - 1)
+
+enum nfsec_flag {
+	NFSEC_F_WITH_KEYS = 1U << 0,
+	__NFSEC_F_ALL = NFSEC_F_WITH_KEYS
+};
+
+enum nfsec_attr {
+	NFSEC_A_UNSPEC,
+	NFSEC_A_VERSION,
+	NFSEC_A_API_VERSION,
+	NFSEC_A_FLAGS,
+	NFSEC_A_SA,
+	NFSEC_A_POLICY,
+	NFSEC_A_EVENT,
+	NFSEC_A_COUNT,
+	__NFSEC_A_MAX
+};
+
+#define NFSEC_A_MAX (__NFSEC_A_MAX - 1)
+
+enum nfsec_mode {
+	NFSEC_MODE_TRANSPORT,
+	NFSEC_MODE_TUNNEL,
+	__NFSEC_MODE_MAX
+};
+
+#define NFSEC_MODE_MAX (__NFSEC_MODE_MAX - 1)
+
+enum nfsec_sa_flag {
+	NFSEC_SA_F_ESN = 1U << 0,
+	__NFSEC_SA_F_ALL = NFSEC_SA_F_ESN
+};
+
+enum nfsec_sa_state {
+	NFSEC_SA_STATE_VALID,
+	NFSEC_SA_STATE_SOFT_EXPIRED,
+	NFSEC_SA_STATE_HARD_EXPIRED,
+	NFSEC_SA_STATE_SEQ_EXHAUSTED,
+	__NFSEC_SA_STATE_MAX
+};
+
+enum nfsec_sa_attr {
+	NFSEC_SA_A_UNSPEC,
+	NFSEC_SA_A_PROTO,
+	NFSEC_SA_A_SRC,
+	NFSEC_SA_A_SPI,
+	NFSEC_SA_A_DST,
+	NFSEC_SA_A_MODE,
+	NFSEC_SA_A_ENC_ALG,
+	NFSEC_SA_A_ENC_KEY,
+	NFSEC_SA_A_AUTH_ALG,
+	NFSEC_SA_A_AUTH_KEY,
+	NFSEC_SA_A_ICV_BITS,
+	NFSEC_SA_A_REPLAY_WINDOW,
+	NFSEC_SA_A_FLAGS,
+	NFSEC_SA_A_SEQ,
+	NFSEC_SA_A_LIFETIME,
+	NFSEC_SA_A_ENC_KEY_BITS,
+	NFSEC_SA_A_AUTH_KEY_BITS,
+	NFSEC_SA_A_STATS,
+	NFSEC_SA_A_STATE,
+	NFSEC_SA_A_AGE,
+	__NFSEC_SA_A_MAX
+};
+
+#define NFSEC_SA_A_MAX (__NFSEC_SA_A_MAX - 1)
+
+enum nfsec_lifetime_attr {
+	NFSEC_LFT_A_UNSPEC,
+	NFSEC_LFT_A_SOFT_BYTES,
+	NFSEC_LFT_A_HARD_BYTES,
+	NFSEC_LFT_A_SOFT_PACKETS,
+	NFSEC_LFT_A_HARD_PACKETS,
+	NFSEC_LFT_A_SOFT_SECONDS,
+	NFSEC_LFT_A_HARD_SECONDS,
+	__NFSEC_LFT_A_MAX
+};
+
+#define NFSEC_LFT_A_MAX (__NFSEC_LFT_A_MAX - 1)
+
+/* Per-SA counters; the DROP_* ones count packets dropped for that reason. */
+enum nfsec_stats_attr {
+	NFSEC_STATS_A_UNSPEC,
+	NFSEC_STATS_A_PAD,
+	NFSEC_STATS_A_PACKETS,
+	NFSEC_STATS_A_BYTES,
+	NFSEC_STATS_A_DROP_REPLAY,
+	NFSEC_STATS_A_DROP_ICV,
+	NFSEC_STATS_A_DROP_PADDING,
+	NFSEC_STATS_A_DROP_POLICY,
+	NFSEC_STATS_A_DROP_SEQ_EXHAUSTED,
+	NFSEC_STATS_A_DROP_HARD_EXPIRED,
+	NFSEC_STATS_A_DROP_MALFORMED,
+	NFSEC_STATS_A_DROP_NOMEM,
+	__NFSEC_STATS_A_MAX
+};
+
+#define NFSEC_STATS_A_MAX (__NFSEC_STATS_A_MAX - 1)
+
+enum nfsec_dir {
+	NFSEC_DIR_IN,
+	NFSEC_DIR_OUT,
+	__NFSEC_DIR_MAX
+};
+
+#define NFSEC_DIR_MAX (__NFSEC_DIR_MAX - 1)
+
+enum nfsec_action {
+	NFSEC_ACTION_PROTECT,
+	NFSEC_ACTION_BYPASS,
+	NFSEC_ACTION_DISCARD,
+	__NFSEC_ACTION_MAX
+};
+
+#define NFSEC_ACTION_MAX (__NFSEC_ACTION_MAX - 1)
+
+enum nfsec_policy_attr {
+	NFSEC_POL_A_UNSPEC,
+	NFSEC_POL_A_PAD,
+	NFSEC_POL_A_DIR,
+	NFSEC_POL_A_SRC,
+	NFSEC_POL_A_SRC_PLEN,
+	NFSEC_POL_A_DST,
+	NFSEC_POL_A_DST_PLEN,
+	NFSEC_POL_A_PROTO,
+	NFSEC_POL_A_SPORT_MIN,
+	NFSEC_POL_A_SPORT_MAX,
+	NFSEC_POL_A_DPORT_MIN,
+	NFSEC_POL_A_DPORT_MAX,
+	NFSEC_POL_A_ACTION,
+	NFSEC_POL_A_PRIORITY,
+	NFSEC_POL_A_SA,
+	NFSEC_POL_A_INDEX,
+	NFSEC_POL_A_HITS,
+	__NFSEC_POL_A_MAX
+};
+
+#define NFSEC_POL_A_MAX (__NFSEC_POL_A_MAX - 1)
+
+enum nfsec_event {
+	NFSEC_EV_UNSPEC,
+	NFSEC_EV_SA_ADDED,
+	NFSEC_EV_SA_DELETED,
+	NFSEC_EV_SA_SOFT,
+	NFSEC_EV_SA_EXPIRED,
+	NFSEC_EV_SA_SEQ_EXHAUSTED,
+	NFSEC_EV_SA_FLUSHED,
+	NFSEC_EV_POLICY_ADDED,
+	NFSEC_EV_POLICY_DELETED,
+	NFSEC_EV_POLICY_FLUSHED,
+	__NFSEC_EV_MAX
+};
+
+#define NFSEC_EV_MAX (__NFSEC_EV_MAX - 1)
+
+#endif /* _UAPI_NFSEC_H */

@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0
+# bash completion for nfsec(8)
+
+_nfsec_words_seen()
+{
+	# Print the keywords already on the line after the subcommand.
+	local i
+	for ((i = 3; i < cword; i++)); do
+		printf '%s\n' "${words[i]}"
+	done
+}
+
+_nfsec_filter()
+{
+	# Drop keywords that were already given (values are not keywords).
+	local seen w out=()
+	seen=" $(_nfsec_words_seen | tr '\n' ' ') "
+	for w in "$@"; do
+		[[ $seen == *" $w "* ]] || out+=("$w")
+	done
+	printf '%s ' "${out[@]}"
+}
+
+_nfsec()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	local aead_algs="aes-gcm chacha20-poly1305 aes-gmac"
+	local enc_algs="aes-cbc null"
+	local auth_algs="hmac-sha256 hmac-sha384 hmac-sha512 hmac-sha1"
+	local genkey_algs="aes-gcm-128 aes-gcm-192 aes-gcm-256 aes-gmac-128
+		aes-gmac-192 aes-gmac-256 chacha20-poly1305 aes-cbc-128
+		aes-cbc-192 aes-cbc-256 hmac-sha1 hmac-sha256 hmac-sha384
+		hmac-sha512"
+	local commands="sa policy show monitor genkey version help"
+	local sa_add_kw="proto src dst spi mode aead icv enc auth replay-window
+		esn seq soft-bytes hard-bytes soft-packets hard-packets
+		soft-seconds hard-seconds help"
+	local pol_add_kw="dir src dst proto sport dport action sa priority help"
+	local pol_del_kw="index dir src dst proto sport dport priority help"
+
+	# Skip global options to find the subcommand.
+	local i cmd="" cmdi=0
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-b|--batch) ((i++)) ;;
+		-*) ;;
+		*) cmd=${words[i]}; cmdi=$i; break ;;
+		esac
+	done
+
+	if [[ $prev == -b || $prev == --batch ]]; then
+		_filedir
+		return
+	fi
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-j -s -v -b -h --json --stats
+				--verbose --batch --help" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return
+	fi
+
+	local sub=${words[cmdi + 1]}
+	local pprev=""
+	((cword >= 2)) && pprev=${words[cword - 2]}
+
+	# Values of keywords.
+	case $prev in
+	proto)
+		if [[ $cmd == policy && $pprev != sa ]]; then
+			COMPREPLY=($(compgen -W "tcp udp icmp sctp udplite esp ah gre any" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "esp ah" -- "$cur"))
+		fi
+		return ;;
+	mode) COMPREPLY=($(compgen -W "transport tunnel" -- "$cur")); return ;;
+	aead) COMPREPLY=($(compgen -W "$aead_algs" -- "$cur")); return ;;
+	enc) COMPREPLY=($(compgen -W "$enc_algs" -- "$cur")); return ;;
+	auth) COMPREPLY=($(compgen -W "$auth_algs" -- "$cur")); return ;;
+	dir) COMPREPLY=($(compgen -W "in out" -- "$cur")); return ;;
+	action) COMPREPLY=($(compgen -W "protect bypass discard" -- "$cur")); return ;;
+	src|dst|spi|sport|dport|priority|index|icv|seq|replay-window|\
+	soft-bytes|hard-bytes|soft-packets|hard-packets|soft-seconds|hard-seconds)
+		return ;;
+	esac
+	# The KEY after "aead|enc|auth ALG": hex or @FILE.
+	case $pprev in
+	aead|enc|auth)
+		if [[ $cur == @* ]]; then
+			local IFS=$'\n' f
+			COMPREPLY=()
+			for f in $(compgen -f -- "${cur#@}"); do
+				COMPREPLY+=("@$f")
+			done
+		elif [[ $pprev == enc && $prev == null ]]; then
+			COMPREPLY=($(compgen -W "none" -- "$cur"))
+		fi
+		return ;;
+	esac
+
+	case $cmd in
+	sa)
+		if ((cword == cmdi + 1)); then
+			COMPREPLY=($(compgen -W "add del get show flush help" -- "$cur"))
+			return
+		fi
+		case $sub in
+		add)
+			COMPREPLY=($(compgen -W "$(_nfsec_filter $sa_add_kw)" -- "$cur")) ;;
+		del) COMPREPLY=($(compgen -W "$(_nfsec_filter proto src spi help)" -- "$cur")) ;;
+		get) COMPREPLY=($(compgen -W "$(_nfsec_filter proto src spi with-keys help)" -- "$cur")) ;;
+		show) COMPREPLY=($(compgen -W "with-keys help" -- "$cur")) ;;
+		flush) COMPREPLY=($(compgen -W "proto help" -- "$cur")) ;;
+		esac ;;
+	policy)
+		if ((cword == cmdi + 1)); then
+			COMPREPLY=($(compgen -W "add del show flush help" -- "$cur"))
+			return
+		fi
+		case $sub in
+		add)
+			COMPREPLY=($(compgen -W "$(_nfsec_filter $pol_add_kw)" -- "$cur")) ;;
+		del)
+			COMPREPLY=($(compgen -W "$(_nfsec_filter $pol_del_kw)" -- "$cur")) ;;
+		flush) COMPREPLY=($(compgen -W "dir help" -- "$cur")) ;;
+		show) COMPREPLY=($(compgen -W "help" -- "$cur")) ;;
+		esac ;;
+	genkey)
+		((cword == cmdi + 1)) &&
+			COMPREPLY=($(compgen -W "$genkey_algs help" -- "$cur")) ;;
+	show)
+		COMPREPLY=($(compgen -W "with-keys help" -- "$cur")) ;;
+	monitor|version)
+		COMPREPLY=($(compgen -W "help" -- "$cur")) ;;
+	esac
+}
+
+complete -F _nfsec nfsec

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Building nfsec generic netlink requests, remembering attribute offsets. */
+
+#include <arpa/inet.h>
+#include <linux/genetlink.h>
+#include <string.h>
+
+#include "msg.h"
+#include "util.h"
+
+void nfsec_msg_init(struct nfsec_msg *m, uint16_t family, uint8_t cmd,
+		    uint16_t flags)
+{
+	struct genlmsghdr *genl;
+
+	m->overflow = false;
+	m->nattrs = 0;
+	m->nlh = mnl_nlmsg_put_header(m->buf);
+	m->nlh->nlmsg_type = family;
+	m->nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	genl = mnl_nlmsg_put_extra_header(m->nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = NFSEC_GENL_VERSION;
+}
+
+static void remember(struct nfsec_msg *m, const struct nlattr *attr,
+		     const char *name)
+{
+	if (m->nattrs == NFSEC_MSG_MAX_ATTRS)
+		return;
+	m->attrs[m->nattrs].off = (uint32_t)((const uint8_t *)attr -
+					     (const uint8_t *)m->nlh);
+	m->attrs[m->nattrs].name = name;
+	m->nattrs++;
+}
+
+void nfsec_msg_put(struct nfsec_msg *m, uint16_t type, size_t len,
+		   const void *data, const char *name)
+{
+	struct nlattr *attr = mnl_nlmsg_get_payload_tail(m->nlh);
+
+	if (m->overflow || !mnl_attr_put_check(m->nlh, sizeof(m->buf), type,
+					       len, data)) {
+		m->overflow = true;
+		return;
+	}
+	remember(m, attr, name);
+}
+
+void nfsec_msg_put_u8(struct nfsec_msg *m, uint16_t type, uint8_t v,
+		      const char *name)
+{
+	nfsec_msg_put(m, type, sizeof(v), &v, name);
+}
+
+void nfsec_msg_put_u16(struct nfsec_msg *m, uint16_t type, uint16_t v,
+		       const char *name)
+{
+	nfsec_msg_put(m, type, sizeof(v), &v, name);
+}
+
+void nfsec_msg_put_u32(struct nfsec_msg *m, uint16_t type, uint32_t v,
+		       const char *name)
+{
+	nfsec_msg_put(m, type, sizeof(v), &v, name);
+}
+
+void nfsec_msg_put_u64(struct nfsec_msg *m, uint16_t type, uint64_t v,
+		       const char *name)
+{
+	nfsec_msg_put(m, type, sizeof(v), &v, name);
+}
+
+void nfsec_msg_put_strz(struct nfsec_msg *m, uint16_t type, const char *s,
+			const char *name)
+{
+	nfsec_msg_put(m, type, strlen(s) + 1, s, name);
+}
+
+struct nlattr *nfsec_msg_nest_start(struct nfsec_msg *m, uint16_t type,
+				    const char *name)
+{
+	struct nlattr *nest;
+
+	if (m->overflow)
+		return NULL;
+	nest = mnl_attr_nest_start_check(m->nlh, sizeof(m->buf), type);
+	if (!nest) {
+		m->overflow = true;
+		return NULL;
+	}
+	remember(m, nest, name);
+	return nest;
+}
+
+void nfsec_msg_nest_end(struct nfsec_msg *m, struct nlattr *nest)
+{
+	if (nest && !m->overflow)
+		mnl_attr_nest_end(m->nlh, nest);
+}
+
+void nfsec_msg_wipe(struct nfsec_msg *m)
+{
+	explicit_bzero(m->buf, sizeof(m->buf));
+}
+
+const char *nfsec_msg_attr_name(const struct nfsec_msg_attr *attrs,
+				unsigned int n, uint32_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (attrs[i].off == off)
+			return attrs[i].name;
+	return NULL;
+}
+
+#define NAME(x) [x] = #x
+static const char *const top_names[] = {
+	NAME(NFSEC_A_VERSION), NAME(NFSEC_A_API_VERSION), NAME(NFSEC_A_FLAGS),
+	NAME(NFSEC_A_SA), NAME(NFSEC_A_POLICY), NAME(NFSEC_A_EVENT),
+	NAME(NFSEC_A_COUNT),
+};
+
+static const char *const sa_names[] = {
+	NAME(NFSEC_SA_A_PROTO), NAME(NFSEC_SA_A_SRC), NAME(NFSEC_SA_A_SPI),
+	NAME(NFSEC_SA_A_DST), NAME(NFSEC_SA_A_MODE), NAME(NFSEC_SA_A_ENC_ALG),
+	NAME(NFSEC_SA_A_ENC_KEY), NAME(NFSEC_SA_A_AUTH_ALG),
+	NAME(NFSEC_SA_A_AUTH_KEY), NAME(NFSEC_SA_A_ICV_BITS),
+	NAME(NFSEC_SA_A_REPLAY_WINDOW), NAME(NFSEC_SA_A_FLAGS),
+	NAME(NFSEC_SA_A_SEQ), NAME(NFSEC_SA_A_LIFETIME),
+	NAME(NFSEC_SA_A_ENC_KEY_BITS), NAME(NFSEC_SA_A_AUTH_KEY_BITS),
+	NAME(NFSEC_SA_A_STATS), NAME(NFSEC_SA_A_STATE), NAME(NFSEC_SA_A_AGE),
+};
+
+static const char *const lft_names[] = {
+	NAME(NFSEC_LFT_A_SOFT_BYTES), NAME(NFSEC_LFT_A_HARD_BYTES),
+	NAME(NFSEC_LFT_A_SOFT_PACKETS), NAME(NFSEC_LFT_A_HARD_PACKETS),
+	NAME(NFSEC_LFT_A_SOFT_SECONDS), NAME(NFSEC_LFT_A_HARD_SECONDS),
+};
+
+static const char *const pol_names[] = {
+	NAME(NFSEC_POL_A_DIR), NAME(NFSEC_POL_A_SRC),
+	NAME(NFSEC_POL_A_SRC_PLEN), NAME(NFSEC_POL_A_DST),
+	NAME(NFSEC_POL_A_DST_PLEN), NAME(NFSEC_POL_A_PROTO),
+	NAME(NFSEC_POL_A_SPORT_MIN), NAME(NFSEC_POL_A_SPORT_MAX),
+	NAME(NFSEC_POL_A_DPORT_MIN), NAME(NFSEC_POL_A_DPORT_MAX),
+	NAME(NFSEC_POL_A_ACTION), NAME(NFSEC_POL_A_PRIORITY),
+	NAME(NFSEC_POL_A_SA), NAME(NFSEC_POL_A_INDEX), NAME(NFSEC_POL_A_HITS),
+};
+#undef NAME
+
+const char *nfsec_attr_type_name(const char *nest, uint16_t type)
+{
+	const char *const *t = top_names;
+	size_t n = ARRAY_SIZE(top_names);
+
+	if (nest && (!strcmp(nest, "NFSEC_A_SA") ||
+		     !strcmp(nest, "NFSEC_POL_A_SA"))) {
+		t = sa_names;
+		n = ARRAY_SIZE(sa_names);
+	} else if (nest && !strcmp(nest, "NFSEC_SA_A_LIFETIME")) {
+		t = lft_names;
+		n = ARRAY_SIZE(lft_names);
+	} else if (nest && !strcmp(nest, "NFSEC_A_POLICY")) {
+		t = pol_names;
+		n = ARRAY_SIZE(pol_names);
+	}
+	return type < n ? t[type] : NULL;
+}
+
+static const uint16_t lft_types[NFSEC_LFT_COUNT] = {
+	NFSEC_LFT_A_SOFT_BYTES, NFSEC_LFT_A_HARD_BYTES,
+	NFSEC_LFT_A_SOFT_PACKETS, NFSEC_LFT_A_HARD_PACKETS,
+	NFSEC_LFT_A_SOFT_SECONDS, NFSEC_LFT_A_HARD_SECONDS,
+};
+
+static const char *const lft_type_names[NFSEC_LFT_COUNT] = {
+	"NFSEC_LFT_A_SOFT_BYTES", "NFSEC_LFT_A_HARD_BYTES",
+	"NFSEC_LFT_A_SOFT_PACKETS", "NFSEC_LFT_A_HARD_PACKETS",
+	"NFSEC_LFT_A_SOFT_SECONDS", "NFSEC_LFT_A_HARD_SECONDS",
+};
+
+static void put_lifetime(struct nfsec_msg *m, const struct nfsec_sa_args *a)
+{
+	struct nlattr *nest;
+	size_t i;
+
+	if (!a->lft_set)
+		return;
+	nest = nfsec_msg_nest_start(m, NFSEC_SA_A_LIFETIME,
+				    "NFSEC_SA_A_LIFETIME");
+	for (i = 0; i < NFSEC_LFT_COUNT; i++)
+		if (a->lft_set & (1U << i))
+			nfsec_msg_put_u64(m, lft_types[i], a->lft[i],
+					  lft_type_names[i]);
+	nfsec_msg_nest_end(m, nest);
+}
+
+int nfsec_msg_sa_add(struct nfsec_msg *m, const struct nfsec_sa_args *a)
+{
+	struct nlattr *nest;
+
+	nest = nfsec_msg_nest_start(m, NFSEC_A_SA, "NFSEC_A_SA");
+	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, a->proto);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SRC, a->src);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(a->spi));
+	NFSEC_PUT(m, u32, NFSEC_SA_A_DST, a->dst);
+	if (a->has_mode)
+		NFSEC_PUT(m, u8, NFSEC_SA_A_MODE, a->mode);
+	if (a->enc) {
+		NFSEC_PUT(m, strz, NFSEC_SA_A_ENC_ALG, a->enc->name);
+		nfsec_msg_put(m, NFSEC_SA_A_ENC_KEY, a->enc_key_len,
+			      a->enc_key, "NFSEC_SA_A_ENC_KEY");
+	}
+	if (a->auth) {
+		NFSEC_PUT(m, strz, NFSEC_SA_A_AUTH_ALG, a->auth->name);
+		nfsec_msg_put(m, NFSEC_SA_A_AUTH_KEY, a->auth_key_len,
+			      a->auth_key, "NFSEC_SA_A_AUTH_KEY");
+	}
+	if (a->has_icv)
+		NFSEC_PUT(m, u16, NFSEC_SA_A_ICV_BITS, a->icv_bits);
+	if (a->has_replay)
+		NFSEC_PUT(m, u32, NFSEC_SA_A_REPLAY_WINDOW, a->replay_window);
+	if (a->flags)
+		NFSEC_PUT(m, u32, NFSEC_SA_A_FLAGS, a->flags);
+	if (a->has_seq)
+		NFSEC_PUT(m, u64, NFSEC_SA_A_SEQ, a->seq);
+	put_lifetime(m, a);
+	nfsec_msg_nest_end(m, nest);
+	if (m->overflow)
+		return nfsec_error("request too large");
+	return 0;
+}
+
+static void put_sa_key(struct nfsec_msg *m, uint8_t proto, uint32_t src_be,
+		       uint32_t spi)
+{
+	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, proto);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SRC, src_be);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(spi));
+}
+
+int nfsec_msg_sa_id(struct nfsec_msg *m, uint8_t proto, uint32_t src_be,
+		    uint32_t spi)
+{
+	struct nlattr *nest;
+
+	nest = nfsec_msg_nest_start(m, NFSEC_A_SA, "NFSEC_A_SA");
+	put_sa_key(m, proto, src_be, spi);
+	nfsec_msg_nest_end(m, nest);
+	if (m->overflow)
+		return nfsec_error("request too large");
+	return 0;
+}
+
+int nfsec_msg_policy(struct nfsec_msg *m, const struct nfsec_pol_args *p)
+{
+	struct nlattr *nest, *sa;
+
+	nest = nfsec_msg_nest_start(m, NFSEC_A_POLICY, "NFSEC_A_POLICY");
+	if (p->has_index)
+		NFSEC_PUT(m, u32, NFSEC_POL_A_INDEX, p->index);
+	if (p->has_dir)
+		NFSEC_PUT(m, u8, NFSEC_POL_A_DIR, p->dir);
+	if (p->has_src) {
+		NFSEC_PUT(m, u32, NFSEC_POL_A_SRC, p->src);
+		NFSEC_PUT(m, u8, NFSEC_POL_A_SRC_PLEN, p->src_plen);
+	}
+	if (p->has_dst) {
+		NFSEC_PUT(m, u32, NFSEC_POL_A_DST, p->dst);
+		NFSEC_PUT(m, u8, NFSEC_POL_A_DST_PLEN, p->dst_plen);
+	}
+	if (p->has_proto)
+		NFSEC_PUT(m, u8, NFSEC_POL_A_PROTO, p->proto);
+	if (p->has_sport) {
+		NFSEC_PUT(m, u16, NFSEC_POL_A_SPORT_MIN, p->sport_min);
+		NFSEC_PUT(m, u16, NFSEC_POL_A_SPORT_MAX, p->sport_max);
+	}
+	if (p->has_dport) {
+		NFSEC_PUT(m, u16, NFSEC_POL_A_DPORT_MIN, p->dport_min);
+		NFSEC_PUT(m, u16, NFSEC_POL_A_DPORT_MAX, p->dport_max);
+	}
+	if (p->has_action)
+		NFSEC_PUT(m, u8, NFSEC_POL_A_ACTION, p->action);
+	if (p->has_priority)
+		NFSEC_PUT(m, u32, NFSEC_POL_A_PRIORITY, p->priority);
+	if (p->has_sa) {
+		sa = nfsec_msg_nest_start(m, NFSEC_POL_A_SA, "NFSEC_POL_A_SA");
+		put_sa_key(m, p->sa_proto, p->sa_src, p->sa_spi);
+		nfsec_msg_nest_end(m, sa);
+	}
+	nfsec_msg_nest_end(m, nest);
+	if (m->overflow)
+		return nfsec_error("request too large");
+	return 0;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nfsec: configure the nfsec IPsec module. Options, dispatch and batch. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "netlink.h"
+#include "parse.h"
+#include "subcommands.h"
+#include "util.h"
+
+#define BATCH_WINDOW	256
+#define BATCH_MAX_WORDS	128
+
+static int help_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+
+static const struct {
+	const char *name;
+	int (*fn)(struct nfsec_ctx *ctx, int argc, char *argv[]);
+	const char *description;
+} subcommands[] = {
+	{ "sa", sa_main, "Add, delete, get, show or flush security associations" },
+	{ "policy", policy_main, "Add, delete, show or flush security policies" },
+	{ "show", show_main, "Show all security associations, then all policies" },
+	{ "monitor", monitor_main, "Print kernel events as they happen" },
+	{ "genkey", genkey_main, "Print a random key for an algorithm" },
+	{ "version", version_main, "Print the tool's and the module's versions" },
+	{ "help", help_main, "Show this message" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: nfsec [ OPTIONS ] COMMAND [ ARGUMENTS ]\n"
+		   "       nfsec [ OPTIONS ] -b FILE\n"
+		   "Options:\n"
+		   "  -j, --json        JSON output (show, get, version, monitor)\n"
+		   "  -s, --stats       include counters\n"
+		   "  -v, --verbose     report assigned policy indexes and flush counts\n"
+		   "  -b, --batch FILE  run the commands in FILE (- for stdin)\n"
+		   "  -h, --help        show this message\n"
+		   "Commands:\n");
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
+		fprintf(f, "  %-8s  %s\n", subcommands[i].name,
+			subcommands[i].description);
+	fprintf(f, "Run \"nfsec COMMAND help\" for the grammar of a command.\n");
+}
+
+static int help_main(struct nfsec_ctx *ctx, int argc, char *argv[])
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+bool nfsec_wants_help(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "help"))
+			return true;
+	return false;
+}
+
+struct nfsec_nl *nfsec_ctx_nl(struct nfsec_ctx *ctx)
+{
+	if (ctx->nl)
+		return ctx->nl;
+	if (nfsec_nl_open(&ctx->nl))
+		return NULL;
+	if (ctx->batch)
+		nfsec_nl_set_window(ctx->nl, BATCH_WINDOW);
+	return ctx->nl;
+}
+
+int nfsec_ctx_request(struct nfsec_ctx *ctx, const struct nfsec_msg *m,
+		      const char *what,
+		      int (*cb)(const struct nlmsghdr *, void *), void *data)
+{
+	if (ctx->batch)
+		return nfsec_nl_queue(ctx->nl, m, what, cb, data);
+	return nfsec_nl_do(ctx->nl, m, what, cb, data);
+}
+
+static int run(struct nfsec_ctx *ctx, int argc, char *argv[])
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (!strcmp(argv[0], subcommands[i].name))
+			return subcommands[i].fn(ctx, argc, argv);
+	return nfsec_error("unknown command \"%s\" (try \"nfsec help\")",
+			   argv[0]);
+}
+
+/*
+ * Requests of earlier lines may still be in flight when a line fails: wait
+ * for them, and report whichever failure comes first in the file.
+ */
+static int batch_fail(struct nfsec_ctx *ctx)
+{
+	struct nfsec_error_state line_err, flush_err;
+
+	nfsec_error_take(&line_err);
+	if (ctx->nl && nfsec_nl_flush(ctx->nl)) {
+		nfsec_error_take(&flush_err);
+		if (flush_err.set && (!line_err.set ||
+				      flush_err.line <= line_err.line)) {
+			nfsec_error_emit(&flush_err);
+			return -1;
+		}
+	}
+	nfsec_error_emit(&line_err);
+	return -1;
+}
+
+static int batch(struct nfsec_ctx *ctx, const char *path)
+{
+	char *argv[BATCH_MAX_WORDS], *line = NULL;
+	unsigned int lineno = 0;
+	size_t cap = 0;
+	int argc, ret = 0;
+	FILE *f;
+
+	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	if (!f)
+		return nfsec_error("batch file \"%s\": %s", path, strerror(errno));
+	ctx->batch = true;
+	nfsec_error_defer(1);
+	while (getline(&line, &cap, f) >= 0) {
+		nfsec_error_set_line(++lineno);
+		argc = nfsec_split_line(line, argv, BATCH_MAX_WORDS);
+		if (argc < 0) {
+			nfsec_error("more than %d words", BATCH_MAX_WORDS);
+			ret = -1;
+			break;
+		}
+		if (!argc)
+			continue;
+		if (run(ctx, argc, argv)) {
+			ret = -1;
+			break;
+		}
+	}
+	if (!ret && ferror(f)) {
+		nfsec_error_set_line(0);
+		ret = nfsec_error("batch file \"%s\": read error", path);
+	}
+	if (!ret && ctx->nl && nfsec_nl_flush(ctx->nl))
+		ret = -1;
+	if (ret)
+		batch_fail(ctx);
+	nfsec_error_defer(0);
+	nfsec_error_set_line(0);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nfsec_ctx ctx = { 0 };
+	const char *batch_file = NULL;
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jsvb:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctx.json = true;
+			break;
+		case 's':
+			ctx.stats = true;
+			break;
+		case 'v':
+			ctx.verbose = true;
+			break;
+		case 'b':
+			batch_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			if (optopt == 'b')
+				nfsec_error("option \"-b\" needs a FILE");
+			else if (optopt)
+				nfsec_error("unknown option \"-%c\"", optopt);
+			else
+				nfsec_error("unknown option \"%s\"",
+					    argv[optind - 1]);
+			return 1;
+		}
+	}
+	if (batch_file) {
+		if (optind < argc) {
+			nfsec_error("unexpected \"%s\" after \"-b %s\"",
+				    argv[optind], batch_file);
+			return 1;
+		}
+		ret = batch(&ctx, batch_file);
+	} else if (optind == argc) {
+		usage(stderr);
+		nfsec_error("no command given");
+		return 1;
+	} else {
+		ret = run(&ctx, argc - optind, argv + optind);
+	}
+	nfsec_nl_close(ctx.nl);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		ret = nfsec_error("write error on stdout: %s", strerror(errno));
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NFSEC_SUBCOMMANDS_H
+#define NFSEC_SUBCOMMANDS_H
+
+#include <stdbool.h>
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+struct nfsec_nl;
+struct nfsec_json;
+struct nlmsghdr;
+
+/* Global options and the shared netlink connection of one invocation. */
+struct nfsec_ctx {
+	bool json;
+	bool stats;
+	bool verbose;
+	bool batch;
+	struct nfsec_nl *nl;	/* opened on first use */
+};
+
+/* The connection, opened (and the family resolved) on first use. */
+struct nfsec_nl *nfsec_ctx_nl(struct nfsec_ctx *ctx);
+
+/* Send a request: pipelined in batch mode, else waiting for its ACK. */
+struct nfsec_msg;
+int nfsec_ctx_request(struct nfsec_ctx *ctx, const struct nfsec_msg *m,
+		      const char *what, int (*cb)(const struct nlmsghdr *,
+						  void *), void *data);
+
+/* True if any argument is "help" (then the caller prints its grammar). */
+bool nfsec_wants_help(int argc, char *argv[]);
+
+int sa_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+int policy_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+int show_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+int monitor_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+int genkey_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+int version_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+
+/* Dump helpers shared by "show" and the "sa"/"policy" subcommands. */
+int sa_dump(struct nfsec_ctx *ctx, bool with_keys, struct nfsec_json *j,
+	    const char *key);
+int policy_dump(struct nfsec_ctx *ctx, struct nfsec_json *j, const char *key);
+
+#endif

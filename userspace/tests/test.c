@@ -1,0 +1,953 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the nfsec tool: parsers, message building, the JSON
+ * writer, the netlink transport against the kernel's own "nlctrl" family,
+ * and (given the tool's path) the command line. Output is TAP version 13.
+ *
+ *	tests/nfsec-test [PATH-TO-NFSEC]
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/genetlink.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+
+#include "json.h"
+#include "msg.h"
+#include "netlink.h"
+#include "parse.h"
+#include "print.h"
+#include "util.h"
+
+extern char **environ;
+
+static FILE *tap;
+static char *tap_buf;
+static size_t tap_len;
+static unsigned int tap_n, tap_failed;
+static int ok_quiet_eq;	/* the last ok() passed */
+
+static void ok(int cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	ok_quiet_eq = cond;
+	if (!cond)
+		tap_failed++;
+	fprintf(tap, "%s %u - ", cond ? "ok" : "not ok", tap_n);
+	va_start(ap, fmt);
+	vfprintf(tap, fmt, ap);
+	va_end(ap);
+	fputc('\n', tap);
+	if (!cond && *nfsec_error_last())
+		fprintf(tap, "# last error: %s\n", nfsec_error_last());
+}
+
+static void skip(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	fprintf(tap, "ok %u - ", tap_n);
+	va_start(ap, fmt);
+	vfprintf(tap, fmt, ap);
+	va_end(ap);
+	fprintf(tap, " # SKIP %s\n", why);
+}
+
+static int err_is(const char *expect)
+{
+	return !strcmp(nfsec_error_last(), expect);
+}
+
+static int err_has(const char *part)
+{
+	return strstr(nfsec_error_last(), part) != NULL;
+}
+
+/* Split a string literal into a writable argv. */
+static int mkargv(const char *s, char *buf, size_t size, char **argv, int max)
+{
+	snprintf(buf, size, "%s", s);
+	return nfsec_split_line(buf, argv, max);
+}
+
+static void test_numbers(void)
+{
+	uint64_t v64;
+	uint32_t v32;
+	uint16_t v16;
+
+	ok(!nfsec_parse_u32("4294967295", &v32, "n") && v32 == UINT32_MAX,
+	   "u32: 4294967295 accepted");
+	ok(nfsec_parse_u32("4294967296", &v32, "n"), "u32: 4294967296 rejected");
+	ok(!nfsec_parse_u64("18446744073709551615", UINT64_MAX, &v64, "n") &&
+	   v64 == UINT64_MAX, "u64: 2^64-1 accepted");
+	ok(nfsec_parse_u64("18446744073709551616", UINT64_MAX, &v64, "n") &&
+	   err_has("out of range"), "u64: 2^64 overflow rejected");
+	ok(nfsec_parse_u64("0xffffffffffffffff0", UINT64_MAX, &v64, "n"),
+	   "u64: hex overflow rejected");
+	ok(nfsec_parse_u32("-1", &v32, "n") && err_has("not a number"),
+	   "number: negative rejected");
+	ok(nfsec_parse_u32("+1", &v32, "n"), "number: leading plus rejected");
+	ok(nfsec_parse_u32("12x", &v32, "n"), "number: trailing garbage rejected");
+	ok(nfsec_parse_u32("", &v32, "n"), "number: empty rejected");
+	ok(nfsec_parse_u32("0x", &v32, "n"), "number: bare 0x rejected");
+	ok(nfsec_parse_u32(" 1", &v32, "n"), "number: leading blank rejected");
+	ok(!nfsec_parse_u32("0x1F", &v32, "n") && v32 == 31,
+	   "number: 0x1F is 31");
+	ok(nfsec_parse_u16("65536", &v16, "n"), "u16: 65536 rejected");
+}
+
+static void test_addresses(void)
+{
+	uint32_t a;
+	uint8_t plen;
+
+	ok(!nfsec_parse_addr("10.0.0.1", &a, "a") && a == htonl(0x0a000001),
+	   "addr: 10.0.0.1 in network order");
+	ok(nfsec_parse_addr("256.0.0.1", &a, "a"), "addr: octet 256 rejected");
+	ok(nfsec_parse_addr("10.0.0.1x", &a, "a"),
+	   "addr: trailing garbage rejected");
+	ok(nfsec_parse_addr("10.0.0", &a, "a"), "addr: three octets rejected");
+	ok(nfsec_parse_addr("::1", &a, "a") && err_has("not an IPv4 address"),
+	   "addr: IPv6 rejected");
+	ok(nfsec_parse_addr("", &a, "a"), "addr: empty rejected");
+	ok(nfsec_parse_addr("10.0.0.1/32", &a, "a"), "addr: prefix rejected");
+
+	ok(!nfsec_parse_prefix("0.0.0.0/0", &a, &plen, "p") && !a && !plen,
+	   "prefix: 0.0.0.0/0");
+	ok(!nfsec_parse_prefix("10.0.0.1/32", &a, &plen, "p") && plen == 32,
+	   "prefix: /32");
+	ok(!nfsec_parse_prefix("10.0.0.1", &a, &plen, "p") && plen == 32,
+	   "prefix: no length means /32");
+	ok(!nfsec_parse_prefix("10.1.0.0/16", &a, &plen, "p") && plen == 16 &&
+	   a == htonl(0x0a010000), "prefix: 10.1.0.0/16");
+	ok(nfsec_parse_prefix("10.0.0.1/33", &a, &plen, "p"),
+	   "prefix: /33 rejected");
+	ok(nfsec_parse_prefix("10.0.0.1/24", &a, &plen, "source prefix") &&
+	   err_is("invalid source prefix \"10.0.0.1/24\": host bits set"),
+	   "prefix: host bits set rejected with message");
+	ok(nfsec_parse_prefix("1.2.3.4/0", &a, &plen, "p"),
+	   "prefix: /0 with host bits rejected");
+	ok(nfsec_parse_prefix("10.0.0.0/", &a, &plen, "p"),
+	   "prefix: empty length rejected");
+	ok(nfsec_parse_prefix("10.0.0.0/0x8", &a, &plen, "p"),
+	   "prefix: hex length rejected");
+	ok(nfsec_parse_prefix("10.0.0.0/-1", &a, &plen, "p"),
+	   "prefix: negative length rejected");
+}
+
+static void test_spi(void)
+{
+	uint32_t spi;
+
+	ok(nfsec_parse_spi("0", &spi), "spi: 0 rejected");
+	ok(nfsec_parse_spi("255", &spi) && err_has("reserved"),
+	   "spi: 255 rejected as reserved");
+	ok(!nfsec_parse_spi("256", &spi) && spi == 256, "spi: 256 accepted");
+	ok(!nfsec_parse_spi("0xffffffff", &spi) && spi == 0xffffffff,
+	   "spi: 0xffffffff accepted");
+	ok(nfsec_parse_spi("0x100000000", &spi), "spi: 0x100000000 rejected");
+	ok(nfsec_parse_spi("12x", &spi) &&
+	   err_is("invalid SPI \"12x\": not a number"),
+	   "spi: \"12x\" error message names the token");
+}
+
+static void test_keys(void)
+{
+	uint8_t key[NFSEC_KEY_MAX];
+	char path[] = "/tmp/nfsec-test-key.XXXXXX";
+	char long_key[2 * NFSEC_KEY_MAX + 8];
+	const struct nfsec_alg *alg;
+	size_t len;
+	int fd;
+
+	ok(!nfsec_parse_key("0x00112233", key, sizeof(key), &len, "k") &&
+	   len == 4 && key[0] == 0x00 && key[3] == 0x33, "key: 0x prefix");
+	ok(!nfsec_parse_key("DEADbeef", key, sizeof(key), &len, "k") &&
+	   len == 4 && key[0] == 0xde && key[3] == 0xef,
+	   "key: no prefix, mixed case");
+	ok(nfsec_parse_key("0x001", key, sizeof(key), &len, "k") &&
+	   err_has("odd number"), "key: odd length rejected");
+	ok(nfsec_parse_key("0x00zz", key, sizeof(key), &len, "k") &&
+	   err_has("not hex"), "key: bad characters rejected");
+	memset(long_key, 'a', sizeof(long_key) - 1);
+	long_key[sizeof(long_key) - 1] = '\0';
+	ok(nfsec_parse_key(long_key, key, sizeof(key), &len, "k"),
+	   "key: longer than NFSEC_KEY_MAX rejected");
+
+	fd = mkstemp(path);
+	if (fd >= 0 && write(fd, "  0xa0a1a2a3\n\n", 14) == 14) {
+		char arg[64];
+
+		snprintf(arg, sizeof(arg), "@%s", path);
+		ok(!nfsec_parse_key(arg, key, sizeof(key), &len, "k") &&
+		   len == 4 && key[0] == 0xa0 && key[3] == 0xa3,
+		   "key: @FILE read, whitespace trimmed");
+		unlink(path);
+		ok(nfsec_parse_key(arg, key, sizeof(key), &len, "k") &&
+		   err_has("No such file"), "key: missing @FILE rejected");
+	} else {
+		skip("mkstemp failed", "key: @FILE read");
+		skip("mkstemp failed", "key: missing @FILE rejected");
+	}
+	if (fd >= 0)
+		close(fd);
+	ok(nfsec_parse_key("@", key, sizeof(key), &len, "k"),
+	   "key: bare @ rejected");
+
+	alg = nfsec_alg_find("aes-gcm", NFSEC_ALG_AEAD);
+	ok(alg && nfsec_alg_check_key(alg, 16) &&
+	   err_is("key for aes-gcm must be 20, 28 or 36 bytes, got 16"),
+	   "key: aes-gcm with 16 bytes rejected with message");
+	ok(alg && !nfsec_alg_check_key(alg, 36), "key: aes-gcm 36 bytes ok");
+	alg = nfsec_alg_find("chacha20-poly1305", NFSEC_ALG_AEAD);
+	ok(alg && !nfsec_alg_check_key(alg, 36) && nfsec_alg_check_key(alg, 32),
+	   "key: chacha20-poly1305 needs 36 bytes");
+	alg = nfsec_alg_find("hmac-sha256", NFSEC_ALG_AUTH);
+	ok(alg && !nfsec_alg_check_key(alg, 32) && nfsec_alg_check_key(alg, 31),
+	   "key: hmac-sha256 needs 32 bytes");
+	ok(!nfsec_alg_find("aes-foo", NFSEC_ALG_AEAD) &&
+	   err_is("unknown aead algorithm \"aes-foo\""),
+	   "alg: unknown algorithm rejected");
+	ok(!nfsec_alg_find("aes-cbc", NFSEC_ALG_AEAD),
+	   "alg: cipher is not an AEAD");
+	ok(!nfsec_alg_find("hmac-md5", NFSEC_ALG_AUTH),
+	   "alg: hmac-md5 unknown");
+	ok(nfsec_genkey_find("aes-gcm-128") &&
+	   nfsec_genkey_find("aes-gcm-128")->len == 20 &&
+	   nfsec_genkey_find("chacha20-poly1305")->len == 36 &&
+	   nfsec_genkey_find("aes-cbc-256")->len == 32,
+	   "genkey: lengths include the AEAD salt");
+	ok(!nfsec_genkey_find("aes-gcm"), "genkey: unknown name rejected");
+}
+
+static void test_ports_protos(void)
+{
+	uint16_t lo, hi;
+	uint8_t p;
+
+	ok(!nfsec_parse_port_range("80", &lo, &hi, "dport") && lo == 80 &&
+	   hi == 80, "port: single port");
+	ok(!nfsec_parse_port_range("1000-2000", &lo, &hi, "dport") &&
+	   lo == 1000 && hi == 2000, "port: range");
+	ok(!nfsec_parse_port_range("0-65535", &lo, &hi, "dport") && !lo &&
+	   hi == 65535, "port: full range");
+	ok(nfsec_parse_port_range("65536", &lo, &hi, "dport"),
+	   "port: 65536 rejected");
+	ok(nfsec_parse_port_range("2000-1000", &lo, &hi, "dport") &&
+	   err_has("reversed"), "port: reversed range rejected");
+	ok(nfsec_parse_port_range("80-", &lo, &hi, "dport"),
+	   "port: open range rejected");
+	ok(nfsec_parse_port_range("-80", &lo, &hi, "dport"),
+	   "port: leading dash rejected");
+	ok(!nfsec_parse_ip_proto("tcp", &p) && p == 6, "proto: tcp is 6");
+	ok(!nfsec_parse_ip_proto("any", &p) && p == 0, "proto: any is 0");
+	ok(!nfsec_parse_ip_proto("47", &p) && p == 47, "proto: number");
+	ok(nfsec_parse_ip_proto("256", &p), "proto: 256 rejected");
+	ok(nfsec_parse_ip_proto("foo", &p), "proto: unknown name rejected");
+	ok(nfsec_parse_ipsec_proto("udp", &p), "proto: udp is not esp or ah");
+}
+
+static void test_sa_add(void)
+{
+	char buf[1024], *argv[64];
+	struct nfsec_sa_args a;
+	int argc;
+
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 mode tunnel "
+		      "aead aes-gcm 0x000102030405060708090a0b0c0d0e0f10111213 icv 96 "
+		      "replay-window 128 esn seq 5 soft-bytes 1000 hard-bytes 2000 "
+		      "soft-packets 10 hard-packets 20 soft-seconds 30 hard-seconds 60",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a), "sa add: full ESP AEAD vector parses");
+	ok(a.proto == IPPROTO_ESP, "sa add: proto esp");
+	ok(a.src == htonl(0x0a000001) && a.dst == htonl(0x0a000002),
+	   "sa add: src and dst");
+	ok(a.spi == 0x1000, "sa add: spi 0x1000");
+	ok(a.has_mode && a.mode == NFSEC_MODE_TUNNEL, "sa add: mode tunnel");
+	ok(a.enc && !strcmp(a.enc->name, "aes-gcm") && a.enc_key_len == 20 &&
+	   a.enc_key[19] == 0x13, "sa add: aead aes-gcm with 20-byte key");
+	ok(!a.auth, "sa add: no auth with aead");
+	ok(a.has_icv && a.icv_bits == 96, "sa add: icv 96");
+	ok(a.has_replay && a.replay_window == 128, "sa add: replay-window 128");
+	ok(a.flags == NFSEC_SA_F_ESN, "sa add: esn flag");
+	ok(a.has_seq && a.seq == 5, "sa add: seq 5");
+	ok(a.lft_set == 0x3f && a.lft[0] == 1000 && a.lft[1] == 2000 &&
+	   a.lft[2] == 10 && a.lft[3] == 20 && a.lft[4] == 30 && a.lft[5] == 60,
+	   "sa add: six lifetimes in order");
+
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 300 auth hmac-sha1 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.proto == IPPROTO_AH &&
+	   a.auth && a.auth_key_len == 20 && !a.enc && !a.has_mode,
+	   "sa add: AH with hmac-sha1");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc aes-cbc "
+		      "000102030405060708090a0b0c0d0e0f auth hmac-sha256 "
+		      "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.enc_key_len == 16 &&
+	   a.auth_key_len == 32, "sa add: ESP aes-cbc + hmac-sha256");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc null none "
+		      "auth hmac-sha1 0x000102030405060708090a0b0c0d0e0f10111213",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.enc_key_len == 0,
+	   "sa add: enc null none");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 aead chacha20-poly1305 "
+		      "@/nonexistent", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: unreadable @FILE rejected");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 enc null none auth "
+		      "hmac-sha1 0x000102030405060708090a0b0c0d0e0f10111213",
+		      buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a) && err_is("\"sa add\" needs \"spi\""),
+	   "sa add: missing spi reported");
+	argc = mkargv("proto esp src 10.0.0.1 foo 1", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a) &&
+	   err_is("unknown keyword \"foo\" in \"sa add\""),
+	   "sa add: unknown keyword reported");
+	argc = mkargv("proto esp proto ah", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a) && err_has("twice"),
+	   "sa add: repeated keyword rejected");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 spi", buf,
+		      sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: keyword without value");
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 300 aead aes-gcm "
+		      "0x000102030405060708090a0b0c0d0e0f10111213",
+		      buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: AH with aead rejected");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 aead aes-gcm "
+		      "0x000102030405060708090a0b0c0d0e0f10111213 icv 100",
+		      buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: icv 100 rejected for aes-gcm");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 aead aes-gcm "
+		      "0x000102030405060708090a0b0c0d0e0f10111213 replay-window 4097",
+		      buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: replay-window 4097 rejected");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc aes-cbc "
+		      "000102030405060708090a0b0c0d0e0f", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: aes-cbc without auth rejected");
+	argc = mkargv("proto esp src 10.0.0.1 spi 0x1000 with-keys", buf,
+		      sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_id(argc, argv, &a, true, "sa get") && a.with_keys &&
+	   a.spi == 0x1000, "sa get: key and with-keys");
+	ok(nfsec_parse_sa_id(argc, argv, &a, false, "sa del") &&
+	   err_is("unknown keyword \"with-keys\" in \"sa del\""),
+	   "sa del: with-keys rejected");
+}
+
+static void test_policy(void)
+{
+	char buf[1024], *argv[64];
+	struct nfsec_pol_args p;
+	int argc;
+
+	argc = mkargv("dir out src 10.0.0.1/32 dst 10.0.0.0/24 proto tcp sport 1024-65535 "
+		      "dport 80 action protect sa proto esp src 10.0.0.1 spi 0x1000 priority 5",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_policy_add(argc, argv, &p), "policy add: full vector parses");
+	ok(p.dir == NFSEC_DIR_OUT && p.src_plen == 32 && p.dst_plen == 24 &&
+	   p.dst == htonl(0x0a000000), "policy add: dir and prefixes");
+	ok(p.proto == 6 && p.sport_min == 1024 && p.sport_max == 65535 &&
+	   p.dport_min == 80 && p.dport_max == 80, "policy add: proto and ports");
+	ok(p.action == NFSEC_ACTION_PROTECT && p.has_sa &&
+	   p.sa_proto == IPPROTO_ESP && p.sa_src == htonl(0x0a000001) &&
+	   p.sa_spi == 0x1000, "policy add: protect with sa");
+	ok(p.has_priority && p.priority == 5, "policy add: priority");
+	argc = mkargv("dir out sa spi 300 src 10.0.0.9 proto ah src 10.0.0.0/8 action protect",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_policy_add(argc, argv, &p) && p.sa_src == htonl(0x0a000009) &&
+	   p.src == htonl(0x0a000000) && p.src_plen == 8,
+	   "policy add: sa words in any order, then selector src");
+	argc = mkargv("dir out action protect", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p), "policy add: protect without sa rejected");
+	argc = mkargv("dir in action bypass sa proto esp src 10.0.0.1 spi 300",
+		      buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p), "policy add: bypass with sa rejected");
+	argc = mkargv("dir in proto icmp dport 80 action discard", buf, sizeof(buf),
+		      argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p) && err_has("ports need"),
+	   "policy add: ports with icmp rejected");
+	argc = mkargv("dir sideways action discard", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p), "policy add: bad dir rejected");
+	argc = mkargv("dir in src 10.0.0.0/24", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p) &&
+	   err_is("\"policy add\" needs \"action\""), "policy add: missing action");
+	argc = mkargv("index 7", buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_policy_del(argc, argv, &p) && p.has_index && p.index == 7,
+	   "policy del: by index");
+	argc = mkargv("index 7 dir in", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_del(argc, argv, &p), "policy del: index with selectors rejected");
+	argc = mkargv("dir in proto udp dport 53 priority 2", buf, sizeof(buf),
+		      argv, 64);
+	ok(!nfsec_parse_policy_del(argc, argv, &p) && p.has_dir && p.dport_min == 53 &&
+	   p.priority == 2, "policy del: by selectors");
+	argc = mkargv("dir in action bypass", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_del(argc, argv, &p), "policy del: action rejected");
+}
+
+static void test_split(void)
+{
+	char buf[256], *argv[8];
+	int argc;
+
+	argc = mkargv("  sa add\tproto  esp  # comment here", buf, sizeof(buf), argv, 8);
+	ok(argc == 4 && !strcmp(argv[0], "sa") && !strcmp(argv[3], "esp"),
+	   "split: blanks, tabs and trailing comment");
+	ok(mkargv("# only a comment\n", buf, sizeof(buf), argv, 8) == 0,
+	   "split: comment line is empty");
+	ok(mkargv("   \r\n", buf, sizeof(buf), argv, 8) == 0,
+	   "split: blank line is empty");
+	ok(mkargv("a b c d e f g h i", buf, sizeof(buf), argv, 8) == -1,
+	   "split: too many words rejected");
+	argc = mkargv("version\n", buf, sizeof(buf), argv, 8);
+	ok(argc == 1 && !strcmp(argv[0], "version"), "split: newline stripped");
+}
+
+static char *json_of(void (*fn)(struct nfsec_json *j))
+{
+	struct nfsec_json j;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	nfsec_json_init(&j, f);
+	fn(&j);
+	fclose(f);
+	return out;
+}
+
+static void json_escape_doc(struct nfsec_json *j)
+{
+	nfsec_json_obj_open(j, NULL);
+	nfsec_json_str(j, "s", "a\"b\\c\nd\te\001f");
+	nfsec_json_obj_close(j);
+}
+
+static void json_nested_doc(struct nfsec_json *j)
+{
+	nfsec_json_obj_open(j, NULL);
+	nfsec_json_arr_open(j, "a");
+	nfsec_json_u64(j, NULL, 1);
+	nfsec_json_u64(j, NULL, 18446744073709551615ULL);
+	nfsec_json_obj_open(j, NULL);
+	nfsec_json_obj_close(j);
+	nfsec_json_arr_close(j);
+	nfsec_json_bool(j, "t", true);
+	nfsec_json_null(j, "n");
+	nfsec_json_obj_close(j);
+	nfsec_json_arr_open(j, NULL);
+	nfsec_json_arr_close(j);
+}
+
+static void test_json(void)
+{
+	char *s;
+
+	s = json_of(json_escape_doc);
+	ok(s && !strcmp(s, "{\"s\":\"a\\\"b\\\\c\\nd\\te\\u0001f\"}\n"),
+	   "json: quote, backslash, newline, tab and control escaped");
+	free(s);
+	s = json_of(json_nested_doc);
+	ok(s && !strcmp(s, "{\"a\":[1,18446744073709551615,{}],\"t\":true,\"n\":null}\n[]\n"),
+	   "json: nesting, commas, literals, consecutive documents");
+	free(s);
+}
+
+struct attr_tb {
+	const struct nlattr *a[32];
+};
+
+static int tb_cb(const struct nlattr *attr, void *data)
+{
+	struct attr_tb *tb = data;
+
+	if (mnl_attr_get_type(attr) < 32)
+		tb->a[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+static void test_msg_sa(void)
+{
+	char buf[1024], *argv[64];
+	struct attr_tb top = { 0 }, sa = { 0 }, lft = { 0 };
+	struct nfsec_sa_args a;
+	struct nfsec_msg m;
+	struct genlmsghdr *g;
+	const char *name;
+	int argc, r;
+
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 mode tunnel "
+		      "aead aes-gcm 0x000102030405060708090a0b0c0d0e0f10111213 icv 96 "
+		      "replay-window 128 esn seq 5 hard-bytes 2000 soft-seconds 30",
+		      buf, sizeof(buf), argv, 64);
+	if (nfsec_parse_sa_add(argc, argv, &a)) {
+		ok(0, "msg: sa add vector parses");
+		return;
+	}
+	nfsec_msg_init(&m, 0x42, NFSEC_CMD_SA_ADD, 0);
+	ok(!nfsec_msg_sa_add(&m, &a), "msg: sa add built");
+	g = mnl_nlmsg_get_payload(m.nlh);
+	ok(m.nlh->nlmsg_type == 0x42 && (m.nlh->nlmsg_flags & NLM_F_REQUEST) &&
+	   g->cmd == NFSEC_CMD_SA_ADD && g->version == NFSEC_GENL_VERSION,
+	   "msg: header, family, command and version");
+	r = mnl_attr_parse(m.nlh, sizeof(*g), tb_cb, &top);
+	ok(r == MNL_CB_OK && top.a[NFSEC_A_SA] && !top.a[NFSEC_A_FLAGS],
+	   "msg: one NFSEC_A_SA nest at top level");
+	if (!top.a[NFSEC_A_SA])
+		return;
+	mnl_attr_parse_nested(top.a[NFSEC_A_SA], tb_cb, &sa);
+	ok(sa.a[NFSEC_SA_A_PROTO] && mnl_attr_get_payload_len(sa.a[NFSEC_SA_A_PROTO]) == 1 &&
+	   mnl_attr_get_u8(sa.a[NFSEC_SA_A_PROTO]) == IPPROTO_ESP,
+	   "msg: NFSEC_SA_A_PROTO is u8 50");
+	ok(sa.a[NFSEC_SA_A_SRC] && mnl_attr_get_u32(sa.a[NFSEC_SA_A_SRC]) == htonl(0x0a000001),
+	   "msg: NFSEC_SA_A_SRC big endian");
+	ok(sa.a[NFSEC_SA_A_DST] && mnl_attr_get_u32(sa.a[NFSEC_SA_A_DST]) == htonl(0x0a000002),
+	   "msg: NFSEC_SA_A_DST big endian");
+	ok(sa.a[NFSEC_SA_A_SPI] && mnl_attr_get_u32(sa.a[NFSEC_SA_A_SPI]) == htonl(0x1000),
+	   "msg: NFSEC_SA_A_SPI big endian");
+	ok(sa.a[NFSEC_SA_A_MODE] && mnl_attr_get_u8(sa.a[NFSEC_SA_A_MODE]) == NFSEC_MODE_TUNNEL,
+	   "msg: NFSEC_SA_A_MODE tunnel");
+	ok(sa.a[NFSEC_SA_A_ENC_ALG] &&
+	   !mnl_attr_validate(sa.a[NFSEC_SA_A_ENC_ALG], MNL_TYPE_NUL_STRING) &&
+	   !strcmp(mnl_attr_get_str(sa.a[NFSEC_SA_A_ENC_ALG]), "aes-gcm"),
+	   "msg: NFSEC_SA_A_ENC_ALG NUL-terminated \"aes-gcm\"");
+	ok(sa.a[NFSEC_SA_A_ENC_KEY] && mnl_attr_get_payload_len(sa.a[NFSEC_SA_A_ENC_KEY]) == 20 &&
+	   ((const uint8_t *)mnl_attr_get_payload(sa.a[NFSEC_SA_A_ENC_KEY]))[19] == 0x13,
+	   "msg: NFSEC_SA_A_ENC_KEY 20 bytes with salt");
+	ok(!sa.a[NFSEC_SA_A_AUTH_ALG] && !sa.a[NFSEC_SA_A_AUTH_KEY],
+	   "msg: no auth attributes for AEAD");
+	ok(sa.a[NFSEC_SA_A_ICV_BITS] && mnl_attr_get_payload_len(sa.a[NFSEC_SA_A_ICV_BITS]) == 2 &&
+	   mnl_attr_get_u16(sa.a[NFSEC_SA_A_ICV_BITS]) == 96, "msg: NFSEC_SA_A_ICV_BITS u16 96");
+	ok(sa.a[NFSEC_SA_A_REPLAY_WINDOW] &&
+	   mnl_attr_get_u32(sa.a[NFSEC_SA_A_REPLAY_WINDOW]) == 128,
+	   "msg: NFSEC_SA_A_REPLAY_WINDOW u32 128");
+	ok(sa.a[NFSEC_SA_A_FLAGS] && mnl_attr_get_u32(sa.a[NFSEC_SA_A_FLAGS]) == NFSEC_SA_F_ESN,
+	   "msg: NFSEC_SA_A_FLAGS esn");
+	ok(sa.a[NFSEC_SA_A_SEQ] && mnl_attr_get_payload_len(sa.a[NFSEC_SA_A_SEQ]) == 8 &&
+	   mnl_attr_get_u64(sa.a[NFSEC_SA_A_SEQ]) == 5, "msg: NFSEC_SA_A_SEQ u64 5");
+	ok(!sa.a[NFSEC_SA_A_ENC_KEY_BITS] && !sa.a[NFSEC_SA_A_STATS] &&
+	   !sa.a[NFSEC_SA_A_STATE] && !sa.a[NFSEC_SA_A_AGE],
+	   "msg: no read-only attributes sent");
+	if (sa.a[NFSEC_SA_A_LIFETIME])
+		mnl_attr_parse_nested(sa.a[NFSEC_SA_A_LIFETIME], tb_cb, &lft);
+	ok(lft.a[NFSEC_LFT_A_HARD_BYTES] && lft.a[NFSEC_LFT_A_SOFT_SECONDS] &&
+	   mnl_attr_get_u64(lft.a[NFSEC_LFT_A_HARD_BYTES]) == 2000 &&
+	   mnl_attr_get_u64(lft.a[NFSEC_LFT_A_SOFT_SECONDS]) == 30 &&
+	   !lft.a[NFSEC_LFT_A_SOFT_BYTES] && !lft.a[NFSEC_LFT_A_HARD_SECONDS],
+	   "msg: NFSEC_SA_A_LIFETIME carries only the given limits");
+	name = nfsec_msg_attr_name(m.attrs, m.nattrs,
+				   (uint32_t)((const uint8_t *)sa.a[NFSEC_SA_A_SPI] -
+					      (const uint8_t *)m.nlh));
+	ok(name && !strcmp(name, "NFSEC_SA_A_SPI"),
+	   "msg: offset of the SPI attribute maps back to NFSEC_SA_A_SPI");
+	name = nfsec_msg_attr_name(m.attrs, m.nattrs,
+				   (uint32_t)((const uint8_t *)lft.a[NFSEC_LFT_A_HARD_BYTES] -
+					      (const uint8_t *)m.nlh));
+	ok(name && !strcmp(name, "NFSEC_LFT_A_HARD_BYTES"),
+	   "msg: offset inside a nested nest maps back to its name");
+	ok(!nfsec_msg_attr_name(m.attrs, m.nattrs, 1), "msg: unknown offset has no name");
+	name = nfsec_attr_type_name("NFSEC_A_SA", NFSEC_SA_A_DST);
+	ok(name && !strcmp(name, "NFSEC_SA_A_DST"), "msg: missing-attribute type names");
+	nfsec_msg_wipe(&m);
+	nfsec_sa_args_wipe(&a);
+}
+
+static void test_msg_policy(void)
+{
+	char buf[1024], *argv[64];
+	struct attr_tb top = { 0 }, pol = { 0 }, sa = { 0 };
+	struct nfsec_pol_args p;
+	struct nfsec_msg m;
+	int argc;
+
+	argc = mkargv("dir in dst 10.0.0.0/24 proto udp dport 53 action protect "
+		      "sa proto ah src 10.0.0.2 spi 0x200", buf, sizeof(buf), argv, 64);
+	if (nfsec_parse_policy_add(argc, argv, &p)) {
+		ok(0, "msg: policy vector parses");
+		return;
+	}
+	nfsec_msg_init(&m, 0x42, NFSEC_CMD_POLICY_ADD, 0);
+	ok(!nfsec_msg_policy(&m, &p), "msg: policy add built");
+	mnl_attr_parse(m.nlh, sizeof(struct genlmsghdr), tb_cb, &top);
+	if (top.a[NFSEC_A_POLICY])
+		mnl_attr_parse_nested(top.a[NFSEC_A_POLICY], tb_cb, &pol);
+	ok(pol.a[NFSEC_POL_A_DIR] && mnl_attr_get_u8(pol.a[NFSEC_POL_A_DIR]) == NFSEC_DIR_IN &&
+	   pol.a[NFSEC_POL_A_ACTION] &&
+	   mnl_attr_get_u8(pol.a[NFSEC_POL_A_ACTION]) == NFSEC_ACTION_PROTECT,
+	   "msg: policy dir and action");
+	ok(!pol.a[NFSEC_POL_A_SRC] && !pol.a[NFSEC_POL_A_SRC_PLEN] &&
+	   pol.a[NFSEC_POL_A_DST] && mnl_attr_get_u32(pol.a[NFSEC_POL_A_DST]) == htonl(0x0a000000) &&
+	   mnl_attr_get_u8(pol.a[NFSEC_POL_A_DST_PLEN]) == 24,
+	   "msg: policy dst prefix, no src");
+	ok(mnl_attr_get_u8(pol.a[NFSEC_POL_A_PROTO]) == 17 &&
+	   mnl_attr_get_u16(pol.a[NFSEC_POL_A_DPORT_MIN]) == 53 &&
+	   mnl_attr_get_u16(pol.a[NFSEC_POL_A_DPORT_MAX]) == 53 &&
+	   !pol.a[NFSEC_POL_A_SPORT_MIN], "msg: policy proto and host-order ports");
+	if (pol.a[NFSEC_POL_A_SA])
+		mnl_attr_parse_nested(pol.a[NFSEC_POL_A_SA], tb_cb, &sa);
+	ok(sa.a[NFSEC_SA_A_PROTO] && mnl_attr_get_u8(sa.a[NFSEC_SA_A_PROTO]) == IPPROTO_AH &&
+	   mnl_attr_get_u32(sa.a[NFSEC_SA_A_SRC]) == htonl(0x0a000002) &&
+	   mnl_attr_get_u32(sa.a[NFSEC_SA_A_SPI]) == htonl(0x200) && !sa.a[NFSEC_SA_A_DST],
+	   "msg: policy SA key nest");
+	ok(!pol.a[NFSEC_POL_A_PRIORITY] && !pol.a[NFSEC_POL_A_INDEX],
+	   "msg: no priority or index unless given");
+}
+
+/* A reply as the kernel would send it, rendered by print.c. */
+static const struct nlattr *fake_sa(struct nfsec_msg *m)
+{
+	static const uint8_t key[20] = { 0xde, 0xad, [19] = 0x13 };
+	struct attr_tb top = { 0 };
+	struct nlattr *sa, *n;
+
+	nfsec_msg_init(m, 0x42, NFSEC_CMD_SA_GET, 0);
+	sa = nfsec_msg_nest_start(m, NFSEC_A_SA, "NFSEC_A_SA");
+	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SRC, htonl(0x0a000001));
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(0x1000));
+	NFSEC_PUT(m, u32, NFSEC_SA_A_DST, htonl(0x0a000002));
+	NFSEC_PUT(m, u8, NFSEC_SA_A_MODE, NFSEC_MODE_TRANSPORT);
+	NFSEC_PUT(m, strz, NFSEC_SA_A_ENC_ALG, "aes-gcm");
+	nfsec_msg_put(m, NFSEC_SA_A_ENC_KEY, sizeof(key), key, "key");
+	NFSEC_PUT(m, u16, NFSEC_SA_A_ENC_KEY_BITS, 128);
+	NFSEC_PUT(m, u16, NFSEC_SA_A_ICV_BITS, 128);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_REPLAY_WINDOW, 64);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_FLAGS, NFSEC_SA_F_ESN);
+	NFSEC_PUT(m, u64, NFSEC_SA_A_SEQ, 7);
+	n = nfsec_msg_nest_start(m, NFSEC_SA_A_LIFETIME, "lft");
+	NFSEC_PUT(m, u64, NFSEC_LFT_A_SOFT_BYTES, 0);
+	NFSEC_PUT(m, u64, NFSEC_LFT_A_HARD_SECONDS, 3600);
+	nfsec_msg_nest_end(m, n);
+	n = nfsec_msg_nest_start(m, NFSEC_SA_A_STATS, "stats");
+	NFSEC_PUT(m, u64, NFSEC_STATS_A_PACKETS, 10);
+	NFSEC_PUT(m, u64, NFSEC_STATS_A_BYTES, 1400);
+	NFSEC_PUT(m, u64, NFSEC_STATS_A_DROP_REPLAY, 1);
+	nfsec_msg_nest_end(m, n);
+	NFSEC_PUT(m, u8, NFSEC_SA_A_STATE, NFSEC_SA_STATE_VALID);
+	NFSEC_PUT(m, u64, NFSEC_SA_A_AGE, 12);
+	nfsec_msg_nest_end(m, sa);
+	mnl_attr_parse(m->nlh, sizeof(struct genlmsghdr), tb_cb, &top);
+	return top.a[NFSEC_A_SA];
+}
+
+static const struct nlattr *fake_policy(struct nfsec_msg *m)
+{
+	struct attr_tb top = { 0 };
+	struct nlattr *pol, *n;
+
+	nfsec_msg_init(m, 0x42, NFSEC_CMD_POLICY_GET, 0);
+	pol = nfsec_msg_nest_start(m, NFSEC_A_POLICY, "NFSEC_A_POLICY");
+	NFSEC_PUT(m, u8, NFSEC_POL_A_DIR, NFSEC_DIR_OUT);
+	NFSEC_PUT(m, u32, NFSEC_POL_A_SRC, htonl(0x0a000001));
+	NFSEC_PUT(m, u8, NFSEC_POL_A_SRC_PLEN, 32);
+	NFSEC_PUT(m, u32, NFSEC_POL_A_DST, htonl(0x0a000002));
+	NFSEC_PUT(m, u8, NFSEC_POL_A_DST_PLEN, 32);
+	NFSEC_PUT(m, u8, NFSEC_POL_A_PROTO, 6);
+	NFSEC_PUT(m, u16, NFSEC_POL_A_SPORT_MIN, 0);
+	NFSEC_PUT(m, u16, NFSEC_POL_A_SPORT_MAX, 65535);
+	NFSEC_PUT(m, u16, NFSEC_POL_A_DPORT_MIN, 80);
+	NFSEC_PUT(m, u16, NFSEC_POL_A_DPORT_MAX, 80);
+	NFSEC_PUT(m, u8, NFSEC_POL_A_ACTION, NFSEC_ACTION_PROTECT);
+	NFSEC_PUT(m, u32, NFSEC_POL_A_PRIORITY, 0);
+	n = nfsec_msg_nest_start(m, NFSEC_POL_A_SA, "sa");
+	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SRC, htonl(0x0a000001));
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(0x1000));
+	nfsec_msg_nest_end(m, n);
+	NFSEC_PUT(m, u32, NFSEC_POL_A_INDEX, 1);
+	NFSEC_PUT(m, u64, NFSEC_POL_A_HITS, 5);
+	nfsec_msg_nest_end(m, pol);
+	mnl_attr_parse(m->nlh, sizeof(struct genlmsghdr), tb_cb, &top);
+	return top.a[NFSEC_A_POLICY];
+}
+
+static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
+		    bool with_keys, bool oneline)
+{
+	struct nfsec_json j;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct nfsec_print p = { .f = f, .json = json ? &j : NULL,
+				 .stats = stats, .with_keys = with_keys,
+				 .oneline = oneline };
+
+	if (!f)
+		return NULL;
+	nfsec_json_init(&j, f);
+	if (sa)
+		nfsec_print_sa(a, &p);
+	else
+		nfsec_print_policy(a, &p);
+	fclose(f);
+	return out;
+}
+
+static void test_print(void)
+{
+	struct nfsec_msg m, pm;
+	const struct nlattr *sa = fake_sa(&m), *pol = fake_policy(&pm);
+	char *s;
+
+	if (!sa || !pol) {
+		ok(0, "print: fake replies built");
+		return;
+	}
+	s = render(sa, true, false, true, false, false);
+	ok(s && !strcmp(s,
+		"sa proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x00001000 mode transport\n"
+		"    aead aes-gcm key-bits 128 icv 128 replay-window 64 flags esn\n"
+		"    lifetime hard-seconds 3600\n"
+		"    state valid seq 7 age 12\n"
+		"    stats packets 10 bytes 1400 drop-replay 1\n"),
+	   "print: SA text with -s, no key");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+	s = render(sa, true, false, false, true, false);
+	ok(s && strstr(s, "key-bits 128 key 0xdead000000000000000000000000000000000013 icv") &&
+	   !strstr(s, "stats"), "print: SA text with-keys shows the key, no stats without -s");
+	free(s);
+	s = render(sa, true, false, false, false, true);
+	ok(s && !strcmp(s, "sa proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x00001000 mode transport\n"),
+	   "print: SA one line for events");
+	free(s);
+	s = render(sa, true, true, true, false, false);
+	ok(s && !strcmp(s, "{\"proto\":\"esp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\","
+		"\"spi\":4096,\"mode\":\"transport\",\"aead\":\"aes-gcm\",\"enc_key_bits\":128,"
+		"\"icv_bits\":128,\"replay_window\":64,\"flags\":[\"esn\"],"
+		"\"lifetime\":{\"hard_seconds\":3600},\"state\":\"valid\",\"seq\":7,\"age\":12,"
+		"\"stats\":{\"packets\":10,\"bytes\":1400,\"drop_replay\":1}}\n"),
+	   "print: SA JSON with -s, no key");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+	s = render(sa, true, true, false, true, false);
+	ok(s && strstr(s, "\"enc_key\":\"0xdead000000000000000000000000000000000013\""),
+	   "print: SA JSON with-keys has enc_key");
+	free(s);
+	s = render(pol, false, false, true, false, false);
+	ok(s && !strcmp(s, "policy dir out src 10.0.0.1/32 dst 10.0.0.2/32 proto tcp dport 80 "
+			"action protect sa esp 10.0.0.1 0x1000 priority 0 index 1 hits 5\n"),
+	   "print: policy text, any-port range omitted, hits with -s");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+	s = render(pol, false, true, false, false, false);
+	ok(s && !strcmp(s, "{\"dir\":\"out\",\"src\":\"10.0.0.1/32\",\"dst\":\"10.0.0.2/32\","
+			"\"proto\":\"tcp\",\"dport_min\":80,\"dport_max\":80,"
+			"\"action\":\"protect\",\"sa\":{\"proto\":\"esp\",\"src\":\"10.0.0.1\","
+			"\"spi\":4096},\"priority\":0,\"index\":1}\n"),
+	   "print: policy JSON without hits");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+}
+
+/* The transport against the kernel's own nlctrl family. */
+static int family_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+static void getfamily(struct nfsec_msg *m, const char *name)
+{
+	nfsec_msg_init(m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	nfsec_msg_put_strz(m, CTRL_ATTR_FAMILY_NAME, name, "CTRL_ATTR_FAMILY_NAME");
+}
+
+static void test_netlink(void)
+{
+	struct nfsec_error_state st;
+	struct nfsec_nl *nl;
+	struct nfsec_msg m;
+	unsigned int n = 0, i;
+	int r = 0;
+
+	if (nfsec_nl_open_family(&nl, "nlctrl")) {
+		for (i = 0; i < 6; i++)
+			skip("no generic netlink here", "netlink: test %u", i + 1);
+		return;
+	}
+	ok(1, "netlink: nlctrl family resolved");
+	nfsec_nl_close(nl);
+	ok(nfsec_nl_open_family(&nl, "nfsec-nosuch") &&
+	   err_is("kernel module not loaded (generic netlink family \"nfsec-nosuch\" not found)"),
+	   "netlink: missing family reported as module not loaded");
+	if (nfsec_nl_open_family(&nl, "nlctrl"))
+		return;
+
+	nfsec_nl_set_window(nl, 256);
+	for (i = 1; i <= 1000 && !r; i++) {
+		nfsec_error_set_line(i);
+		getfamily(&m, "nlctrl");
+		r = nfsec_nl_queue(nl, &m, "getfamily", family_count_cb, &n);
+	}
+	r |= nfsec_nl_flush(nl);
+	ok(!r && n == 1000, "netlink: 1000 pipelined requests, every reply seen (%u)", n);
+
+	nfsec_error_defer(1);
+	for (i = 1; i <= 600 && !r; i++) {
+		nfsec_error_set_line(i);
+		getfamily(&m, i == 300 || i == 400 ? "nfsec-no-such" : "nlctrl");
+		r = nfsec_nl_queue(nl, &m, "getfamily", NULL, NULL);
+	}
+	if (!r)
+		r = nfsec_nl_flush(nl);
+	nfsec_error_take(&st);
+	nfsec_error_defer(0);
+	nfsec_error_set_line(0);
+	ok(r && st.set && st.line == 300 && strstr(st.msg, "getfamily: No such file"),
+	   "netlink: first failure in a window named by its line (%u: %s)", st.line, st.msg);
+
+	nfsec_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	NFSEC_PUT(&m, u32, CTRL_ATTR_FAMILY_NAME, 0x41414141);
+	r = nfsec_nl_do(nl, &m, "getfamily", NULL, NULL);
+	ok(r && err_has("kernel rejected CTRL_ATTR_FAMILY_NAME"),
+	   "netlink: extack offset names the rejected attribute");
+
+	n = 0;
+	nfsec_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_DUMP);
+	r = nfsec_nl_dump(nl, &m, "family dump", family_count_cb, &n);
+	ok(!r && n >= 1, "netlink: dump collected %u families", n);
+	nfsec_nl_close(nl);
+}
+
+/* Run the tool; capture stdout and stderr; return the exit status. */
+static int run_tool(const char *tool, const char *const *args, char *out,
+		    size_t outsz, char *err, size_t errsz)
+{
+	char opath[] = "/tmp/nfsec-test-out.XXXXXX", epath[] = "/tmp/nfsec-test-err.XXXXXX";
+	char *argv[32];
+	posix_spawn_file_actions_t fa;
+	int ofd = mkstemp(opath), efd = mkstemp(epath), status = -1, i;
+	ssize_t r;
+	pid_t pid;
+
+	argv[0] = (char *)tool;
+	for (i = 0; args[i] && i < 30; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[i + 1] = NULL;
+	if (ofd < 0 || efd < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	if (!posix_spawn(&pid, tool, &fa, NULL, argv, environ))
+		waitpid(pid, &status, 0);
+	posix_spawn_file_actions_destroy(&fa);
+	r = pread(ofd, out, outsz - 1, 0);
+	out[r > 0 ? r : 0] = '\0';
+	r = pread(efd, err, errsz - 1, 0);
+	err[r > 0 ? r : 0] = '\0';
+	close(ofd);
+	close(efd);
+	unlink(opath);
+	unlink(epath);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_cli(const char *tool)
+{
+	char out[8192], err[1024], path[] = "/tmp/nfsec-test-batch.XXXXXX";
+	static const char batch[] =
+		"# keys for the lab\n"
+		"\n"
+		"genkey aes-gcm-128   # a comment\n"
+		"sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 1 aead aes-gcm 0x00\n"
+		"genkey hmac-sha1\n";
+	const char *const spi[] = { "sa", "add", "proto", "esp", "src", "10.0.0.1",
+				    "dst", "10.0.0.2", "spi", "12x", NULL };
+	const char *const kw[] = { "sa", "add", "foo", NULL };
+	const char *const help[] = { "sa", "add", "help", NULL };
+	const char *const top_help[] = { "help", NULL };
+	const char *const gk[] = { "genkey", "chacha20-poly1305", NULL };
+	const char *const pol[] = { "policy", "add", "dir", "in", "src", "10.0.0.1/8",
+				    "action", "bypass", NULL };
+	const char *const bat[] = { "-b", path, NULL };
+	const char *const badcmd[] = { "frobnicate", NULL };
+	int fd, rc;
+
+	rc = run_tool(tool, spi, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && !strcmp(err, "nfsec: invalid SPI \"12x\": not a number\n"),
+	   "cli: bad SPI is one line on stderr, exit 1");
+	rc = run_tool(tool, kw, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && !strcmp(err, "nfsec: unknown keyword \"foo\" in \"sa add\"\n"),
+	   "cli: unknown keyword named");
+	rc = run_tool(tool, help, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && strstr(out, "nfsec sa add proto") && !*err,
+	   "cli: sa add help prints the grammar, exit 0");
+	rc = run_tool(tool, top_help, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && strstr(out, "policy") && strstr(out, "monitor"),
+	   "cli: help lists the commands");
+	rc = run_tool(tool, gk, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && strlen(out) == 2 + 72 + 1 && !strncmp(out, "0x", 2) &&
+	   strspn(out + 2, "0123456789abcdef") == 72,
+	   "cli: genkey chacha20-poly1305 prints 36 bytes of hex");
+	rc = run_tool(tool, pol, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && strstr(err, "host bits set"), "cli: policy prefix host bits");
+	rc = run_tool(tool, badcmd, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && strstr(err, "unknown command \"frobnicate\""),
+	   "cli: unknown command");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, batch, sizeof(batch) - 1) != (ssize_t)sizeof(batch) - 1) {
+		skip("mkstemp failed", "cli: batch error names its line");
+	} else {
+		rc = run_tool(tool, bat, out, sizeof(out), err, sizeof(err));
+		ok(rc == 1 && !strcmp(err, "nfsec: batch line 4: invalid SPI \"1\": 0..255 are reserved\n") &&
+		   strlen(out) == 2 + 40 + 1,
+		   "cli: batch skips comments, stops at line 4 and names it");
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	tap = open_memstream(&tap_buf, &tap_len);
+	if (!tap)
+		return 1;
+	nfsec_error_set_quiet(1);
+	test_numbers();
+	test_addresses();
+	test_spi();
+	test_keys();
+	test_ports_protos();
+	test_sa_add();
+	test_policy();
+	test_split();
+	test_json();
+	test_msg_sa();
+	test_msg_policy();
+	test_print();
+	test_netlink();
+	if (argc > 1)
+		test_cli(argv[1]);
+	fclose(tap);
+	printf("TAP version 13\n1..%u\n%s", tap_n, tap_buf);
+	printf("# %u passed, %u failed\n", tap_n - tap_failed, tap_failed);
+	free(tap_buf);
+	return tap_failed ? 1 : 0;
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Error reporting shared by the whole tool. */
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util.h"
+
+static unsigned int error_line;
+static int error_quiet;
+static char error_last[512];
+static int error_deferring;
+static struct nfsec_error_state error_deferred;
+
+void nfsec_error_set_line(unsigned int line)
+{
+	error_line = line;
+}
+
+unsigned int nfsec_error_line(void)
+{
+	return error_line;
+}
+
+void nfsec_error_set_quiet(int quiet)
+{
+	error_quiet = quiet;
+}
+
+const char *nfsec_error_last(void)
+{
+	return error_last;
+}
+
+int nfsec_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(error_last, sizeof(error_last), fmt, ap);
+	va_end(ap);
+	if (error_deferring) {
+		if (!error_deferred.set) {
+			error_deferred.set = 1;
+			error_deferred.line = error_line;
+			snprintf(error_deferred.msg, sizeof(error_deferred.msg),
+				 "%s", error_last);
+		}
+		return -1;
+	}
+	if (error_quiet)
+		return -1;
+	fflush(stdout);
+	if (error_line)
+		fprintf(stderr, "nfsec: batch line %u: %s\n", error_line, error_last);
+	else
+		fprintf(stderr, "nfsec: %s\n", error_last);
+	return -1;
+}
+
+void nfsec_hex(char *out, const uint8_t *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+void nfsec_error_defer(int on)
+{
+	error_deferring = on;
+}
+
+void nfsec_error_take(struct nfsec_error_state *st)
+{
+	*st = error_deferred;
+	error_deferred.set = 0;
+}
+
+void nfsec_error_emit(const struct nfsec_error_state *st)
+{
+	if (!st->set)
+		return;
+	fflush(stdout);
+	if (st->line)
+		fprintf(stderr, "nfsec: batch line %u: %s\n", st->line, st->msg);
+	else
+		fprintf(stderr, "nfsec: %s\n", st->msg);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NFSEC_UTIL_H
+#define NFSEC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Report an error: one line on stderr, "nfsec: [batch line N: ]MESSAGE".
+ * Always returns -1 so callers can write "return nfsec_error(...)".
+ */
+int nfsec_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The batch line that errors are attributed to (0: not in batch mode). */
+void nfsec_error_set_line(unsigned int line);
+unsigned int nfsec_error_line(void);
+
+/* Tests: keep errors off stderr and look at the last one instead. */
+void nfsec_error_set_quiet(int quiet);
+const char *nfsec_error_last(void);
+
+/*
+ * Batch mode: keep the first error (with its line) instead of printing it,
+ * so that an earlier failure still in flight can be reported first.
+ */
+struct nfsec_error_state {
+	int set;
+	unsigned int line;
+	char msg[512];
+};
+void nfsec_error_defer(int on);
+void nfsec_error_take(struct nfsec_error_state *st);
+/* Print a taken error now. */
+void nfsec_error_emit(const struct nfsec_error_state *st);
+
+/* Lower-case hex of @len bytes into @out (2 * len + 1 bytes). */
+void nfsec_hex(char *out, const uint8_t *in, size_t len);
+
+#endif

@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test of the project in one run, as one TAP stream.
+#
+#   set-up  Debian packages, kernel source extracts, the test kernel
+#   build   module (W=1, warnings fail), tool, checkpatch, sparse,
+#           host unit tests of the tool
+#   VM      the selftests in QEMU (selftests/vm/run.sh)
+#
+# A failing phase does not stop the later ones. The run ends with the time
+# per phase and one line "N passed, N failed[, N skipped]"; the exit code is
+# non-zero if anything failed. Logs are in build/check/.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+out=build/check
+rm -rf "$out"
+mkdir -p "$out"
+make=(make --no-print-directory)
+
+num=0
+passed=0
+failed=0
+skipped=0
+
+# emit STATUS DESC [REASON]: one TAP line with the global number, counted.
+emit() {
+	local status=$1 desc=$2 reason=${3:-}
+	num=$((num + 1))
+	case "$status" in
+	ok) passed=$((passed + 1)); echo "ok $num - $desc" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $num - $desc # SKIP${reason:+ $reason}" ;;
+	*) failed=$((failed + 1)); echo "not ok $num - $desc" ;;
+	esac
+}
+
+# tap PREFIX FILE: re-emit the top-level TAP results of FILE, setting
+# tap_count to how many it held. Comment lines after a failure are shown.
+tap_count=0
+tap() {
+	local prefix=$1 file=$2 line desc count=0 show=0
+	while IFS= read -r line; do
+		if [[ $line =~ ^(not\ )?ok([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
+			desc=${BASH_REMATCH[4]}
+			count=$((count + 1))
+			show=0
+			if [ -n "${BASH_REMATCH[1]}" ]; then
+				emit fail "$prefix$desc"
+				show=1
+			elif [[ $desc =~ ^(.*[^[:space:]])[[:space:]]*\#[[:space:]]*[Ss][Kk][Ii][Pp][[:space:]]*(.*)$ ]]; then
+				emit skip "$prefix${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+			else
+				emit ok "$prefix$desc"
+			fi
+		elif [ $show = 1 ] && [[ $line =~ ^# ]]; then
+			echo "$line"
+		fi
+	done <"$file"
+	tap_count=$count
+}
+
+# step DESC LOG CMD...: run CMD as one test, its output in LOG.
+step() {
+	local desc=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		emit ok "$desc"
+		return 0
+	fi
+	emit fail "$desc"
+	tail -n 15 "$log" | sed 's/^/# /'
+	return 1
+}
+
+now() { date +%s; }
+t0=$(now)
+
+echo "TAP version 13"
+echo "# set-up"
+step "set-up: Debian packages (make deps)" "$out/deps.log" "${make[@]}" deps
+step "set-up: checkpatch and kselftest runner from linux-source" "$out/ksrc.log" selftests/ksrc.sh
+step "set-up: test kernel (Debian linux-image)" "$out/kernel.log" selftests/vm/run.sh --prepare
+t1=$(now)
+
+echo "# build"
+module_ok=0
+step "build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module.log" "${make[@]}" module &&
+	module_ok=1
+step "build: tool userspace/nfsec" "$out/tools.log" "${make[@]}" tools
+step "build: C selftests (selftests/)" "$out/selftests.log" "${make[@]}" -C selftests
+
+selftests/style.sh >"$out/style.tap" 2>"$out/style.log"
+src=$?
+tap "" "$out/style.tap"
+if [ $tap_count -eq 0 ] || { [ $src -ne 0 ] && ! grep -q '^not ok' "$out/style.tap"; }; then
+	emit fail "style: checks did not run (exit $src)"
+	tail -n 15 "$out/style.log" | sed 's/^/# /'
+fi
+
+"${make[@]}" -C userspace test >"$out/unit.tap" 2>&1
+urc=$?
+tap "unit: " "$out/unit.tap"
+if [ $tap_count -eq 0 ] || { [ $urc -ne 0 ] && ! grep -q '^not ok' "$out/unit.tap"; }; then
+	emit fail "unit: host unit tests did not run or failed to finish (exit $urc)"
+	tail -n 15 "$out/unit.tap" | sed 's/^/# /'
+fi
+t2=$(now)
+
+echo "# VM"
+if [ $module_ok = 1 ]; then
+	echo "# VM log: $out/vm.log"
+	selftests/vm/run.sh "$@" >"$out/vm.log" 2>&1
+	vrc=$?
+	if [ -f build/vm/results.tap ]; then
+		tap "" build/vm/results.tap
+	fi
+	if [ $vrc -ne 0 ] && ! grep -q '^not ok' build/vm/results.tap 2>/dev/null; then
+		emit fail "vm: run failed (exit $vrc)"
+	fi
+	if [ $vrc -ne 0 ]; then
+		grep -E '^vm: |^# (FAIL|SKIP)' "$out/vm.log" | tail -n 30 | sed 's/^/# /'
+	fi
+else
+	emit fail "vm: selftests not run, the module did not build"
+fi
+t3=$(now)
+
+echo "1..$num"
+echo "# time: set-up $((t1 - t0)) s, build $((t2 - t1)) s, VM $((t3 - t2)) s, total $((t3 - t0)) s"
+summary="$passed passed, $failed failed"
+[ $skipped -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ $failed -eq 0 ]

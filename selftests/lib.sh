@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the nfsec selftests. Source it from a test:
+#
+#	source "$(dirname "$0")/lib.sh"
+#
+# It turns on `set -euo pipefail`, installs `trap cleanup EXIT` (namespaces
+# made with ns_create are deleted, functions added with defer run, nfsec is
+# unloaded if the test loaded it), and gives assertions that name what they
+# compared. Exit codes follow kselftest: 0 pass, 1 fail, 4 skip.
+
+set -euo pipefail
+
+readonly KSFT_PASS=0
+readonly KSFT_FAIL=1
+readonly KSFT_SKIP=4
+
+NFSEC_KO=${NFSEC_KO:-/lib/modules/$(uname -r)/extra/nfsec.ko}
+NFSEC_TOOL=${NFSEC_TOOL:-$(command -v nfsec || true)}
+TEST_NAME=$(basename "$0" .sh)
+# Namespace names are unique per test run: test name, PID and a counter.
+NS_PREFIX="nfsec-$TEST_NAME-$$"
+NS_COUNT=0
+NS_LIST=()
+DEFERRED=()
+DMESG_MARK=0
+
+log() { echo "$TEST_NAME: $*"; }
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	exit "$KSFT_FAIL"
+}
+
+skip() {
+	echo "SKIP: $TEST_NAME: $*"
+	exit "$KSFT_SKIP"
+}
+
+# defer CMD...: run CMD at exit, in reverse order of registration.
+defer() { DEFERRED+=("$*"); }
+
+cleanup() {
+	local rc=$? i ns
+	set +e
+	for ((i = ${#DEFERRED[@]} - 1; i >= 0; i--)); do
+		eval "${DEFERRED[i]}" >/dev/null 2>&1
+	done
+	for ns in "${NS_LIST[@]}"; do
+		ip netns del "$ns" >/dev/null 2>&1
+	done
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne "$KSFT_SKIP" ]; then
+		echo "$TEST_NAME: failed with exit code $rc" >&2
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "needs the '$c' command"
+	done
+}
+
+require_tool() {
+	[ -n "$NFSEC_TOOL" ] && [ -x "$NFSEC_TOOL" ] || skip "the nfsec tool is not installed"
+}
+
+# ns_create VAR: create a namespace with a unique name, bring its loopback
+# up and store the name in VAR.
+ns_create() {
+	local _ns_name="$NS_PREFIX-$((NS_COUNT + 1))"
+	NS_COUNT=$((NS_COUNT + 1))
+	ip netns add "$_ns_name"
+	NS_LIST+=("$_ns_name")
+	ip -n "$_ns_name" link set lo up
+	printf -v "$1" '%s' "$_ns_name"
+}
+
+ns_destroy() {
+	local ns=$1 i
+	ip netns del "$ns"
+	for i in "${!NS_LIST[@]}"; do
+		[ "${NS_LIST[i]}" = "$ns" ] && unset 'NS_LIST[i]'
+	done
+	NS_LIST=("${NS_LIST[@]}")
+}
+
+# veth_pair NS1 DEV1 NS2 DEV2: a veth pair between two namespaces, both up.
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+# addr_add NS DEV ADDR/LEN
+addr_add() {
+	ip -n "$1" addr add "$3" dev "$2"
+}
+
+assert_eq() {
+	local expected=$1 actual=$2 what=$3
+	[ "$expected" = "$actual" ] ||
+		fail "$what: expected '$expected', got '$actual'"
+}
+
+assert_ne() {
+	local unexpected=$1 actual=$2 what=$3
+	[ "$unexpected" != "$actual" ] ||
+		fail "$what: did not expect '$actual'"
+}
+
+# assert_match REGEX TEXT WHAT: TEXT has a line matching the extended REGEX.
+assert_match() {
+	grep -qE -- "$1" <<<"$2" ||
+		fail "$3: no line matches /$1/ in: $(tr '\n' '|' <<<"$2")"
+}
+
+assert_no_match() {
+	! grep -qE -- "$1" <<<"$2" ||
+		fail "$3: unexpected line matching /$1/: $(grep -E -- "$1" <<<"$2" | head -n 1)"
+}
+
+# assert_fails CMD...: CMD must exit non-zero.
+assert_fails() {
+	if "$@" >/dev/null 2>&1; then
+		fail "'$*' succeeded but should have failed"
+	fi
+}
+
+nfsec_loaded() { [ -d /sys/module/nfsec ]; }
+
+# nfsec_load: insmod the module under test; it is unloaded at exit.
+nfsec_load() {
+	[ -f "$NFSEC_KO" ] || fail "$NFSEC_KO is missing"
+	insmod "$NFSEC_KO" || fail "insmod $NFSEC_KO failed"
+	defer nfsec_unload_quiet
+	nfsec_loaded || fail "/sys/module/nfsec missing after insmod"
+}
+
+nfsec_unload() {
+	rmmod nfsec || fail "rmmod nfsec failed"
+	! nfsec_loaded || fail "/sys/module/nfsec still present after rmmod"
+}
+
+nfsec_unload_quiet() {
+	! nfsec_loaded || rmmod nfsec
+}
+
+# The kernel log is checked for splats from dmesg_mark on.
+dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
+
+dmesg_check() {
+	local new
+	new=$(dmesg | tail -n +"$((DMESG_MARK + 1))")
+	assert_no_match 'WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|kmemleak|refcount_t' \
+		"$new" "kernel log since the test started"
+}

@@ -1,0 +1,924 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink API of nfsec, spoken raw: every rejection path
+ * (missing, unknown, oversized, wrong-length and read-only attributes,
+ * reserved values, forbidden algorithms), EEXIST and ENOENT, key hiding,
+ * dumps across many messages and their consistency flag, events, lifetimes,
+ * namespace isolation and privilege checks.
+ *
+ * Needs nfsec.ko loaded (or loadable) and root.
+ */
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+
+#include "kselftest_harness.h"
+#include "../kmod/uapi/nfsec.h"
+
+#define BUFSZ (1 << 16)
+
+struct nl {
+	struct mnl_socket *sock;
+	uint16_t family;
+	uint32_t events_group;
+	uint32_t seq;
+	char *buf;
+};
+
+/* What the kernel answered to one request. */
+struct answer {
+	int err;			/* 0 or a negative errno */
+	char msg[256];			/* NLMSGERR_ATTR_MSG */
+	int miss_type;			/* NLMSGERR_ATTR_MISS_TYPE or -1 */
+	bool has_offs;
+	uint32_t offs;			/* NLMSGERR_ATTR_OFFS */
+	uint32_t count;			/* NFSEC_A_COUNT of a reply */
+	uint32_t pol_index;		/* NFSEC_POL_A_INDEX of a reply */
+};
+
+static int ctrl_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nl *nl = data;
+	const struct nlattr *grp, *a;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_FAMILY_ID:
+		nl->family = mnl_attr_get_u16(attr);
+		break;
+	case CTRL_ATTR_MCAST_GROUPS:
+		mnl_attr_for_each_nested(grp, attr) {
+			uint32_t id = 0;
+			const char *name = NULL;
+
+			mnl_attr_for_each_nested(a, grp) {
+				if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID)
+					id = mnl_attr_get_u32(a);
+				if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME)
+					name = mnl_attr_get_str(a);
+			}
+			if (name && !strcmp(name, NFSEC_MCGRP_EVENTS))
+				nl->events_group = id;
+		}
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), ctrl_attr_cb,
+			      data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+static int nl_open(struct nl *nl)
+{
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	int one = 1, ret;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->buf = malloc(BUFSZ);
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->buf || !nl->sock || mnl_socket_bind(nl->sock, 0, 0) < 0)
+		return -1;
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	nl->seq = time(NULL);
+
+	nlh = mnl_nlmsg_put_header(nl->buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++nl->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NFSEC_GENL_NAME);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	ret = mnl_socket_recvfrom(nl->sock, nl->buf, BUFSZ);
+	if (ret <= 0)
+		return -1;
+	ret = mnl_cb_run(nl->buf, ret, nl->seq, 0, ctrl_cb, nl);
+	return ret < 0 || !nl->family ? -1 : 0;
+}
+
+static void nl_close(struct nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->buf);
+}
+
+static struct nlmsghdr *req(struct nl *nl, uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = nl->family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = NFSEC_GENL_VERSION;
+	return nlh;
+}
+
+static int ext_ack_cb(const struct nlattr *attr, void *data)
+{
+	struct answer *a = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case NLMSGERR_ATTR_MSG:
+		snprintf(a->msg, sizeof(a->msg), "%s", mnl_attr_get_str(attr));
+		break;
+	case NLMSGERR_ATTR_OFFS:
+		a->has_offs = true;
+		a->offs = mnl_attr_get_u32(attr);
+		break;
+	case NLMSGERR_ATTR_MISS_TYPE:
+		a->miss_type = mnl_attr_get_u32(attr);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int reply_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct answer *a = data;
+	const struct nlattr *p;
+
+	if (mnl_attr_get_type(attr) == NFSEC_A_COUNT)
+		a->count = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == NFSEC_A_POLICY)
+		mnl_attr_for_each_nested(p, attr)
+			if (mnl_attr_get_type(p) == NFSEC_POL_A_INDEX)
+				a->pol_index = mnl_attr_get_u32(p);
+	return MNL_CB_OK;
+}
+
+/* Sends nlh and collects the reply and the final ACK or error. */
+static struct answer talk(struct nl *nl, struct nlmsghdr *nlh)
+{
+	struct answer a = { .miss_type = -1 };
+	char rbuf[BUFSZ];
+	int len;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+		a.err = -errno;
+		return a;
+	}
+	for (;;) {
+		struct nlmsghdr *r;
+
+		len = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		if (len < 0) {
+			a.err = -errno;
+			return a;
+		}
+		for (r = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(r, len);
+		     r = mnl_nlmsg_next(r, &len)) {
+			if (r->nlmsg_seq != nl->seq)
+				continue;
+			if (r->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
+				size_t off = sizeof(*e);
+
+				a.err = e->error;
+				if (!(r->nlmsg_flags & NLM_F_CAPPED))
+					off += e->msg.nlmsg_len -
+					       sizeof(struct nlmsghdr);
+				if (r->nlmsg_flags & NLM_F_ACK_TLVS)
+					mnl_attr_parse(r, off, ext_ack_cb, &a);
+				return a;
+			}
+			if (r->nlmsg_type == NLMSG_DONE) {
+				/* The end of a dump carries its error. */
+				a.err = *(int *)mnl_nlmsg_get_payload(r);
+				if (r->nlmsg_flags & NLM_F_ACK_TLVS)
+					mnl_attr_parse(r, sizeof(int),
+						       ext_ack_cb, &a);
+				return a;
+			}
+			if (r->nlmsg_type == nl->family)
+				mnl_attr_parse(r, sizeof(struct genlmsghdr),
+					       reply_attr_cb, &a);
+		}
+	}
+}
+
+/* A complete, valid ESP AES-GCM-128 SA. */
+static void put_sa(struct nlmsghdr *nlh, const char *src, uint32_t spi)
+{
+	static const uint8_t key[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+					 12, 13, 14, 15, 16, 0xa, 0xb, 0xc,
+					 0xd };
+	struct nlattr *nest = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr(src));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(spi));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, inet_addr("10.0.0.2"));
+	mnl_attr_put_strz(nlh, NFSEC_SA_A_ENC_ALG, "aes-gcm");
+	mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, sizeof(key), key);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static struct answer sa_add(struct nl *nl, const char *src, uint32_t spi)
+{
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_SA_ADD, 0);
+
+	put_sa(nlh, src, spi);
+	return talk(nl, nlh);
+}
+
+static struct answer sa_flush(struct nl *nl)
+{
+	return talk(nl, req(nl, NFSEC_CMD_SA_FLUSH, 0));
+}
+
+struct dump_result {
+	unsigned int sas;
+	unsigned int with_key;
+	unsigned int with_key_bits;
+	unsigned int messages;	/* recv() calls that returned data */
+	bool intr;
+	int err;
+};
+
+static int dump_sa_cb(const struct nlattr *attr, void *data)
+{
+	struct dump_result *d = data;
+	const struct nlattr *a;
+
+	if (mnl_attr_get_type(attr) != NFSEC_A_SA)
+		return MNL_CB_OK;
+	d->sas++;
+	mnl_attr_for_each_nested(a, attr) {
+		if (mnl_attr_get_type(a) == NFSEC_SA_A_ENC_KEY)
+			d->with_key++;
+		if (mnl_attr_get_type(a) == NFSEC_SA_A_ENC_KEY_BITS &&
+		    mnl_attr_get_u16(a) == 128)
+			d->with_key_bits++;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * Dumps all SAs. If mid is given, it runs after the first batch of
+ * messages arrived, so changes it makes land in the middle of the dump.
+ */
+static struct dump_result sa_dump(struct nl *nl, uint32_t flags,
+				  void (*mid)(void *), void *arg)
+{
+	struct dump_result d = { 0 };
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_SA_GET, NLM_F_DUMP);
+	char rbuf[BUFSZ];
+	int len;
+
+	if (flags)
+		mnl_attr_put_u32(nlh, NFSEC_A_FLAGS, flags);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+		d.err = -errno;
+		return d;
+	}
+	for (;;) {
+		struct nlmsghdr *r;
+
+		len = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		if (len < 0) {
+			d.err = -errno;
+			return d;
+		}
+		d.messages++;
+		if (d.messages == 1 && mid)
+			mid(arg);
+		for (r = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(r, len);
+		     r = mnl_nlmsg_next(r, &len)) {
+			if (r->nlmsg_flags & NLM_F_DUMP_INTR)
+				d.intr = true;
+			if (r->nlmsg_type == NLMSG_DONE)
+				return d;
+			if (r->nlmsg_type == NLMSG_ERROR) {
+				d.err = ((struct nlmsgerr *)
+					 mnl_nlmsg_get_payload(r))->error;
+				return d;
+			}
+			mnl_attr_parse(r, sizeof(struct genlmsghdr),
+				       dump_sa_cb, &d);
+		}
+	}
+}
+
+FIXTURE(api) {
+	struct nl nl;
+};
+
+FIXTURE_SETUP(api)
+{
+	if (nl_open(&self->nl))
+		SKIP(return, "nfsec generic netlink family not available");
+	sa_flush(&self->nl);
+	talk(&self->nl, req(&self->nl, NFSEC_CMD_POLICY_FLUSH, 0));
+}
+
+FIXTURE_TEARDOWN(api)
+{
+	sa_flush(&self->nl);
+	talk(&self->nl, req(&self->nl, NFSEC_CMD_POLICY_FLUSH, 0));
+	nl_close(&self->nl);
+}
+
+#define ASSERT_REJECTED(a, errno_, text) do {				\
+	ASSERT_EQ(-(errno_), (a).err);					\
+	ASSERT_NE(NULL, strstr((a).msg, text))				\
+		TH_LOG("extack message \"%s\" lacks \"%s\"",		\
+		       (a).msg, text);					\
+} while (0)
+
+#define ASSERT_OK(expr) do {						\
+	struct answer __a = (expr);					\
+	ASSERT_EQ(0, __a.err) TH_LOG("rejected: %s", __a.msg);		\
+} while (0)
+
+TEST_F(api, version)
+{
+	struct answer a = talk(&self->nl,
+			       req(&self->nl, NFSEC_CMD_GET_VERSION, 0));
+
+	ASSERT_EQ(0, a.err);
+}
+
+TEST_F(api, add_get_del)
+{
+	struct nlmsghdr *nlh;
+	struct answer a;
+	struct nlattr *n;
+
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", 0x1000));
+	ASSERT_REJECTED(sa_add(&self->nl, "10.0.0.1", 0x1000), EEXIST,
+			"NFSEC_A_SA");
+	/* Same SPI, other source: another SA. */
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.3", 0x1000));
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_GET, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x1000));
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_OK(talk(&self->nl, nlh));
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_DEL, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x1000));
+	mnl_attr_nest_end(nlh, n);
+	memcpy(self->nl.buf + BUFSZ / 2, nlh, nlh->nlmsg_len);
+	ASSERT_OK(talk(&self->nl, nlh));
+	nlh = (struct nlmsghdr *)(self->nl.buf + BUFSZ / 2);
+	memcpy(self->nl.buf, nlh, nlh->nlmsg_len);
+	nlh = (struct nlmsghdr *)self->nl.buf;
+	nlh->nlmsg_seq = ++self->nl.seq;
+	a = talk(&self->nl, nlh);
+	ASSERT_REJECTED(a, ENOENT, "NFSEC_A_SA");
+
+	a = sa_flush(&self->nl);
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(1, a.count);
+}
+
+TEST_F(api, missing_attributes)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *n;
+	struct answer a;
+
+	a = talk(&self->nl, req(&self->nl, NFSEC_CMD_SA_ADD, 0));
+	ASSERT_REJECTED(a, EINVAL, "missing NFSEC_A_SA");
+	ASSERT_EQ(NFSEC_A_SA, a.miss_type);
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_nest_end(nlh, n);
+	a = talk(&self->nl, nlh);
+	ASSERT_REJECTED(a, EINVAL, "missing NFSEC_SA_A_SPI");
+	ASSERT_EQ(NFSEC_SA_A_SPI, a.miss_type);
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x1000));
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "missing NFSEC_SA_A_DST");
+
+	nlh = req(&self->nl, NFSEC_CMD_POLICY_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_ACTION, NFSEC_ACTION_BYPASS);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "missing NFSEC_POL_A_DIR");
+}
+
+TEST_F(api, malformed_attributes)
+{
+	uint8_t big[200] = { 0 };
+	struct nlmsghdr *nlh;
+	struct nlattr *n;
+	struct answer a;
+
+	/* SPI of two bytes. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u16(nlh, NFSEC_SA_A_SPI, 0x1000);
+	mnl_attr_nest_end(nlh, n);
+	a = talk(&self->nl, nlh);
+	ASSERT_REJECTED(a, EINVAL, "NFSEC_SA_A_SPI");
+	ASSERT_TRUE(a.has_offs);
+
+	/* Oversized key. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, sizeof(big), big);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), ERANGE, "NFSEC_SA_A_ENC_KEY");
+
+	/* Algorithm name without its NUL. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put(nlh, NFSEC_SA_A_ENC_ALG, 7, "aes-gcm");
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_SA_A_ENC_ALG");
+
+	/* Unknown nested attribute. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u32(nlh, 200, 1);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_A_SA");
+
+	/* Read-only attribute offered. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	put_sa(nlh, "10.0.0.1", 0x2000);
+	n = (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + GENL_HDRLEN);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_STATE, 0);
+	n->nla_len += MNL_ALIGN(sizeof(struct nlattr) + 1);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL,
+			"NFSEC_SA_A_STATE: reported by the kernel");
+
+	/* Read-only top-level attribute. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_FLUSH, 0);
+	mnl_attr_put_u32(nlh, NFSEC_A_COUNT, 1);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_A_COUNT");
+
+	/* Unknown flag bits. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_GET, NLM_F_DUMP);
+	mnl_attr_put_u32(nlh, NFSEC_A_FLAGS, 0x80);
+	a = talk(&self->nl, nlh);
+	ASSERT_EQ(-EOPNOTSUPP, a.err);
+	nlh = req(&self->nl, NFSEC_CMD_SA_GET, 0);
+	mnl_attr_put_u32(nlh, NFSEC_A_FLAGS, 0x80);
+	put_sa(nlh, "10.0.0.1", 0x2000);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EOPNOTSUPP, "NFSEC_A_FLAGS");
+
+	/* Truncated message: a nest longer than the message. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	put_sa(nlh, "10.0.0.1", 0x2000);
+	n = (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + GENL_HDRLEN);
+	n->nla_len += 64;
+	a = talk(&self->nl, nlh);
+	ASSERT_EQ(-EINVAL, a.err);
+
+	/* Nothing of the above was added. */
+	ASSERT_EQ(0, sa_dump(&self->nl, 0, NULL, NULL).sas);
+}
+
+/* Builds an SA add with one field changed by the caller's attributes. */
+static struct answer sa_try(struct nl *nl, uint8_t proto, uint32_t spi,
+			    const char *enc, int enc_len, const char *auth,
+			    int auth_len, int icv_bits, int window)
+{
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_SA_ADD, 0);
+	uint8_t key[64] = { 0x42 };
+	struct nlattr *n;
+
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, proto);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(spi));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, inet_addr("10.0.0.2"));
+	if (enc) {
+		mnl_attr_put_strz(nlh, NFSEC_SA_A_ENC_ALG, enc);
+		if (enc_len >= 0)
+			mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, enc_len, key);
+	}
+	if (auth) {
+		mnl_attr_put_strz(nlh, NFSEC_SA_A_AUTH_ALG, auth);
+		mnl_attr_put(nlh, NFSEC_SA_A_AUTH_KEY, auth_len, key);
+	}
+	if (icv_bits)
+		mnl_attr_put_u16(nlh, NFSEC_SA_A_ICV_BITS, icv_bits);
+	if (window >= 0)
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_REPLAY_WINDOW, window);
+	mnl_attr_nest_end(nlh, n);
+	return talk(nl, nlh);
+}
+
+TEST_F(api, algorithms)
+{
+	struct nl *nl = &self->nl;
+	uint32_t spi = 0x3000;
+
+	/* Every supported combination is accepted. */
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-gcm", 20, NULL, 0, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-gcm", 36, NULL, 0, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-gcm", 20, NULL, 0, 64, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-gcm", 20, NULL, 0, 96, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "chacha20-poly1305", 36, NULL, 0, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-cbc", 16, "hmac-sha256", 32, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-cbc", 32, "hmac-sha512", 64, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "null", -1, "hmac-sha256", 32, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-gmac", 20, NULL, 0, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_AH, spi++, NULL, 0, "hmac-sha256", 32, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_AH, spi++, NULL, 0, "hmac-sha1", 20, 0, -1));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-gcm", 20, NULL, 0, 0, 4096));
+	ASSERT_OK(sa_try(nl, IPPROTO_ESP, spi++, "aes-gcm", 20, NULL, 0, 0, 0));
+
+	/* And everything wrong is refused with the attribute named. */
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, 255, "aes-gcm", 20, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_SPI");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, 0, "aes-gcm", 20, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_SPI");
+	ASSERT_REJECTED(sa_try(nl, 17, spi, "aes-gcm", 20, NULL, 0, 0, -1),
+			EPROTONOSUPPORT, "NFSEC_SA_A_PROTO");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "rot13", 20, NULL, 0, 0, -1),
+			ENOENT, "NFSEC_SA_A_ENC_ALG: unknown");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "des", 8, "hmac-sha256", 32, 0, -1),
+			EPERM, "NFSEC_SA_A_ENC_ALG: MUST NOT");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-cbc", 16, "hmac-md5", 16, 0, -1),
+			EPERM, "NFSEC_SA_A_AUTH_ALG: MUST NOT");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "null", -1, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_AUTH_ALG");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "null", -1, "null", 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_AUTH_ALG");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-cbc", 16, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_AUTH_ALG");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-gcm", 16, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_ENC_KEY: wrong length");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-gcm", -1, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_ENC_KEY");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-cbc", 16, "hmac-sha256", 20, 0, -1),
+			EINVAL, "NFSEC_SA_A_AUTH_KEY: wrong length");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-cbc", 16, "hmac-sha256", 32, 96, -1),
+			EINVAL, "NFSEC_SA_A_ICV_BITS");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-gcm", 20, NULL, 0, 32, -1),
+			EINVAL, "NFSEC_SA_A_ICV_BITS");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-gcm", 20, "hmac-sha256", 32, 0, -1),
+			EINVAL, "NFSEC_SA_A_AUTH_ALG");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "hmac-sha256", 32, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_ENC_ALG");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_AH, spi, "aes-gcm", 20, "hmac-sha256", 32, 0, -1),
+			EINVAL, "NFSEC_SA_A_ENC_ALG: AH");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_AH, spi, NULL, 0, NULL, 0, 0, -1),
+			EINVAL, "NFSEC_SA_A_AUTH_ALG");
+	ASSERT_REJECTED(sa_try(nl, IPPROTO_ESP, spi, "aes-gcm", 20, NULL, 0, 0, 4097),
+			EINVAL, "NFSEC_SA_A_REPLAY_WINDOW");
+
+	ASSERT_EQ(13, sa_dump(nl, 0, NULL, NULL).sas);
+}
+
+TEST_F(api, keys_only_on_request)
+{
+	struct dump_result d;
+
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", 0x1000));
+	d = sa_dump(&self->nl, 0, NULL, NULL);
+	ASSERT_EQ(0, d.err);
+	ASSERT_EQ(1, d.sas);
+	ASSERT_EQ(0, d.with_key);
+	ASSERT_EQ(1, d.with_key_bits);
+	d = sa_dump(&self->nl, NFSEC_F_WITH_KEYS, NULL, NULL);
+	ASSERT_EQ(1, d.with_key);
+}
+
+static void add_one(void *arg)
+{
+	struct nl other;
+
+	if (nl_open(&other))
+		return;
+	sa_add(&other, "10.9.9.9", *(uint32_t *)arg);
+	nl_close(&other);
+}
+
+TEST_F(api, dump_many_and_consistency)
+{
+	uint32_t extra = 0x99999;
+	struct dump_result d;
+	struct answer a;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "10.1.%d.%d", i / 250, i % 250 + 1);
+		ASSERT_OK(sa_add(&self->nl, src, 0x1000 + i));
+	}
+	d = sa_dump(&self->nl, 0, NULL, NULL);
+	ASSERT_EQ(0, d.err);
+	ASSERT_EQ(3000, d.sas);
+	ASSERT_LT(1, d.messages);
+	ASSERT_FALSE(d.intr);
+
+	/* A change in the middle of a dump is flagged. */
+	d = sa_dump(&self->nl, 0, add_one, &extra);
+	ASSERT_EQ(0, d.err);
+	ASSERT_TRUE(d.intr);
+
+	a = sa_flush(&self->nl);
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(3001, a.count);
+	ASSERT_EQ(0, sa_dump(&self->nl, 0, NULL, NULL).sas);
+}
+
+static struct answer pol_add(struct nl *nl, uint8_t dir, const char *src,
+			     int splen, int proto, int dport, uint8_t action,
+			     bool with_sa, uint32_t prio)
+{
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_POLICY_ADD, 0);
+	struct nlattr *n, *s;
+
+	n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_DIR, dir);
+	if (src) {
+		mnl_attr_put_u32(nlh, NFSEC_POL_A_SRC, inet_addr(src));
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_SRC_PLEN, splen);
+	}
+	if (proto >= 0)
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_PROTO, proto);
+	if (dport >= 0)
+		mnl_attr_put_u16(nlh, NFSEC_POL_A_DPORT_MIN, dport);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_ACTION, action);
+	mnl_attr_put_u32(nlh, NFSEC_POL_A_PRIORITY, prio);
+	if (with_sa) {
+		s = mnl_attr_nest_start(nlh, NFSEC_POL_A_SA);
+		mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x1000));
+		mnl_attr_nest_end(nlh, s);
+	}
+	mnl_attr_nest_end(nlh, n);
+	return talk(nl, nlh);
+}
+
+struct pol_order {
+	uint32_t index[16];
+	uint32_t prio[16];
+	int n;
+};
+
+static int pol_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct pol_order *o = data;
+	struct nlattr *top, *a;
+
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != NFSEC_A_POLICY || o->n >= 16)
+			continue;
+		mnl_attr_for_each_nested(a, top) {
+			if (mnl_attr_get_type(a) == NFSEC_POL_A_INDEX)
+				o->index[o->n] = mnl_attr_get_u32(a);
+			if (mnl_attr_get_type(a) == NFSEC_POL_A_PRIORITY)
+				o->prio[o->n] = mnl_attr_get_u32(a);
+		}
+		o->n++;
+	}
+	return MNL_CB_OK;
+}
+
+TEST_F(api, policies)
+{
+	struct nl *nl = &self->nl;
+	struct nlmsghdr *nlh;
+	struct pol_order o = { 0 };
+	struct answer a, b, c;
+	struct nlattr *n;
+	int len, ret;
+
+	a = pol_add(nl, NFSEC_DIR_OUT, "10.0.0.0", 24, 6, 80, NFSEC_ACTION_PROTECT, true, 10);
+	ASSERT_EQ(0, a.err);
+	ASSERT_LT(0, a.pol_index);
+	b = pol_add(nl, NFSEC_DIR_OUT, "10.0.1.0", 24, -1, -1, NFSEC_ACTION_DISCARD, false, 5);
+	ASSERT_EQ(0, b.err);
+	c = pol_add(nl, NFSEC_DIR_OUT, "10.0.2.0", 24, -1, -1, NFSEC_ACTION_BYPASS, false, 10);
+	ASSERT_EQ(0, c.err);
+	ASSERT_REJECTED(pol_add(nl, NFSEC_DIR_OUT, "10.0.0.0", 24, 6, 80,
+				NFSEC_ACTION_PROTECT, true, 10), EEXIST, "NFSEC_A_POLICY");
+	ASSERT_REJECTED(pol_add(nl, NFSEC_DIR_OUT, "10.0.0.1", 24, -1, -1,
+				NFSEC_ACTION_BYPASS, false, 0), EINVAL,
+			"NFSEC_POL_A_SRC: host bits");
+	ASSERT_REJECTED(pol_add(nl, NFSEC_DIR_OUT, "10.0.0.0", 33, -1, -1,
+				NFSEC_ACTION_BYPASS, false, 0), EINVAL,
+			"NFSEC_POL_A_SRC_PLEN");
+	ASSERT_REJECTED(pol_add(nl, NFSEC_DIR_OUT, NULL, 0, 1, 80,
+				NFSEC_ACTION_BYPASS, false, 0), EINVAL, "NFSEC_POL_A_PROTO");
+	ASSERT_REJECTED(pol_add(nl, NFSEC_DIR_OUT, NULL, 0, -1, -1,
+				NFSEC_ACTION_PROTECT, false, 0), EINVAL, "NFSEC_POL_A_SA");
+	ASSERT_REJECTED(pol_add(nl, NFSEC_DIR_OUT, NULL, 0, -1, -1,
+				NFSEC_ACTION_BYPASS, true, 0), EINVAL, "NFSEC_POL_A_SA");
+	ASSERT_REJECTED(pol_add(nl, 2, NULL, 0, -1, -1,
+				NFSEC_ACTION_BYPASS, false, 0), EINVAL, "NFSEC_POL_A_DIR");
+	ASSERT_REJECTED(pol_add(nl, NFSEC_DIR_IN, NULL, 0, -1, -1, 3,
+				false, 0), EINVAL, "NFSEC_POL_A_ACTION");
+
+	/* Match order: priority 5, then the two 10s in insertion order. */
+	nlh = req(nl, NFSEC_CMD_POLICY_GET, NLM_F_DUMP);
+	ASSERT_LE(0, mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len));
+	do {
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, BUFSZ);
+		ASSERT_LT(0, len);
+		ret = mnl_cb_run(nl->buf, len, nl->seq, 0, pol_dump_cb, &o);
+	} while (ret > 0);
+	ASSERT_EQ(3, o.n);
+	ASSERT_EQ(b.pol_index, o.index[0]);
+	ASSERT_EQ(a.pol_index, o.index[1]);
+	ASSERT_EQ(c.pol_index, o.index[2]);
+
+	nlh = req(nl, NFSEC_CMD_POLICY_DEL, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+	mnl_attr_put_u32(nlh, NFSEC_POL_A_INDEX, b.pol_index);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_OK(talk(nl, nlh));
+	nlh = req(nl, NFSEC_CMD_POLICY_DEL, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+	mnl_attr_put_u32(nlh, NFSEC_POL_A_INDEX, b.pol_index);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(nl, nlh), ENOENT, "NFSEC_POL_A_INDEX");
+
+	a = talk(nl, req(nl, NFSEC_CMD_POLICY_FLUSH, 0));
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(2, a.count);
+}
+
+static int event_attr_cb(const struct nlattr *attr, void *data)
+{
+	uint32_t *ev = data;
+
+	if (mnl_attr_get_type(attr) == NFSEC_A_EVENT)
+		*ev = mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+/* Waits up to timeout_ms for the next event; returns it or 0. */
+static uint32_t next_event(struct nl *nl, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl->sock),
+			      .events = POLLIN };
+	uint32_t ev = 0;
+	int len;
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return 0;
+	len = mnl_socket_recvfrom(nl->sock, nl->buf, BUFSZ);
+	if (len <= 0)
+		return 0;
+	mnl_attr_parse((struct nlmsghdr *)nl->buf, sizeof(struct genlmsghdr),
+		       event_attr_cb, &ev);
+	return ev;
+}
+
+TEST_F_TIMEOUT(api, events_and_lifetime, 60)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *n, *l;
+	struct nl mon;
+	struct timespec t0, t1;
+	uint32_t grp;
+
+	ASSERT_EQ(0, nl_open(&mon));
+	grp = mon.events_group;
+	ASSERT_NE(0, grp);
+	ASSERT_EQ(0, mnl_socket_setsockopt(mon.sock, NETLINK_ADD_MEMBERSHIP,
+					   &grp, sizeof(grp)));
+
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", 0x1000));
+	ASSERT_EQ(NFSEC_EV_SA_ADDED, next_event(&mon, 5000));
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	put_sa(nlh, "10.0.0.1", 0x2000);
+	n = (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + GENL_HDRLEN);
+	l = mnl_attr_nest_start(nlh, NFSEC_SA_A_LIFETIME);
+	mnl_attr_put_u64(nlh, NFSEC_LFT_A_SOFT_SECONDS, 1);
+	mnl_attr_put_u64(nlh, NFSEC_LFT_A_HARD_SECONDS, 2);
+	mnl_attr_nest_end(nlh, l);
+	n->nla_len = (char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)n;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_OK(talk(&self->nl, nlh));
+	ASSERT_EQ(NFSEC_EV_SA_ADDED, next_event(&mon, 5000));
+	ASSERT_EQ(NFSEC_EV_SA_SOFT, next_event(&mon, 10000));
+	ASSERT_EQ(NFSEC_EV_SA_EXPIRED, next_event(&mon, 10000));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_LE(1, t1.tv_sec - t0.tv_sec);
+	/* The expired SA is gone, the other one stays. */
+	ASSERT_EQ(1, sa_dump(&self->nl, 0, NULL, NULL).sas);
+
+	ASSERT_EQ(1, sa_flush(&self->nl).count);
+	ASSERT_EQ(NFSEC_EV_SA_FLUSHED, next_event(&mon, 5000));
+	nl_close(&mon);
+}
+
+TEST_F(api, soft_above_hard_rejected)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *n, *l;
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	put_sa(nlh, "10.0.0.1", 0x2000);
+	n = (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + GENL_HDRLEN);
+	l = mnl_attr_nest_start(nlh, NFSEC_SA_A_LIFETIME);
+	mnl_attr_put_u64(nlh, NFSEC_LFT_A_SOFT_PACKETS, 100);
+	mnl_attr_put_u64(nlh, NFSEC_LFT_A_HARD_PACKETS, 10);
+	mnl_attr_nest_end(nlh, l);
+	n->nla_len = (char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)n;
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_LFT_A_SOFT_PACKETS");
+}
+
+TEST_F(api, namespaces_are_isolated)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", 0x1000));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct nl inner;
+
+		if (unshare(CLONE_NEWNET) || nl_open(&inner))
+			_exit(10);
+		if (sa_dump(&inner, 0, NULL, NULL).sas != 0)
+			_exit(11);
+		if (sa_add(&inner, "10.0.0.1", 0x1000).err)
+			_exit(12);
+		if (sa_add(&inner, "10.0.0.1", 0x1001).err)
+			_exit(13);
+		if (sa_dump(&inner, 0, NULL, NULL).sas != 2)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(1, sa_dump(&self->nl, 0, NULL, NULL).sas);
+}
+
+TEST_F(api, unprivileged_gets_eperm)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", 0x1000));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct nl user;
+
+		/* nobody, with every capability dropped */
+		if (setgid(65534) || setuid(65534) || nl_open(&user))
+			_exit(10);
+		if (sa_add(&user, "10.0.0.1", 0x2000).err != -EPERM)
+			_exit(11);
+		if (sa_flush(&user).err != -EPERM)
+			_exit(12);
+		if (sa_dump(&user, 0, NULL, NULL).err != -EPERM)
+			_exit(13);
+		if (talk(&user, req(&user, NFSEC_CMD_GET_VERSION, 0)).err)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* Nothing changed. */
+	ASSERT_EQ(1, sa_dump(&self->nl, 0, NULL, NULL).sas);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,327 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's own kernel (the one matching the installed headers) in QEMU
+# with a small busybox initramfs that holds nfsec.ko, the tool, the host
+# binaries the tests need and the kernel modules named by selftests/config,
+# run the selftests there with the kselftest runner, and judge the run.
+#
+# usage: selftests/vm/run.sh [--prepare | --shell | --probe] [TEST.sh ...]
+#   --prepare  only fetch and unpack the kernel and extract the runner
+#   --shell    interactive shell on the serial console, nfsec loaded
+#   --probe    only decide the accelerator (KVM or TCG) and print it
+#
+# A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" and the
+# console holds no kernel warning, BUG, oops or sanitizer report. The TAP
+# result lines are written to build/vm/results.tap.
+#
+# Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 900),
+# NFSEC_VM_ACCEL (auto, kvm or tcg), NFSEC_VM_INJECT (fail, warn or panic:
+# make the guest fail on purpose), NFSEC_VM_KO, NFSEC_VM_TOOL.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+top=$PWD
+kver=$(selftests/kver.sh)
+out=$top/build/vm
+kroot=$out/kernel-$kver
+vmlinuz=$kroot/boot/vmlinuz-$kver
+moddir=$kroot/lib/modules/$kver
+stage=$out/initramfs
+ko=${NFSEC_VM_KO:-$top/kmod/nfsec.ko}
+tool=${NFSEC_VM_TOOL:-$top/userspace/nfsec}
+timeout_s=${NFSEC_VM_TIMEOUT:-900}
+inject=${NFSEC_VM_INJECT:-}
+
+mode=test
+case "${1:-}" in
+--prepare) mode=prepare; shift ;;
+--shell) mode=shell; shift ;;
+--probe) mode=probe; shift ;;
+-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+esac
+
+log() { echo "vm: $*" >&2; }
+die() { echo "vm: $*" >&2; exit 1; }
+
+# The kernel: Debian's linux-image package for $kver, downloaded and
+# unpacked once, then reused.
+fetch_kernel() {
+	[ -f "$kroot/.done" ] && return 0
+	local pkg="linux-image-$kver" deb
+	rm -rf "$kroot" "$out/deb"
+	mkdir -p "$out/deb"
+	log "fetching $pkg"
+	if ! (cd "$out/deb" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+		apt-get update -q >/dev/null 2>&1 || true
+		(cd "$out/deb" && apt-get download -q "$pkg") ||
+			die "cannot download $pkg (is linux-headers-amd64 newer than the archive?)"
+	fi
+	deb=$(ls "$out"/deb/"$pkg"_*.deb)
+	dpkg-deb -x "$deb" "$kroot"
+	rm -rf "$out/deb"
+	[ -f "$vmlinuz" ] || die "$deb has no $vmlinuz"
+	depmod -b "$kroot" "$kver"
+	touch "$kroot/.done"
+}
+
+# CONFIG_ options of selftests/config that Debian builds as modules, mapped
+# to module files through the kernel Makefiles (obj-$(CONFIG_X) += foo.o).
+config_modules() {
+	local ksrc=$1 cfg=$kroot/boot/config-$kver sym want have
+	grep -E '^CONFIG_[A-Z0-9_]+=[ym]' selftests/config | cut -d= -f1 |
+	while read -r sym; do
+		have=$(sed -n "s/^$sym=//p" "$cfg")
+		# A "2" helper symbol built in carries the code (CRYPTO_NULL2).
+		[ "$(sed -n "s/^${sym}2=//p" "$cfg")" = y ] && have=y
+		case "$have" in
+		y) continue ;;
+		m) ;;
+		*) echo "vm: $sym is not enabled in $cfg" >&2; echo "!missing"; continue ;;
+		esac
+		# Some options only select a helper symbol with a "2" suffix
+		# that names the object (CRYPTO_NULL -> CRYPTO_NULL2).
+		want=$(find "$ksrc" \( -name Makefile -o -name Kbuild \) -not -path '*/tools/*' |
+			xargs awk -v sym="$sym" -v sym2="${sym}2" -v ksrc="$ksrc/" '
+			{
+				line = $0
+				while (line ~ /\\$/ && (getline nxt) > 0)
+					line = substr(line, 1, length(line) - 1) " " nxt
+				if (line !~ "obj-\\$\\((" sym "|" sym2 ")\\)[ \t]*[:+]?=")
+					next
+				sub(/^[^=]*=/, "", line)
+				dir = FILENAME
+				sub(/\/[^\/]*$/, "", dir)
+				sub("^" ksrc, "", dir)
+				n = split(line, w, /[ \t]+/)
+				for (i = 1; i <= n; i++)
+					if (w[i] ~ /\.o$/) {
+						sub(/\.o$/, ".ko", w[i])
+						print dir "/" w[i]
+					}
+			}')
+		local found=0 f
+		for f in $want; do
+			if [ -f "$moddir/kernel/$f" ]; then
+				echo "$moddir/kernel/$f"
+				found=1
+			fi
+		done
+		[ $found = 1 ] || { echo "vm: no module found for $sym" >&2; echo "!missing"; }
+	done
+}
+
+# Copy a host binary and the shared libraries it needs into the staging
+# tree, at the same paths.
+copy_bin() {
+	local bin=$1 dest=${2:-$1} lib
+	[ -x "$bin" ] || { log "skipping missing $bin"; return 0; }
+	mkdir -p "$stage$(dirname "$dest")"
+	rm -f "$stage$dest"	# may be a busybox link: never write through it
+	cp -L "$bin" "$stage$dest"
+	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+
+build_initramfs() {
+	local ksrc=$1 m
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc/nfsec-vm,proc,sys,dev,tmp,run,root,ksft/nfsec}
+	mkdir -p "$stage/lib/modules/$kver/extra" "$stage/var"
+	ln -s ../run "$stage/var/run"
+
+	# busybox first, so that the real binaries copied below win.
+	cp /bin/busybox "$stage/bin/busybox"
+	for m in $(/bin/busybox --list-full); do
+		[ -e "$stage/$m" ] || ln -s /bin/busybox "$stage/$m"
+	done
+	rm -f "$stage"/{sbin,usr/sbin,bin,usr/bin}/{ip,tc,modprobe,insmod,rmmod,lsmod,depmod,modinfo,timeout,dmesg}
+
+	local b
+	for b in /usr/sbin/ip /usr/sbin/tc /usr/sbin/bridge /usr/sbin/genl /usr/bin/ss \
+		/usr/bin/tcpdump /usr/bin/iperf3 /bin/bash /usr/bin/timeout /usr/bin/dmesg; do
+		copy_bin "$b"
+	done
+	copy_bin /usr/bin/kmod /usr/bin/kmod
+	for m in modprobe insmod rmmod lsmod depmod modinfo; do
+		ln -s /usr/bin/kmod "$stage/sbin/$m"
+	done
+	[ -d /etc/iproute2 ] && cp -r /etc/iproute2 "$stage/etc/"
+	[ -d /usr/share/iproute2 ] && mkdir -p "$stage/usr/share" && cp -r /usr/share/iproute2 "$stage/usr/share/"
+	echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+	echo "root:x:0:" >"$stage/etc/group"
+	echo "tcpdump:x:0:0::/:/bin/sh" >>"$stage/etc/passwd"
+	printf '127.0.0.1 localhost\n' >"$stage/etc/hosts"
+	printf '%s\n' "PS1='nfsec-vm:\w# '" >"$stage/etc/profile"
+
+	if [ -x "$tool" ]; then
+		copy_bin "$tool" /usr/sbin/nfsec
+	else
+		log "no $tool: tests that need the tool will skip"
+	fi
+
+	# Kernel modules: those selftests/config needs, their dependencies,
+	# the VM's own (virtio), and nfsec.ko under extra/ so autoload works.
+	local mods
+	mods=$(config_modules "$ksrc")
+	if echo "$mods" | grep -q '^!missing'; then
+		die "selftests/config needs options this kernel lacks"
+	fi
+	mods="$mods $moddir/kernel/drivers/virtio/virtio_pci.ko $moddir/kernel/drivers/char/hw_random/virtio-rng.ko"
+	local name dep
+	: >"$stage/etc/nfsec-vm/modules"
+	for m in $mods; do
+		name=$(basename "$m" .ko)
+		for dep in $(modprobe -D -C /dev/null -d "$kroot" -S "$kver" "$name" |
+			sed -n 's/^insmod \([^ ]*\).*/\1/p'); do
+			dep=${dep#"$kroot"}
+			if [ ! -f "$stage$dep" ]; then
+				mkdir -p "$stage$(dirname "$dep")"
+				cp "$kroot$dep" "$stage$dep"
+			fi
+		done
+		echo "$name" >>"$stage/etc/nfsec-vm/modules"
+	done
+	# Every crypto module too, not loaded but there to be found: the crypto
+	# API picks implementations (ctr, ghash, the SIMD ones...) by itself.
+	for m in "$moddir"/kernel/crypto/*.ko "$moddir"/kernel/arch/x86/crypto/*.ko; do
+		dep=${m#"$kroot"}
+		mkdir -p "$stage$(dirname "$dep")"
+		[ -f "$stage$dep" ] || cp "$m" "$stage$dep"
+	done
+	cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$kver/"
+	cp "$ko" "$stage/lib/modules/$kver/extra/nfsec.ko"
+	depmod -b "$stage" "$kver"
+
+	# The kselftest runner and the tests, the C ones built here.
+	make -s -C selftests all >&2 || die "building the C selftests failed"
+	mkdir -p "$stage/ksft/kselftest"
+	cp "$ksrc"/tools/testing/selftests/kselftest/{runner.sh,prefix.pl} "$stage/ksft/kselftest/"
+	make -s -C selftests list-tests >"$stage/ksft/nfsec/tests"
+	# A test that sources lib.sh but is not listed would never run.
+	for m in $(grep -l '^source .*/lib\.sh"$' selftests/*.sh); do
+		grep -qx "$(basename "$m")" "$stage/ksft/nfsec/tests" ||
+			die "$m is not listed in TEST_PROGS of selftests/Makefile"
+	done
+	for m in $(cat "$stage/ksft/nfsec/tests") $(make -s -C selftests list-files); do
+		cp "selftests/$m" "$stage/ksft/nfsec/"
+	done
+	cp kmod/uapi/nfsec.h "$stage/ksft/nfsec/"
+	install -m 0755 selftests/vm/init "$stage/init"
+
+	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$out/initramfs.cpio"
+}
+
+# The accelerator: KVM only if /dev/kvm opens and a probe boot of the same
+# kernel reaches userspace within 20 s (a KVM guest may hang early);
+# otherwise TCG. The verdict is cached per host boot.
+probe_accel() {
+	case "${NFSEC_VM_ACCEL:-auto}" in
+	kvm|tcg) echo "${NFSEC_VM_ACCEL}"; return ;;
+	esac
+	local cache=$out/accel boot_id verdict=tcg
+	boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	if [ -f "$cache" ] && [ "$(sed -n 1p "$cache")" = "$boot_id $kver" ]; then
+		sed -n 2p "$cache"
+		return
+	fi
+	local kvm_dev=${NFSEC_VM_KVM_DEV:-/dev/kvm}
+	if [ -w "$kvm_dev" ] && : 2>/dev/null <>"$kvm_dev"; then
+		local p=$out/probe
+		rm -rf "$p"
+		mkdir -p "$p/root/bin"
+		cp /bin/busybox "$p/root/bin/busybox"
+		printf '#!/bin/busybox sh\n/bin/busybox echo NFSEC-PROBE-OK\n/bin/busybox poweroff -f\n' >"$p/root/init"
+		chmod +x "$p/root/init"
+		(cd "$p/root" && find . -print0 | cpio --null -o -H newc --quiet) >"$p/initramfs.cpio"
+		log "probing KVM (20 s at most)"
+		timeout -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -m 256M -smp 1 \
+			-nodefaults -display none -no-reboot -serial "file:$p/console.log" \
+			-kernel "$vmlinuz" -initrd "$p/initramfs.cpio" \
+			-append "console=ttyS0 quiet panic=-1" </dev/null >/dev/null 2>&1 || true
+		if grep -q NFSEC-PROBE-OK "$p/console.log" 2>/dev/null; then
+			verdict=kvm
+		else
+			log "KVM probe did not boot: using TCG"
+		fi
+	fi
+	printf '%s\n%s\n' "$boot_id $kver" "$verdict" >"$cache"
+	echo "$verdict"
+}
+
+qemu_accel_args() {
+	if [ "$1" = kvm ]; then
+		echo "-accel kvm -cpu host"
+	else
+		echo "-accel tcg -cpu max"
+	fi
+}
+
+mkdir -p "$out"
+ksrc=$(selftests/ksrc.sh)
+ksrc=$top/$ksrc
+fetch_kernel
+[ "$mode" = prepare ] && exit 0
+accel=$(probe_accel)
+[ "$mode" = probe ] && { echo "$accel"; exit 0; }
+
+[ -f "$ko" ] || die "$ko not built (run 'make module')"
+build_initramfs "$ksrc"
+log "accelerator: $accel, kernel $kver, initramfs $(du -h "$out/initramfs.cpio" | cut -f1)"
+
+tests=$(IFS=,; echo "$*")
+# slab_nomerge: nfsec's caches stay its own, so kmem_cache_destroy() at
+# rmmod reports any object nfsec leaked.
+append="console=ttyS0 loglevel=5 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"
+# shellcheck disable=SC2207
+qemu=(qemu-system-x86_64 $(qemu_accel_args "$accel") -m 2G -smp 2 -nodefaults
+	-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio"
+	-device virtio-rng-pci)
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -nographic -serial mon:stdio \
+		-append "$append nfsecvm_mode=shell"
+fi
+
+[ -n "$tests" ] && append="$append nfsecvm_tests=$tests"
+[ -n "$inject" ] && append="$append nfsecvm_inject=$inject"
+console=$out/console.log
+results=$out/results.tap
+rm -f "$console" "$results"
+start=$(date +%s)
+set +e
+timeout -k 10 "$timeout_s" "${qemu[@]}" -display none -monitor none \
+	-serial stdio -append "$append" </dev/null 2>&1 |
+	tr -d '\r' | tee "$console"
+qrc=${PIPESTATUS[0]}
+set -e
+log "VM ran $(($(date +%s) - start)) s, qemu exit $qrc"
+
+# The TAP lines of the guest runner, then one verdict on the run itself.
+sed -n '/^NFSEC-TAP-BEGIN$/,/^NFSEC-TAP-END$/p' "$console" |
+	sed '1d;$d' | grep -E '^(not )?ok ' >"$results" || true
+why=""
+done_line=$(grep -a -o 'NFSEC-VM-DONE rc=[0-9]*' "$console" | tail -n 1 || true)
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	why="timed out after $timeout_s s"
+elif [ -z "$done_line" ]; then
+	why="no completion marker (the guest crashed or powered off early)"
+elif [ "$done_line" != "NFSEC-VM-DONE rc=0" ]; then
+	why="guest reported ${done_line#NFSEC-VM-DONE }"
+fi
+bad=$(grep -a -n -E 'WARNING:|BUG:|Oops|Call Trace|kernel BUG|UBSAN|KASAN|kmemleak' "$console" | head -n 20 || true)
+if [ -n "$bad" ]; then
+	why="${why:+$why; }kernel log reports problems:"
+fi
+if [ -z "$why" ]; then
+	echo "ok - vm: run completed, kernel log clean ($accel)" >>"$results"
+	log "PASS"
+	exit 0
+fi
+echo "not ok - vm: $why" >>"$results"
+log "FAIL: $why"
+[ -n "$bad" ] && echo "$bad" | sed 's/^/vm:   console:/' >&2
+exit 1

@@ -10,6 +10,7 @@
 #include "netlink.h"
 #include "pernet.h"
 #include "policy.h"
+#include "replay.h"
 #include "sa.h"
 #include "uapi/nfsec.h"
 #include "version.h"
@@ -19,6 +20,9 @@ static int __init nfsec_init(void)
 	int err;
 
 	err = nfsec_policy_selftest();
+	if (err)
+		return err;
+	err = nfsec_replay_selftest();
 	if (err)
 		return err;
 

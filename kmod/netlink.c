@@ -35,6 +35,8 @@ static const struct nla_policy nfsec_policy[NFSEC_A_MAX + 1] = {
 		.reject_message = "NFSEC_A_EVENT is reported, not accepted" },
 	[NFSEC_A_COUNT] = { .type = NLA_REJECT,
 		.reject_message = "NFSEC_A_COUNT is reported, not accepted" },
+	[NFSEC_A_STATS] = { .type = NLA_REJECT,
+		.reject_message = "NFSEC_A_STATS is reported, not accepted" },
 };
 
 static const struct nla_policy nfsec_sa_policy[NFSEC_SA_A_MAX + 1] = {
@@ -587,14 +589,15 @@ static void nfsec_nl_multicast(struct nfsec_net *nn, struct sk_buff *skb)
 	genlmsg_multicast_netns(&nfsec_family, nn->net, skb, 0, 0, GFP_KERNEL);
 }
 
-void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event)
+void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event,
+			gfp_t gfp)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
 	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
 	if (!skb)
 		return;
 	hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
@@ -604,7 +607,7 @@ void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event)
 		return;
 	}
 	genlmsg_end(skb, hdr);
-	nfsec_nl_multicast(nn, skb);
+	genlmsg_multicast_netns(&nfsec_family, nn->net, skb, 0, 0, gfp);
 }
 
 static void nfsec_nl_notify_count(struct nfsec_net *nn, u32 event, u32 count)
@@ -1206,6 +1209,37 @@ static int nfsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info)
 	return nfsec_nl_reply_count(info, n);
 }
 
+static int nfsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+	int i;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &nfsec_family, 0,
+				NFSEC_CMD_GET_STATS);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, NFSEC_A_STATS);
+	if (!nest)
+		goto err;
+	for (i = NFSEC_NSTATS_A_NO_SA; i <= NFSEC_NSTATS_A_MAX; i++)
+		if (nla_put_u64_64bit(msg, i, atomic64_read(&nn->stats[i]),
+				      NFSEC_NSTATS_A_PAD))
+			goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 static const struct genl_small_ops nfsec_ops[] = {
 	{
 		.cmd = NFSEC_CMD_GET_VERSION,
@@ -1242,6 +1276,10 @@ static const struct genl_small_ops nfsec_ops[] = {
 	}, {
 		.cmd = NFSEC_CMD_POLICY_FLUSH,
 		.doit = nfsec_nl_pol_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_GET_STATS,
+		.doit = nfsec_nl_get_stats,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -9,6 +9,7 @@ struct nfsec_sa;
 
 int nfsec_genl_init(void);
 void nfsec_genl_exit(void);
-void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event);
+void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event,
+			gfp_t gfp);
 
 #endif /* _NFSEC_NETLINK_H */

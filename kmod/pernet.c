@@ -4,6 +4,7 @@
  * databases and its own writer lock.
  */
 
+#include "hooks.h"
 #include "pernet.h"
 
 unsigned int nfsec_net_id __read_mostly;
@@ -11,17 +12,27 @@ unsigned int nfsec_net_id __read_mostly;
 static int __net_init nfsec_net_init(struct net *net)
 {
 	struct nfsec_net *nn = nfsec_pernet(net);
+	int err, i;
 
 	nn->net = net;
 	mutex_init(&nn->lock);
+	for (i = 0; i < ARRAY_SIZE(nn->stats); i++)
+		atomic64_set(&nn->stats[i], 0);
 	nfsec_spd_init(&nn->spd);
-	return nfsec_sad_init(&nn->sad);
+	err = nfsec_sad_init(&nn->sad);
+	if (err)
+		return err;
+	err = nfsec_hooks_register(net);
+	if (err)
+		nfsec_sad_destroy(nn);
+	return err;
 }
 
 static void __net_exit nfsec_net_exit(struct net *net)
 {
 	struct nfsec_net *nn = nfsec_pernet(net);
 
+	nfsec_hooks_unregister(net);
 	mutex_lock(&nn->lock);
 	nfsec_policy_flush(nn, -1);
 	nfsec_sa_flush(nn, 0);

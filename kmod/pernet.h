@@ -14,7 +14,13 @@ struct nfsec_net {
 	struct mutex lock;		/* serialises all writers of sad and spd */
 	struct nfsec_sad sad;
 	struct nfsec_spd spd;
+	atomic64_t stats[__NFSEC_NSTATS_A_MAX];	/* enum nfsec_net_stats_attr */
 };
+
+static inline void nfsec_net_count(struct nfsec_net *nn, unsigned int stat)
+{
+	atomic64_inc(&nn->stats[stat]);
+}
 
 extern unsigned int nfsec_net_id;
 

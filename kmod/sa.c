@@ -52,6 +52,7 @@ static void nfsec_sa_free_work(struct work_struct *work)
 					   free_work);
 
 	nfsec_crypto_free_sa(sa);
+	nfsec_replay_free(&sa->replay);
 	kfree_sensitive(sa->enc_key);
 	kfree_sensitive(sa->auth_key);
 	kmem_cache_free(nfsec_sa_cache, sa);
@@ -133,16 +134,17 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 	if (sa->dead)
 		goto out;
 	age = ktime_get_seconds() - sa->add_time;
-	if (sa->lft.hard_seconds && age >= sa->lft.hard_seconds) {
+	if (READ_ONCE(sa->state) == NFSEC_SA_STATE_HARD_EXPIRED ||
+	    (sa->lft.hard_seconds && age >= sa->lft.hard_seconds)) {
 		sa->state = NFSEC_SA_STATE_HARD_EXPIRED;
-		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED);
+		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED, GFP_KERNEL);
 		nfsec_sa_unlink(nn, sa);
 		goto out;
 	}
 	if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
 	    sa->state == NFSEC_SA_STATE_VALID) {
 		sa->state = NFSEC_SA_STATE_SOFT_EXPIRED;
-		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT);
+		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT, GFP_KERNEL);
 	}
 	nfsec_sa_arm_lifetime(sa, age);
 out:
@@ -208,6 +210,11 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	for (i = 0; i < ARRAY_SIZE(sa->stats); i++)
 		atomic64_set(&sa->stats[i], 0);
 
+	spin_lock_init(&sa->lock);
+	err = nfsec_replay_init(&sa->replay, cfg->replay_window,
+				GFP_KERNEL_ACCOUNT);
+	if (err)
+		goto err_free;
 	err = nfsec_sa_copy_keys(sa, cfg);
 	if (err)
 		goto err_free;
@@ -229,12 +236,13 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	nn->sad.count++;
 	nn->sad.gen++;
 	nfsec_sa_arm_lifetime(sa, 0);
-	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_ADDED);
+	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_ADDED, GFP_KERNEL);
 	return 0;
 
 err_free:
 	/* Never published: no reader can hold it, free it now. */
 	nfsec_crypto_free_sa(sa);
+	nfsec_replay_free(&sa->replay);
 	kfree_sensitive(sa->enc_key);
 	kfree_sensitive(sa->auth_key);
 	kmem_cache_free(nfsec_sa_cache, sa);
@@ -250,7 +258,7 @@ int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key)
 	sa = nfsec_sa_lookup_rcu(nn, key);
 	if (!sa)
 		return -ENOENT;
-	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_DELETED);
+	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_DELETED, GFP_KERNEL);
 	nfsec_sa_unlink(nn, sa);
 	return 0;
 }
@@ -273,6 +281,126 @@ unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto)
 			cond_resched();
 	}
 	return n;
+}
+
+/* The packet path: counters, sequence numbers, replay and lifetimes. */
+
+void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat)
+{
+	atomic64_inc(&sa->stats[stat]);
+	net_dbg_ratelimited("SA %pI4 spi 0x%08x: drop, reason %u\n",
+			    &sa->key.saddr, be32_to_cpu(sa->key.spi), stat);
+}
+
+/* Expires the SA from the packet path: the lifetime work deletes it. */
+static void nfsec_sa_hard_expire(struct nfsec_sa *sa)
+{
+	lockdep_assert_held(&sa->lock);
+	if (sa->state == NFSEC_SA_STATE_HARD_EXPIRED)
+		return;
+	WRITE_ONCE(sa->state, NFSEC_SA_STATE_HARD_EXPIRED);
+	if (READ_ONCE(sa->dead) || !refcount_inc_not_zero(&sa->refcnt))
+		return;
+	if (mod_delayed_work(nfsec_wq, &sa->lft_work, 0))
+		refcount_dec(&sa->refcnt);	/* it was pending: holds one */
+}
+
+/* The next outbound sequence number; false once they are exhausted. */
+bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq)
+{
+	u64 max = sa->flags & NFSEC_SA_F_ESN ? U64_MAX : U32_MAX;
+	bool announce = false, ok = false;
+	unsigned int stat = NFSEC_STATS_A_DROP_SEQ_EXHAUSTED;
+
+	spin_lock_bh(&sa->lock);
+	if (sa->state == NFSEC_SA_STATE_HARD_EXPIRED) {
+		stat = NFSEC_STATS_A_DROP_HARD_EXPIRED;
+	} else if (sa->seq_out == max) {
+		/* RFC 4303 3.3.3: never wrap; the SA stops sending. */
+		announce = sa->state != NFSEC_SA_STATE_SEQ_EXHAUSTED;
+		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SEQ_EXHAUSTED);
+	} else {
+		*seq = ++sa->seq_out;
+		ok = true;
+	}
+	spin_unlock_bh(&sa->lock);
+	if (ok)
+		return true;
+	nfsec_sa_count(sa, stat);
+	if (announce && !READ_ONCE(sa->dead))
+		nfsec_nl_notify_sa(sa->nn, sa, NFSEC_EV_SA_SEQ_EXHAUSTED,
+				   GFP_ATOMIC);
+	return false;
+}
+
+/* Before the ICV is checked: may seq_lo be new? Infers the full number. */
+bool nfsec_sa_replay_check(struct nfsec_sa *sa, u32 seq_lo, u64 *seq)
+{
+	int err;
+
+	spin_lock_bh(&sa->lock);
+	err = nfsec_replay_check(&sa->replay, seq_lo,
+				 sa->flags & NFSEC_SA_F_ESN, seq);
+	spin_unlock_bh(&sa->lock);
+	if (err)
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_REPLAY);
+	return !err;
+}
+
+/* After the ICV verified: record seq in the window. */
+bool nfsec_sa_replay_advance(struct nfsec_sa *sa, u64 seq)
+{
+	int err;
+
+	spin_lock_bh(&sa->lock);
+	err = nfsec_replay_advance(&sa->replay, seq);
+	spin_unlock_bh(&sa->lock);
+	if (err)
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_REPLAY);
+	return !err;
+}
+
+/*
+ * Counts a packet of bytes against the SA's counters and lifetimes; false
+ * if the SA has reached a hard limit (the packet is then dropped).
+ */
+bool nfsec_sa_account(struct nfsec_sa *sa, unsigned int bytes, bool in)
+{
+	const struct nfsec_lifetime *lft = &sa->lft;
+	bool soft = false, hard = false;
+	u64 packets, total;
+
+	if (READ_ONCE(sa->state) == NFSEC_SA_STATE_HARD_EXPIRED) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_HARD_EXPIRED);
+		return false;
+	}
+	packets = atomic64_inc_return(&sa->stats[NFSEC_STATS_A_PACKETS]);
+	total = atomic64_add_return(bytes, &sa->stats[NFSEC_STATS_A_BYTES]);
+	if ((lft->hard_packets && packets > lft->hard_packets) ||
+	    (lft->hard_bytes && total > lft->hard_bytes))
+		hard = true;
+	else if ((lft->soft_packets && packets >= lft->soft_packets) ||
+		 (lft->soft_bytes && total >= lft->soft_bytes))
+		soft = true;
+	if (!hard && !soft)
+		return true;
+
+	spin_lock_bh(&sa->lock);
+	if (hard)
+		nfsec_sa_hard_expire(sa);
+	else if (sa->state == NFSEC_SA_STATE_VALID)
+		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SOFT_EXPIRED);
+	else
+		soft = false;
+	spin_unlock_bh(&sa->lock);
+	if (soft && !READ_ONCE(sa->dead))
+		nfsec_nl_notify_sa(sa->nn, sa, NFSEC_EV_SA_SOFT, GFP_ATOMIC);
+	if (hard) {
+		atomic64_dec(&sa->stats[NFSEC_STATS_A_PACKETS]);
+		atomic64_sub(bytes, &sa->stats[NFSEC_STATS_A_BYTES]);
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_HARD_EXPIRED);
+	}
+	return !hard;
 }
 
 int __init nfsec_sa_module_init(void)

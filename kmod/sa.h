@@ -6,10 +6,12 @@
 #include <linux/init.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "replay.h"
 #include "uapi/nfsec.h"
 
 struct nfsec_net;
@@ -64,7 +66,9 @@ struct nfsec_sa {
 	__be32 daddr;
 	u32 flags;
 	u32 replay_window;
-	u64 seq_out;
+	spinlock_t lock;		/* seq_out, replay, lifetime state */
+	u64 seq_out;			/* the last sequence number sent */
+	struct nfsec_replay replay;
 	u16 icv_len;			/* bytes on the wire */
 	const struct nfsec_alg *enc;
 	const struct nfsec_alg *auth;
@@ -102,6 +106,12 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 		 struct netlink_ext_ack *extack);
 int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key);
 unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto);
+
+void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat);
+bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq);
+bool nfsec_sa_replay_check(struct nfsec_sa *sa, u32 seq_lo, u64 *seq);
+bool nfsec_sa_replay_advance(struct nfsec_sa *sa, u64 seq);
+bool nfsec_sa_account(struct nfsec_sa *sa, unsigned int bytes, bool in);
 
 int __init nfsec_sa_module_init(void);
 void nfsec_sa_module_exit(void);

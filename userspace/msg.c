@@ -119,7 +119,7 @@ const char *nfsec_msg_attr_name(const struct nfsec_msg_attr *attrs,
 static const char *const top_names[] = {
 	NAME(NFSEC_A_VERSION), NAME(NFSEC_A_API_VERSION), NAME(NFSEC_A_FLAGS),
 	NAME(NFSEC_A_SA), NAME(NFSEC_A_POLICY), NAME(NFSEC_A_EVENT),
-	NAME(NFSEC_A_COUNT),
+	NAME(NFSEC_A_COUNT), NAME(NFSEC_A_STATS),
 };
 
 static const char *const sa_names[] = {

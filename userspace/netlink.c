@@ -365,6 +365,19 @@ int nfsec_nl_do(struct nfsec_nl *nl, const struct nfsec_msg *m,
 	return nfsec_nl_flush(nl) ? -1 : 0;
 }
 
+int nfsec_nl_do_quiet(struct nfsec_nl *nl, const struct nfsec_msg *m,
+		      const char *what, nfsec_nl_cb cb, void *data,
+		      int silent_errno)
+{
+	int r = queue(nl, m, what, cb, data, silent_errno);
+
+	if (!r)
+		r = nfsec_nl_flush(nl);
+	if (r && r != -silent_errno)
+		return -1;
+	return r;
+}
+
 static void vec_free(struct msg_vec *v)
 {
 	size_t i;

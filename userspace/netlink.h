@@ -42,6 +42,14 @@ int nfsec_nl_do(struct nfsec_nl *nl, const struct nfsec_msg *m,
 		const char *what, nfsec_nl_cb cb, void *data);
 
 /*
+ * nfsec_nl_do() without the error message when the request fails with
+ * @silent_errno: then -@silent_errno is returned (else 0 or -1).
+ */
+int nfsec_nl_do_quiet(struct nfsec_nl *nl, const struct nfsec_msg *m,
+		      const char *what, nfsec_nl_cb cb, void *data,
+		      int silent_errno);
+
+/*
  * Dump: the whole answer is collected first and retried if the kernel
  * marks it NLM_F_DUMP_INTR; then @cb sees every message in order.
  */

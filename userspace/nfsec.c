@@ -26,6 +26,7 @@ static const struct {
 	{ "sa", sa_main, "Add, delete, get, show or flush security associations" },
 	{ "policy", policy_main, "Add, delete, show or flush security policies" },
 	{ "show", show_main, "Show all security associations, then all policies" },
+	{ "stats", stats_main, "Print the namespace's drop counters" },
 	{ "monitor", monitor_main, "Print kernel events as they happen" },
 	{ "genkey", genkey_main, "Print a random key for an algorithm" },
 	{ "version", version_main, "Print the tool's and the module's versions" },
@@ -39,7 +40,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: nfsec [ OPTIONS ] COMMAND [ ARGUMENTS ]\n"
 		   "       nfsec [ OPTIONS ] -b FILE\n"
 		   "Options:\n"
-		   "  -j, --json        JSON output (show, get, version, monitor)\n"
+		   "  -j, --json        JSON output (show, get, stats, version, monitor)\n"
 		   "  -s, --stats       include counters\n"
 		   "  -v, --verbose     report assigned policy indexes and flush counts\n"
 		   "  -b, --batch FILE  run the commands in FILE (- for stdin)\n"

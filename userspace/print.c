@@ -110,7 +110,24 @@ static const char *const stats_names[] = {
 	[NFSEC_STATS_A_DROP_HARD_EXPIRED] = "drop-hard-expired",
 	[NFSEC_STATS_A_DROP_MALFORMED] = "drop-malformed",
 	[NFSEC_STATS_A_DROP_NOMEM] = "drop-nomem",
+	[NFSEC_STATS_A_DROP_CRYPTO] = "drop-crypto",
+	[NFSEC_STATS_A_DROP_NOROUTE] = "drop-noroute",
 };
+
+_Static_assert(sizeof(stats_names) / sizeof(stats_names[0]) ==
+	       NFSEC_STATS_A_MAX + 1, "a name for every SA counter");
+
+/* Per-namespace counters (NFSEC_CMD_GET_STATS); NULL entries are skipped. */
+static const char *const net_stats_names[] = {
+	[NFSEC_NSTATS_A_NO_SA] = "no-sa",
+	[NFSEC_NSTATS_A_DISCARD] = "discard",
+	[NFSEC_NSTATS_A_PLAINTEXT] = "plaintext",
+	[NFSEC_NSTATS_A_MALFORMED] = "malformed",
+	[NFSEC_NSTATS_A_NOMEM] = "nomem",
+};
+
+_Static_assert(sizeof(net_stats_names) / sizeof(net_stats_names[0]) ==
+	       NFSEC_NSTATS_A_MAX + 1, "a name for every namespace counter");
 
 /* JSON member names use '_' where the human output uses '-'. */
 static void json_name(char *out, size_t size, const char *name)
@@ -313,7 +330,7 @@ static int print_stats(const struct nlattr *nest, const struct nfsec_print *o)
 	else
 		fprintf(o->f, "\n    stats");
 	for (i = NFSEC_STATS_A_PACKETS; i <= NFSEC_STATS_A_MAX; i++)
-		if (get_u64(tb[i], &v))
+		if (stats_names[i] && get_u64(tb[i], &v))
 			print_u64_item(o, stats_names[i], v);
 	if (o->json)
 		nfsec_json_obj_close(o->json);
@@ -480,4 +497,27 @@ int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o)
 	else
 		fprintf(o->f, "\n");
 	return ret;
+}
+
+int nfsec_print_net_stats(const struct nlattr *nest,
+			  const struct nfsec_print *o)
+{
+	const struct nlattr *tb[NFSEC_NSTATS_A_MAX + 1];
+	uint64_t v;
+	int i;
+
+	if (parse_nest(nest, tb, NFSEC_NSTATS_A_MAX))
+		return -1;
+	if (o->json)
+		nfsec_json_obj_open(o->json, o->key);
+	else
+		fprintf(o->f, "stats");
+	for (i = 1; i <= NFSEC_NSTATS_A_MAX; i++)
+		if (net_stats_names[i] && get_u64(tb[i], &v))
+			print_u64_item(o, net_stats_names[i], v);
+	if (o->json)
+		nfsec_json_obj_close(o->json);
+	else
+		fprintf(o->f, "\n");
+	return 0;
 }

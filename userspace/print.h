@@ -22,6 +22,14 @@ struct nfsec_print {
 int nfsec_print_sa(const struct nlattr *nest, const struct nfsec_print *o);
 int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o);
 
+/*
+ * Print an NFSEC_A_STATS nest (the namespace's counters) as one line
+ * "stats no-sa N discard N ..." or as a JSON object named o->key.
+ * Unknown, padding and malformed counters are skipped.
+ */
+int nfsec_print_net_stats(const struct nlattr *nest,
+			  const struct nfsec_print *o);
+
 /* Find a top-level attribute of a generic netlink message. */
 const struct nlattr *nfsec_genl_attr(const struct nlmsghdr *nlh,
 				     uint16_t type);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nfsec show: every SA, then every policy. */
+/* nfsec show: every SA, then every policy, then (with -s) the counters. */
 
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +16,9 @@ int show_main(struct nfsec_ctx *ctx, int argc, char *argv[])
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "help")) {
-			printf("Usage: nfsec show [ with-keys ]\n"
-			       "Print all SAs, then all policies.\n");
+			printf("Usage: nfsec [ -s ] show [ with-keys ]\n"
+			       "Print all SAs, then all policies; with -s, then the\n"
+			       "namespace's counters (as \"nfsec stats\").\n");
 			return 0;
 		}
 		if (strcmp(argv[i], "with-keys"))
@@ -27,14 +28,17 @@ int show_main(struct nfsec_ctx *ctx, int argc, char *argv[])
 	}
 	if (!ctx->json)
 		return sa_dump(ctx, with_keys, NULL, NULL) ||
-		       policy_dump(ctx, NULL, NULL) ? -1 : 0;
+		       policy_dump(ctx, NULL, NULL) ||
+		       (ctx->stats && stats_print(ctx, NULL, NULL, true)) ?
+		       -1 : 0;
 	/* No output at all if the module cannot be reached. */
 	if (!nfsec_ctx_nl(ctx))
 		return -1;
 	nfsec_json_init(&j, stdout);
 	nfsec_json_obj_open(&j, NULL);
 	if (sa_dump(ctx, with_keys, &j, "sas") ||
-	    policy_dump(ctx, &j, "policies")) {
+	    policy_dump(ctx, &j, "policies") ||
+	    (ctx->stats && stats_print(ctx, &j, "stats", true))) {
 		fputs("}\n", stdout);
 		return -1;
 	}

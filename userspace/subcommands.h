@@ -39,10 +39,18 @@ int show_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 int monitor_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 int genkey_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 int version_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+int stats_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 
 /* Dump helpers shared by "show" and the "sa"/"policy" subcommands. */
 int sa_dump(struct nfsec_ctx *ctx, bool with_keys, struct nfsec_json *j,
 	    const char *key);
 int policy_dump(struct nfsec_ctx *ctx, struct nfsec_json *j, const char *key);
+/*
+ * The namespace's counters (NFSEC_CMD_GET_STATS), as a line or as the JSON
+ * member @key. With @quiet, a kernel that does not know the command, or a
+ * reply without counters, prints nothing and is not an error.
+ */
+int stats_print(struct nfsec_ctx *ctx, struct nfsec_json *j, const char *key,
+		bool quiet);
 
 #endif

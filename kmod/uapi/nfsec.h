@@ -108,6 +108,10 @@
  *     direction (in first, then out).
  * NFSEC_CMD_POLICY_FLUSH: optional NFSEC_POL_A_DIR. Replies NFSEC_A_COUNT.
  *
+ * NFSEC_CMD_GET_STATS: replies NFSEC_A_STATS, a nest of the namespace's
+ *     counters (enum nfsec_net_stats_attr, NLA_U64 each).
+ * NFSEC_A_COUNT is an NLA_U32.
+ *
  * Dumps are consistent: if the database changes while a dump is spread over
  * several messages, the last one carries NLM_F_DUMP_INTR.
  *
@@ -144,6 +148,7 @@ enum nfsec_cmd {
 	NFSEC_CMD_POLICY_GET,
 	NFSEC_CMD_POLICY_FLUSH,
 	NFSEC_CMD_EVENT,
+	NFSEC_CMD_GET_STATS,
 	__NFSEC_CMD_MAX
 };
 
@@ -163,6 +168,7 @@ enum nfsec_attr {
 	NFSEC_A_POLICY,
 	NFSEC_A_EVENT,
 	NFSEC_A_COUNT,
+	NFSEC_A_STATS,
 	__NFSEC_A_MAX
 };
 
@@ -242,10 +248,26 @@ enum nfsec_stats_attr {
 	NFSEC_STATS_A_DROP_HARD_EXPIRED,
 	NFSEC_STATS_A_DROP_MALFORMED,
 	NFSEC_STATS_A_DROP_NOMEM,
+	NFSEC_STATS_A_DROP_CRYPTO,
+	NFSEC_STATS_A_DROP_NOROUTE,
 	__NFSEC_STATS_A_MAX
 };
 
 #define NFSEC_STATS_A_MAX (__NFSEC_STATS_A_MAX - 1)
+
+/* Per-namespace counters of packets dropped before any SA was found. */
+enum nfsec_net_stats_attr {
+	NFSEC_NSTATS_A_UNSPEC,
+	NFSEC_NSTATS_A_PAD,
+	NFSEC_NSTATS_A_NO_SA,		/* protect policy or ESP/AH without SA */
+	NFSEC_NSTATS_A_DISCARD,		/* matched a discard policy */
+	NFSEC_NSTATS_A_PLAINTEXT,	/* unprotected, a protect policy matched */
+	NFSEC_NSTATS_A_MALFORMED,	/* ESP/AH header unreadable */
+	NFSEC_NSTATS_A_NOMEM,
+	__NFSEC_NSTATS_A_MAX
+};
+
+#define NFSEC_NSTATS_A_MAX (__NFSEC_NSTATS_A_MAX - 1)
 
 enum nfsec_dir {
 	NFSEC_DIR_IN,

@@ -33,7 +33,7 @@ _nfsec()
 		aes-gmac-192 aes-gmac-256 chacha20-poly1305 aes-cbc-128
 		aes-cbc-192 aes-cbc-256 hmac-sha1 hmac-sha256 hmac-sha384
 		hmac-sha512"
-	local commands="sa policy show monitor genkey version help"
+	local commands="sa policy show stats monitor genkey version help"
 	local sa_add_kw="proto src dst spi mode aead icv enc auth replay-window
 		esn seq soft-bytes hard-bytes soft-packets hard-packets
 		soft-seconds hard-seconds help"
@@ -134,7 +134,7 @@ _nfsec()
 			COMPREPLY=($(compgen -W "$genkey_algs help" -- "$cur")) ;;
 	show)
 		COMPREPLY=($(compgen -W "with-keys help" -- "$cur")) ;;
-	monitor|version)
+	stats|monitor|version)
 		COMPREPLY=($(compgen -W "help" -- "$cur")) ;;
 	esac
 }

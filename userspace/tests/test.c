@@ -762,6 +762,102 @@ static void test_print(void)
 	free(s);
 }
 
+/*
+ * An NFSEC_CMD_GET_STATS reply: every counter (@full), or padding, an
+ * unknown attribute, a counter of the wrong size and a missing one.
+ */
+static const struct nlattr *fake_net_stats(struct nfsec_msg *m, bool full)
+{
+	static const uint8_t zero[8];
+	struct attr_tb top = { 0 };
+	struct nlattr *n;
+
+	nfsec_msg_init(m, 0x42, NFSEC_CMD_GET_STATS, 0);
+	n = nfsec_msg_nest_start(m, NFSEC_A_STATS, "NFSEC_A_STATS");
+	if (full) {
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_NO_SA, 1);
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_DISCARD, 2);
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_PLAINTEXT, 3);
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_MALFORMED, 4);
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_NOMEM, 18446744073709551615ULL);
+	} else {
+		nfsec_msg_put(m, NFSEC_NSTATS_A_PAD, 0, zero, "pad");
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_NOMEM, 9);
+		NFSEC_PUT(m, u32, NFSEC_NSTATS_A_DISCARD, 5);
+		nfsec_msg_put(m, NFSEC_NSTATS_A_PAD, 4, zero, "pad");
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_MAX + 1, 77);
+		NFSEC_PUT(m, u64, NFSEC_NSTATS_A_NO_SA, 0);
+	}
+	nfsec_msg_nest_end(m, n);
+	mnl_attr_parse(m->nlh, sizeof(struct genlmsghdr), tb_cb, &top);
+	return top.a[NFSEC_A_STATS];
+}
+
+static char *render_net_stats(const struct nlattr *a, bool json,
+			      const char *key)
+{
+	struct nfsec_json j;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct nfsec_print p = { .f = f, .json = json ? &j : NULL, .key = key };
+	int r;
+
+	if (!f)
+		return NULL;
+	nfsec_json_init(&j, f);
+	if (key)
+		nfsec_json_obj_open(&j, NULL);
+	r = nfsec_print_net_stats(a, &p);
+	if (key)
+		nfsec_json_obj_close(&j);
+	fclose(f);
+	if (r) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void test_print_net_stats(void)
+{
+	struct nfsec_msg m, pm;
+	const struct nlattr *full = fake_net_stats(&m, true);
+	const struct nlattr *part = fake_net_stats(&pm, false);
+	char *s;
+
+	if (!full || !part) {
+		ok(0, "stats: fake replies built");
+		return;
+	}
+	s = render_net_stats(full, false, NULL);
+	ok(s && !strcmp(s, "stats no-sa 1 discard 2 plaintext 3 malformed 4 "
+			"nomem 18446744073709551615\n"),
+	   "stats: text, every counter in enum order");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+	s = render_net_stats(full, true, NULL);
+	ok(s && !strcmp(s, "{\"no_sa\":1,\"discard\":2,\"plaintext\":3,"
+			"\"malformed\":4,\"nomem\":18446744073709551615}\n"),
+	   "stats: JSON object, underscores in names");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+	s = render_net_stats(part, false, NULL);
+	ok(s && !strcmp(s, "stats no-sa 0 nomem 9\n"),
+	   "stats: text skips padding, unknown, wrong-size and missing counters");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+	s = render_net_stats(part, true, "stats");
+	ok(s && !strcmp(s, "{\"stats\":{\"no_sa\":0,\"nomem\":9}}\n"),
+	   "stats: JSON member of \"show\", partial reply");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	free(s);
+}
+
 /* The transport against the kernel's own nlctrl family. */
 static int family_count_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -886,6 +982,8 @@ static void test_cli(const char *tool)
 				    "action", "bypass", NULL };
 	const char *const bat[] = { "-b", path, NULL };
 	const char *const badcmd[] = { "frobnicate", NULL };
+	const char *const st_help[] = { "stats", "help", NULL };
+	const char *const st_kw[] = { "stats", "foo", NULL };
 	int fd, rc;
 
 	rc = run_tool(tool, spi, out, sizeof(out), err, sizeof(err));
@@ -909,6 +1007,14 @@ static void test_cli(const char *tool)
 	rc = run_tool(tool, badcmd, out, sizeof(out), err, sizeof(err));
 	ok(rc == 1 && strstr(err, "unknown command \"frobnicate\""),
 	   "cli: unknown command");
+	rc = run_tool(tool, st_help, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && strstr(out, "Usage: nfsec stats\n") && !*err,
+	   "cli: stats help prints the grammar, exit 0");
+	rc = run_tool(tool, st_kw, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && !strcmp(err, "nfsec: unknown keyword \"foo\" in \"stats\"\n"),
+	   "cli: stats takes no arguments");
+	rc = run_tool(tool, top_help, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && strstr(out, "  stats "), "cli: help lists stats");
 	fd = mkstemp(path);
 	if (fd < 0 || write(fd, batch, sizeof(batch) - 1) != (ssize_t)sizeof(batch) - 1) {
 		skip("mkstemp failed", "cli: batch error names its line");
@@ -942,6 +1048,7 @@ int main(int argc, char *argv[])
 	test_msg_sa();
 	test_msg_policy();
 	test_print();
+	test_print_net_stats();
 	test_netlink();
 	if (argc > 1)
 		test_cli(argv[1]);

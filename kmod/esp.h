@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFSEC_ESP_H
+#define _NFSEC_ESP_H
+
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+struct nfsec_sa;
+
+typedef int (*nfsec_okfn_t)(struct net *net, struct sock *sk,
+			    struct sk_buff *skb);
+
+/* Where a packet goes once its crypto is done. */
+struct nfsec_cont {
+	struct net *net;
+	struct sock *sk;
+	nfsec_okfn_t okfn;	/* the hook's continuation */
+	bool xmit;		/* call okfn even when done synchronously */
+};
+
+/*
+ * Both return NF_ACCEPT when the packet was transformed synchronously in
+ * place and may continue through the hook chain, or NF_STOLEN when nfsec
+ * took it: sent on, in flight in an asynchronous transform, or dropped and
+ * counted. The caller holds a reference on sa for the call.
+ */
+unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
+			      const struct nfsec_cont *cont);
+unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
+			     u64 seq, const struct nfsec_cont *cont);
+
+#endif /* _NFSEC_ESP_H */

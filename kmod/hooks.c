@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The netfilter entry points. Outbound, at POST_ROUTING after source NAT,
+ * locally generated and forwarded packets meet the outbound policies:
+ * bypass, discard, or protect with the SA the policy names. Inbound, at
+ * PRE_ROUTING after defragmentation, ESP is looked up by (protocol, source,
+ * SPI), checked against the replay window, decrypted and verified, and the
+ * inner packet must match an inbound policy that names the SA it arrived
+ * on; a packet in the clear that matches a protect policy is dropped.
+ */
+
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+
+#include "esp.h"
+#include "hooks.h"
+#include "pernet.h"
+#include "policy.h"
+#include "sa.h"
+
+static bool nfsec_proto_has_ports(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
+}
+
+/* The selectors' view of a packet whose network header is at skb->data. */
+static void nfsec_flow(const struct sk_buff *skb, struct nfsec_flow *fl)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	__be16 buf[2];
+	const __be16 *ports;
+
+	fl->saddr = iph->saddr;
+	fl->daddr = iph->daddr;
+	fl->proto = iph->protocol;
+	fl->has_ports = false;
+	if (!nfsec_proto_has_ports(fl->proto) ||
+	    (iph->frag_off & htons(IP_OFFSET)))
+		return;
+	ports = skb_header_pointer(skb, iph->ihl * 4, sizeof(buf), buf);
+	if (!ports)
+		return;
+	fl->has_ports = true;
+	fl->sport = ntohs(ports[0]);
+	fl->dport = ntohs(ports[1]);
+}
+
+static bool nfsec_spd_empty(struct nfsec_net *nn, u8 dir)
+{
+	return list_empty_careful(&nn->spd.dir[dir]);
+}
+
+/*
+ * The inner packet of sa (transport: the packet without ESP; tunnel: the
+ * decapsulated one) must match an inbound protect policy naming sa.
+ */
+bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb)
+{
+	struct nfsec_policy *pol;
+	struct nfsec_flow fl;
+	bool ok;
+
+	nfsec_flow(skb, &fl);
+	rcu_read_lock();
+	pol = nfsec_policy_lookup_rcu(sa->nn, NFSEC_DIR_IN, &fl);
+	ok = pol && pol->action == NFSEC_ACTION_PROTECT &&
+	     !memcmp(&pol->sa, &sa->key, sizeof(sa->key));
+	if (pol)
+		atomic64_inc(&pol->hits);
+	rcu_read_unlock();
+	return ok;
+}
+
+static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct nfsec_cont cont = {
+		.net = state->net,
+		.sk = state->sk,
+		.okfn = state->okfn,
+	};
+	struct sk_buff *segs, *seg, *next;
+	unsigned int verdict;
+
+	if (!skb_is_gso(skb)) {
+		if (skb->ip_summed == CHECKSUM_PARTIAL &&
+		    skb_checksum_help(skb)) {
+			nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
+			return NF_DROP;
+		}
+		return nfsec_esp_output(sa, skb, &cont);
+	}
+
+	/* Encrypt each segment; they go on through the continuation. */
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
+		return NF_DROP;
+	}
+	consume_skb(skb);
+	cont.xmit = true;
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		if (seg->ip_summed == CHECKSUM_PARTIAL &&
+		    skb_checksum_help(seg)) {
+			nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
+			kfree_skb(seg);
+			continue;
+		}
+		verdict = nfsec_esp_output(sa, seg, &cont);
+		WARN_ON_ONCE(verdict != NF_STOLEN);
+	}
+	return NF_STOLEN;
+}
+
+static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct nfsec_net *nn = nfsec_pernet(state->net);
+	struct nfsec_policy *pol;
+	struct nfsec_flow fl;
+	struct nfsec_sa *sa;
+
+	if (nfsec_spd_empty(nn, NFSEC_DIR_OUT) ||
+	    (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED))
+		return NF_ACCEPT;
+
+	nfsec_flow(skb, &fl);
+	/* Hooks run under rcu_read_lock(). */
+	pol = nfsec_policy_lookup_rcu(nn, NFSEC_DIR_OUT, &fl);
+	if (!pol)
+		return NF_ACCEPT;
+	atomic64_inc(&pol->hits);
+	switch (pol->action) {
+	case NFSEC_ACTION_BYPASS:
+		return NF_ACCEPT;
+	case NFSEC_ACTION_DISCARD:
+		nfsec_net_count(nn, NFSEC_NSTATS_A_DISCARD);
+		return NF_DROP;
+	}
+
+	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);
+	if (!sa || sa->key.proto != IPPROTO_ESP) {
+		/* No SA (or AH, not done yet): fail closed. */
+		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
+		return NF_DROP;
+	}
+	return nfsec_protect(sa, skb, state);
+}
+
+static unsigned int nfsec_in_esp(struct nfsec_net *nn, struct nfsec_sa *sa,
+				 struct sk_buff *skb,
+				 const struct nf_hook_state *state, u32 seq_lo)
+{
+	struct nfsec_cont cont = {
+		.net = state->net,
+		.okfn = state->okfn,
+	};
+	u64 seq;
+
+	if (!nfsec_sa_replay_check(sa, seq_lo, &seq))
+		return NF_DROP;
+	return nfsec_esp_input(sa, skb, seq, &cont);
+}
+
+static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct nfsec_net *nn = nfsec_pernet(state->net);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct nfsec_sa_key key = {};
+	struct nfsec_policy *pol;
+	struct nfsec_flow fl;
+	struct nfsec_sa *sa;
+	__be32 buf[2];
+	const __be32 *esph;
+
+	if (iph->protocol == IPPROTO_ESP && READ_ONCE(nn->sad.count)) {
+		esph = skb_header_pointer(skb, iph->ihl * 4, sizeof(buf), buf);
+		if (!esph) {
+			nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
+			return NF_DROP;
+		}
+		key.proto = IPPROTO_ESP;
+		key.saddr = iph->saddr;
+		key.spi = esph[0];
+		sa = nfsec_sa_lookup_rcu(nn, &key);
+		if (sa && sa->daddr == iph->daddr)
+			return nfsec_in_esp(nn, sa, skb, state, ntohl(esph[1]));
+		/* Not one of ours: transit ESP, or for XFRM. */
+		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
+	}
+
+	if (nfsec_spd_empty(nn, NFSEC_DIR_IN))
+		return NF_ACCEPT;
+	nfsec_flow(skb, &fl);
+	pol = nfsec_policy_lookup_rcu(nn, NFSEC_DIR_IN, &fl);
+	if (!pol)
+		return NF_ACCEPT;
+	atomic64_inc(&pol->hits);
+	switch (pol->action) {
+	case NFSEC_ACTION_BYPASS:
+		return NF_ACCEPT;
+	case NFSEC_ACTION_DISCARD:
+		nfsec_net_count(nn, NFSEC_NSTATS_A_DISCARD);
+		return NF_DROP;
+	}
+	/* In the clear but should have been protected. */
+	nfsec_net_count(nn, NFSEC_NSTATS_A_PLAINTEXT);
+	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);
+	if (sa)
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);
+	return NF_DROP;
+}
+
+static const struct nf_hook_ops nfsec_nf_ops[] = {
+	{
+		.hook = nfsec_out_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_NAT_SRC + 1,
+	}, {
+		.hook = nfsec_in_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		/* After defragmentation, before conntrack and NAT. */
+		.priority = NF_IP_PRI_CONNTRACK_DEFRAG + 1,
+	},
+};
+
+int nfsec_hooks_register(struct net *net)
+{
+	int err;
+
+	err = nf_defrag_ipv4_enable(net);
+	if (err)
+		return err;
+	err = nf_register_net_hooks(net, nfsec_nf_ops,
+				    ARRAY_SIZE(nfsec_nf_ops));
+	if (err)
+		nf_defrag_ipv4_disable(net);
+	return err;
+}
+
+void nfsec_hooks_unregister(struct net *net)
+{
+	nf_unregister_net_hooks(net, nfsec_nf_ops, ARRAY_SIZE(nfsec_nf_ops));
+	nf_defrag_ipv4_disable(net);
+}

@@ -144,6 +144,17 @@ static void nfsec_esp_output_done(struct crypto_async_request *base, int err)
 	kfree(pkt);
 }
 
+/* The most ESP adds to a packet (worst-case padding). */
+unsigned int nfsec_esp_overhead(const struct nfsec_sa *sa)
+{
+	struct crypto_aead *aead = sa->aead;
+
+	return (sa->mode == NFSEC_MODE_TUNNEL ? sizeof(struct iphdr) : 0) +
+	       NFSEC_ESP_HLEN + crypto_aead_ivsize(aead) +
+	       ALIGN(crypto_aead_blocksize(aead), 4) - 1 + 2 +
+	       crypto_aead_authsize(aead);
+}
+
 /*
  * Builds [IPv4][ESP][IV][payload][padding, pad length, next header][ICV]
  * around skb, the payload being the transport payload (transport mode) or
@@ -211,10 +222,17 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	skb_set_transport_header(skb, hlen);
 	outer->protocol = IPPROTO_ESP;
 	outer->tot_len = htons(skb->len);
-	if (!tunnel && skb_dst(skb) && skb->len > dst_mtu(skb_dst(skb))) {
-		/* Fragmented after ESP rather than a black hole. */
-		outer->frag_off &= ~htons(IP_DF);
-		skb->ignore_df = 1;
+	if (!tunnel) {
+		/*
+		 * The route's MTU may be the one lowered for the plaintext
+		 * (see nfsec_check_mtu()): size ESP packets by the link's.
+		 */
+		IPCB(skb)->flags |= IPSKB_FORWARDED;
+		if (skb->len > READ_ONCE(skb_dst(skb)->dev->mtu)) {
+			/* Fragmented after ESP rather than a black hole. */
+			outer->frag_off &= ~htons(IP_DF);
+			skb->ignore_df = 1;
+		}
 	}
 	ip_send_check(outer);
 

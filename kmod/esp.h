@@ -25,6 +25,7 @@ struct nfsec_cont {
  * took it: sent on, in flight in an asynchronous transform, or dropped and
  * counted. The caller holds a reference on sa for the call.
  */
+unsigned int nfsec_esp_overhead(const struct nfsec_sa *sa);
 unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 			      const struct nfsec_cont *cont);
 unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,

@@ -13,6 +13,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 
@@ -76,6 +77,34 @@ bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb)
 	return ok;
 }
 
+/*
+ * Path MTU: a packet with DF set that will not fit once ESP is added. A
+ * local sender's route learns the smaller MTU (TCP adapts its segment size
+ * from the next packet on) and this packet is fragmented after ESP; a
+ * forwarded one is refused with ICMP "fragmentation needed" (RFC 4301 8.2).
+ * Returns false if the packet was refused.
+ */
+static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+	unsigned int mtu;
+
+	if (!dst || skb->ignore_df || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
+		return true;
+	/* The link's MTU: the route's own may already be the lowered one. */
+	mtu = READ_ONCE(dst->dev->mtu) - nfsec_esp_overhead(sa);
+	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+			      skb->len <= mtu)
+		return true;
+	if (skb->sk) {
+		if (dst_mtu(dst) > mtu)
+			skb_dst_update_pmtu_no_confirm(skb, mtu);
+		return true;
+	}
+	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	return false;
+}
+
 static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -86,6 +115,9 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 	};
 	struct sk_buff *segs, *seg, *next;
 	unsigned int verdict;
+
+	if (!nfsec_check_mtu(sa, skb))
+		return NF_DROP;
 
 	if (!skb_is_gso(skb)) {
 		if (skb->ip_summed == CHECKSUM_PARTIAL &&

@@ -110,8 +110,12 @@ static void nfsec_esp_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 	skb_dst_drop(skb);
 	skb_dst_set(skb, &rt->dst);
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-	/* Not seen again by nfsec's own output hook. */
-	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
+	/*
+	 * Not seen again by nfsec's own output hook, and sized by the link's
+	 * MTU: the route to the peer may carry the MTU lowered for plaintext
+	 * to the same address (see nfsec_check_mtu()).
+	 */
+	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED | IPSKB_FORWARDED;
 	nf_reset_ct(skb);
 	skb->protocol = htons(ETH_P_IP);
 	skb->ignore_df = 1;

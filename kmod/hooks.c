@@ -15,6 +15,7 @@
 #include <linux/skbuff.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 
 #include "esp.h"
@@ -78,10 +79,35 @@ bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb)
 }
 
 /*
- * Path MTU: a packet with DF set that will not fit once ESP is added. A
- * local sender's route learns the smaller MTU (TCP adapts its segment size
- * from the next packet on) and this packet is fragmented after ESP; a
- * forwarded one is refused with ICMP "fragmentation needed" (RFC 4301 8.2).
+ * Makes a local TCP GSO packet segment to fit mtu once ESP is added, so
+ * that nothing is fragmented while the sender learns the smaller MTU.
+ */
+static bool nfsec_shrink_gso(struct sk_buff *skb, unsigned int mtu)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	unsigned int hdrlen, size;
+
+	if (!skb_is_gso_tcp(skb) || shinfo->gso_size == GSO_BY_FRAGS)
+		return false;
+	hdrlen = skb_transport_offset(skb) + tcp_hdrlen(skb);
+	if (mtu <= hdrlen + 8)
+		return false;
+	size = mtu - hdrlen;
+	if (size >= shinfo->gso_size)
+		return true;
+	/* TCP keeps a clone for retransmission: change only ours. */
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return false;
+	skb_decrease_gso_size(skb_shinfo(skb), skb_shinfo(skb)->gso_size - size);
+	skb_shinfo(skb)->gso_segs = 0;
+	return true;
+}
+
+/*
+ * Path MTU: a packet with DF set that will not fit once ESP is added is
+ * refused with ICMP "fragmentation needed" carrying the MTU left for it
+ * (RFC 4301 8.2), which a local sender receives too. A local TCP GSO packet
+ * is instead resegmented to fit while its route learns the MTU.
  * Returns false if the packet was refused.
  */
 static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
@@ -96,7 +122,7 @@ static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
 	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
 			      skb->len <= mtu)
 		return true;
-	if (skb->sk) {
+	if (skb->sk && skb_is_gso(skb) && nfsec_shrink_gso(skb, mtu)) {
 		if (dst_mtu(dst) > mtu)
 			skb_dst_update_pmtu_no_confirm(skb, mtu);
 		return true;

@@ -215,6 +215,8 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 				GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_free;
+	/* Inbound, the same number is the highest seen so far. */
+	sa->replay.top = cfg->seq;
 	err = nfsec_sa_copy_keys(sa, cfg);
 	if (err)
 		goto err_free;

@@ -47,8 +47,9 @@
  *        NFSEC_SA_A_REPLAY_WINDOW: NLA_U32, 0 .. 4096 packets (default 64;
  *            0 disables anti-replay)
  *        NFSEC_SA_A_FLAGS: NLA_U32, NFSEC_SA_F_* (unknown bits rejected)
- *        NFSEC_SA_A_SEQ: NLA_U64, the next outbound sequence number minus
- *            one (default 0, the first packet carries 1)
+ *        NFSEC_SA_A_SEQ: NLA_U64, the last sequence number sent, and for
+ *            an inbound SA the highest one received (default 0: the first
+ *            packet carries 1); for tests of wrap-around and exhaustion
  *        NFSEC_SA_A_LIFETIME: NLA_NESTED, zero or absent means no limit
  *            NFSEC_LFT_A_SOFT_BYTES: NLA_U64
  *            NFSEC_LFT_A_HARD_BYTES: NLA_U64

@@ -15,9 +15,12 @@
 # console holds no kernel warning, BUG, oops or sanitizer report. The TAP
 # result lines are written to build/vm/results.tap.
 #
-# Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 900),
+# Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 1800),
 # NFSEC_VM_ACCEL (auto, kvm or tcg), NFSEC_VM_INJECT (fail, warn or panic:
-# make the guest fail on purpose), NFSEC_VM_KO, NFSEC_VM_TOOL.
+# make the guest fail on purpose), NFSEC_VM_KO, NFSEC_VM_TOOL,
+# NFSEC_VM_ENV ("VAR=VALUE ...": exported in the guest before the tests run,
+# e.g. NFSEC_VM_ENV="NFSEC_ESP_PAIRINGS=xfrm-xfrm NFSEC_ESP_BYTES=1000000";
+# a VALUE holds no spaces or ';', lists in it use commas).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -30,7 +33,7 @@ moddir=$kroot/lib/modules/$kver
 stage=$out/initramfs
 ko=${NFSEC_VM_KO:-$top/kmod/nfsec.ko}
 tool=${NFSEC_VM_TOOL:-$top/userspace/nfsec}
-timeout_s=${NFSEC_VM_TIMEOUT:-900}
+timeout_s=${NFSEC_VM_TIMEOUT:-1800}
 inject=${NFSEC_VM_INJECT:-}
 
 mode=test
@@ -288,6 +291,14 @@ fi
 
 [ -n "$tests" ] && append="$append nfsecvm_tests=$tests"
 [ -n "$inject" ] && append="$append nfsecvm_inject=$inject"
+if [ -n "${NFSEC_VM_ENV:-}" ]; then
+	vm_env=""
+	for m in $NFSEC_VM_ENV; do
+		[[ "$m" =~ ^[A-Za-z_][A-Za-z0-9_]*=[^\;]*$ ]] || die "NFSEC_VM_ENV: bad entry '$m'"
+		vm_env="${vm_env:+$vm_env;}$m"
+	done
+	append="$append nfsecvm_env=$vm_env"
+fi
 console=$out/console.log
 results=$out/results.tap
 rm -f "$console" "$results"

@@ -1,0 +1,591 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ESP interoperability: nfsec against the kernel's own IPsec (XFRM) and
+# against itself, with XFRM against XFRM as the reference that proves the
+# test itself right.
+#
+#      ha                a                  r                  b                 hb
+#  +----------+     +----------+       +----------+       +----------+     +----------+
+#  | 10.1.0.2 |g0-h0| 10.1.0.1 |r0---a0|10.0.1.254|b0---r0| 10.0.1.2 |h0-g0| 10.2.0.2 |
+#  |          |     | 10.0.1.1 |       | (router) |   ^   | 10.2.0.1 |     |          |
+#  +----------+     +----------+       +----------+   |   +----------+     +----------+
+#                    <============= ESP transport ============>
+#  <========== ESP tunnel 10.1.0.0/24 <-> 10.2.0.0/24 (gateways a, b) ==========>
+#                                                     |
+#                        the wire: tcpdump on r's b0, pktinject re-sends to b
+#
+# a and b are the IPsec peers (transport mode: a <-> b; tunnel mode: gateways
+# a and b protect 10.1.0.0/24 <-> 10.2.0.0/24 between ha and hb). r routes
+# between them with static neighbours (no ARP on the wire). Each side is
+# configured with XFRM (ip xfrm) or nfsec, with the same keys and SPIs: one
+# outbound and one inbound SA per side, policies out and in (and fwd on an
+# XFRM gateway). For every pairing x algorithm x mode:
+#   (a) ping both ways;
+#   (b) a random file (NFSEC_ESP_BYTES) over TCP from left to right (and
+#       right to left for the first algorithm, transport mode), its sha256
+#       compared at the far end;
+#   (c) the capture on r holds only ESP between a and b with the expected
+#       SPIs, and a plaintext marker of the stream never shows in it (with
+#       the null cipher it must show: the check itself is checked);
+#   (d) replay: captured ESP packets re-sent to b are dropped, b's replay
+#       counter rises by exactly their number (inside and beyond the window);
+#   (e) tamper: a not yet received packet with one byte flipped is dropped,
+#       the ICV counter rises by one; the same packet unmodified then passes;
+#   (f) plaintext posing as the peer (pktinject --src) is not delivered
+#       (UDP NoPorts of the receiver unchanged; the unspoofed packet is, as
+#       a control), and b's drop counter rises (nfsec: drop-policy; XFRM:
+#       the XfrmIn* counters of /proc/net/xfrm_stat);
+#   (g) packets held back on r (sent to b with a MAC address b ignores)
+#       and released in reverse order inside the window are all accepted.
+# Then per pairing: ESN with replay-window 1024 across the 2^32 boundary
+# (both peers' SAs start at 2^32 - 16; an nfsec inbound SA takes `seq` as
+# the highest sequence number received, as XFRM's replay-seq), and sequence
+# number exhaustion of a non-ESN SA started at 4294967290.
+#
+# Knobs: NFSEC_ESP_PAIRINGS (default "xfrm-xfrm nfsec-xfrm xfrm-nfsec
+# nfsec-nfsec"; LEFT-RIGHT: a's side, b's side), NFSEC_ESP_ALGS,
+# NFSEC_ESP_MODES ("transport tunnel"), NFSEC_ESP_BYTES (10000000),
+# NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1 (time
+# each phase). Lists may use spaces or commas.
+# An nfsec pairing fails (it does not skip) while nfsec has no data path.
+source "$(dirname "$0")/lib.sh"
+require_root
+require_cmd ip tcpdump busybox timeout
+HERE=$(cd "$(dirname "$0")" && pwd)
+PKTINJECT=$HERE/pktinject
+[ -x "$PKTINJECT" ] || fail "$PKTINJECT is missing (make -C selftests)"
+
+PAIRINGS=${NFSEC_ESP_PAIRINGS:-xfrm-xfrm nfsec-xfrm xfrm-nfsec nfsec-nfsec}
+ALGS=${NFSEC_ESP_ALGS:-aes-gcm-128 aes-gcm-256 chacha20-poly1305 aes-cbc-128+hmac-sha256 null+hmac-sha256}
+MODES=${NFSEC_ESP_MODES:-transport tunnel}
+BYTES=${NFSEC_ESP_BYTES:-10000000}
+NREPLAY=${NFSEC_ESP_REPLAY:-5}
+PAIRINGS=${PAIRINGS//,/ } ALGS=${ALGS//,/ } MODES=${MODES//,/ }
+WINDOW=32
+MARKER="NFSEC-ESP-PLAINTEXT-MARKER-$$-$RANDOM"
+
+tmp=$(mktemp -d)
+defer "rm -rf $tmp"
+
+need_nfsec=0
+for p in $PAIRINGS; do
+	case "$p" in
+	xfrm-xfrm) ;;
+	nfsec-xfrm | xfrm-nfsec | nfsec-nfsec) need_nfsec=1 ;;
+	*) fail "NFSEC_ESP_PAIRINGS: unknown pairing '$p'" ;;
+	esac
+done
+require_tool	# genkey, even for xfrm-xfrm
+nfsec() { "$NFSEC_TOOL" "$@"; }
+dmesg_mark
+if [ "$need_nfsec" = 1 ]; then
+	nfsec_unload_quiet
+	nfsec_load
+fi
+
+# --- topology -------------------------------------------------------------
+
+ns_create A
+ns_create R
+ns_create B
+ns_create HA
+ns_create HB
+for ns in "$A" "$R" "$B" "$HA" "$HB"; do
+	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0
+done
+veth_pair "$A" r0 "$R" a0
+veth_pair "$R" b0 "$B" r0
+veth_pair "$HA" g0 "$A" h0
+veth_pair "$HB" g0 "$B" h0
+mac() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
+MAC_A=$(mac "$A" r0) MAC_B=$(mac "$B" r0)
+MAC_RA=$(mac "$R" a0) MAC_RB=$(mac "$R" b0)
+
+addr_add "$A" r0 10.0.1.1/24
+addr_add "$A" h0 10.1.0.1/24
+ip -n "$A" neigh add 10.0.1.2 lladdr "$MAC_RA" dev r0 nud permanent
+ip -n "$A" neigh add 10.0.1.254 lladdr "$MAC_RA" dev r0 nud permanent
+ip -n "$A" route add 10.2.0.0/24 via 10.0.1.2 dev r0
+addr_add "$B" r0 10.0.1.2/24
+addr_add "$B" h0 10.2.0.1/24
+ip -n "$B" neigh add 10.0.1.1 lladdr "$MAC_RB" dev r0 nud permanent
+ip -n "$B" neigh add 10.0.1.254 lladdr "$MAC_RB" dev r0 nud permanent
+ip -n "$B" route add 10.1.0.0/24 via 10.0.1.1 dev r0
+addr_add "$R" a0 10.0.1.254/32
+addr_add "$R" b0 10.0.1.254/32
+ip -n "$R" route add 10.0.1.1/32 dev a0
+ip -n "$R" route add 10.0.1.2/32 dev b0
+ip -n "$R" route add 10.1.0.0/24 via 10.0.1.1 dev a0
+ip -n "$R" route add 10.2.0.0/24 via 10.0.1.2 dev b0
+ip -n "$R" neigh add 10.0.1.1 lladdr "$MAC_A" dev a0 nud permanent
+ip -n "$R" neigh add 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
+addr_add "$HA" g0 10.1.0.2/24
+ip -n "$HA" route add default via 10.1.0.1
+addr_add "$HB" g0 10.2.0.2/24
+ip -n "$HB" route add default via 10.2.0.1
+for ns in "$A" "$R" "$B"; do
+	ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1
+done
+ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null || fail "no plaintext path a -> b"
+ip netns exec "$HA" ping -c 1 -W 2 10.2.0.2 >/dev/null || fail "no plaintext path ha -> hb"
+
+# --- SA and policy set-up -------------------------------------------------
+
+# Algorithm arguments for ip xfrm and nfsec; keys in K1 (cipher or AEAD)
+# and K2 (integrity).
+genkeys() {
+	case "$1" in
+	aes-gcm-128 | aes-gcm-256 | chacha20-poly1305) K1=$(nfsec genkey "$1") K2='' ;;
+	aes-cbc-128+hmac-sha256) K1=$(nfsec genkey aes-cbc-128) K2=$(nfsec genkey hmac-sha256) ;;
+	null+hmac-sha256) K1='' K2=$(nfsec genkey hmac-sha256) ;;
+	*) fail "unknown algorithm '$1'" ;;
+	esac
+}
+
+xfrm_alg() {
+	case "$1" in
+	aes-gcm-*) echo "aead 'rfc4106(gcm(aes))' $2 128" ;;
+	chacha20-poly1305) echo "aead 'rfc7539esp(chacha20,poly1305)' $2 128" ;;
+	aes-cbc-128+hmac-sha256) echo "enc 'cbc(aes)' $2 auth-trunc 'hmac(sha256)' $3 128" ;;
+	null+hmac-sha256) echo "enc 'ecb(cipher_null)' '' auth-trunc 'hmac(sha256)' $3 128" ;;
+	esac
+}
+
+nfsec_alg() {
+	case "$1" in
+	aes-gcm-*) echo "aead aes-gcm $2 icv 128" ;;
+	chacha20-poly1305) echo "aead chacha20-poly1305 $2" ;;
+	aes-cbc-128+hmac-sha256) echo "enc aes-cbc $2 auth hmac-sha256 $3" ;;
+	null+hmac-sha256) echo "enc null none auth hmac-sha256 $3" ;;
+	esac
+}
+
+# cfg CMD...: a configuration command; a failure names the combination.
+cfg() { "$@" || fail "$WHAT: '$*' failed"; }
+
+# side IMPL NS LOCAL PEER LNET RNET MODE ALG SPI_OUT SPI_IN OUT_EXTRA IN_EXTRA
+# OUT_EXTRA / IN_EXTRA: "esn SEQ" (ESN, window 1024, sequence numbers
+# starting after SEQ) or "seq SEQ" (outbound only), or "-".
+side() {
+	local impl=$1 ns=$2 local=$3 peer=$4 lnet=$5 rnet=$6 mode=$7 alg=$8
+	local spi_out=$9 spi_in=${10} oext=${11} iext=${12} xa na o i
+	xa=$(xfrm_alg "$alg" "$K1" "$K2")
+	na=$(nfsec_alg "$alg" "$K1" "$K2")
+	if [ "$impl" = xfrm ]; then
+		o="replay-window $WINDOW" i="replay-window $WINDOW"
+		case "$oext" in
+		esn\ *) o="flag esn replay-window 1024 replay-oseq ${oext#esn }" ;;
+		seq\ *) o="$o replay-oseq ${oext#seq }" ;;
+		esac
+		case "$iext" in
+		esn\ *) i="flag esn replay-window 1024 replay-seq ${iext#esn }" ;;
+		esac
+		eval "cfg ip -n $ns xfrm state add src $local dst $peer proto esp spi $spi_out \
+			reqid 1 mode $mode $xa $o"
+		eval "cfg ip -n $ns xfrm state add src $peer dst $local proto esp spi $spi_in \
+			reqid 2 mode $mode $xa $i"
+		cfg ip -n "$ns" xfrm policy add src "$lnet" dst "$rnet" dir out \
+			tmpl src "$local" dst "$peer" proto esp reqid 1 mode "$mode"
+		cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir in \
+			tmpl src "$peer" dst "$local" proto esp reqid 2 mode "$mode"
+		[ "$mode" = transport ] ||
+			cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir fwd \
+				tmpl src "$peer" dst "$local" proto esp reqid 2 mode "$mode"
+	else
+		o="replay-window $WINDOW" i="replay-window $WINDOW"
+		case "$oext" in
+		esn\ *) o="replay-window 1024 esn seq ${oext#esn }" ;;
+		seq\ *) o="$o seq ${oext#seq }" ;;
+		esac
+		# For an inbound SA, seq is taken as the highest sequence
+		# number received (as XFRM's replay-seq).
+		case "$iext" in
+		esn\ *) i="replay-window 1024 esn seq ${iext#esn }" ;;
+		esac
+		# shellcheck disable=SC2086
+		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto esp src "$local" dst "$peer" \
+			spi "$spi_out" mode "$mode" $na $o
+		# shellcheck disable=SC2086
+		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto esp src "$peer" dst "$local" \
+			spi "$spi_in" mode "$mode" $na $i
+		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir out src "$lnet" dst "$rnet" \
+			action protect sa proto esp src "$local" spi "$spi_out"
+		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir in src "$rnet" dst "$lnet" \
+			action protect sa proto esp src "$peer" spi "$spi_in"
+	fi
+}
+
+clear_side() {
+	ip -n "$1" xfrm policy flush
+	ip -n "$1" xfrm state flush
+	if nfsec_loaded; then
+		ip netns exec "$1" "$NFSEC_TOOL" policy flush >/dev/null
+		ip netns exec "$1" "$NFSEC_TOOL" sa flush >/dev/null
+	fi
+}
+
+# setup PAIRING MODE ALG [OUT_EXTRA IN_EXTRA]: both sides, fresh keys and
+# SPIs. Sets L/R (inner end hosts' namespaces), LADDR/RADDR, SPI_AB/SPI_BA.
+COMBO=0
+setup() {
+	local pairing=$1 mode=$2 alg=$3 oext=${4:--} iext=${5:--} lnet rnet
+	COMBO=$((COMBO + 1))
+	IMPL_A=${pairing%-*} IMPL_B=${pairing#*-}
+	SPI_AB=$(printf '0x%08x' $((0x10000 + COMBO))) SPI_BA=$(printf '0x%08x' $((0x20000 + COMBO)))
+	clear_side "$A"
+	clear_side "$B"
+	genkeys "$alg"
+	if [ "$mode" = transport ]; then
+		L=$A R_=$B LADDR=10.0.1.1 RADDR=10.0.1.2 lnet=10.0.1.1/32 rnet=10.0.1.2/32
+	else
+		L=$HA R_=$HB LADDR=10.1.0.2 RADDR=10.2.0.2 lnet=10.1.0.0/24 rnet=10.2.0.0/24
+	fi
+	side "$IMPL_A" "$A" 10.0.1.1 10.0.1.2 "$lnet" "$rnet" "$mode" "$alg" \
+		"$SPI_AB" "$SPI_BA" "$oext" "$iext"
+	side "$IMPL_B" "$B" 10.0.1.2 10.0.1.1 "$rnet" "$lnet" "$mode" "$alg" \
+		"$SPI_BA" "$SPI_AB" "$oext" "$iext"
+}
+
+# --- counters ---------------------------------------------------------------
+
+# sa_stat IMPL NS SRC DST SPI WHAT: WHAT is packets, replay (replayed or
+# outside the window), icv, policy or seqexh (nfsec only).
+sa_stat() {
+	local impl=$1 ns=$2 src=$3 dst=$4 spi=$5 what=$6 out
+	if [ "$impl" = xfrm ]; then
+		out=$(ip -n "$ns" -s xfrm state get src "$src" dst "$dst" proto esp spi "$spi")
+		case "$what" in
+		packets) sed -nE 's/^[[:space:]]*[0-9]+\(bytes\), ([0-9]+)\(packets\).*/\1/p' <<<"$out" ;;
+		replay) sed -nE 's/.*replay-window ([0-9]+) replay ([0-9]+) failed.*/\1 \2/p' <<<"$out" |
+			awk '{ print $1 + $2 }' ;;
+		icv) sed -nE 's/.*replay-window [0-9]+ replay [0-9]+ failed ([0-9]+).*/\1/p' <<<"$out" ;;
+		*) fail "sa_stat: no '$what' for XFRM" ;;
+		esac
+	else
+		local key
+		case "$what" in
+		packets) key=packets ;;
+		replay) key=drop_replay ;;
+		icv) key=drop_icv ;;
+		policy) key=drop_policy ;;
+		seqexh) key=drop_seq_exhausted ;;
+		esac
+		out=$(ip netns exec "$ns" "$NFSEC_TOOL" -s -j sa get proto esp src "$src" spi "$spi")
+		grep -oE "\"$key\":[0-9]+" <<<"$out" | cut -d: -f2
+	fi
+}
+
+# b's inbound SA, a's outbound SA.
+rx() { sa_stat "$IMPL_B" "$B" 10.0.1.1 10.0.1.2 "$SPI_AB" "$1"; }
+tx() { sa_stat "$IMPL_A" "$A" 10.0.1.1 10.0.1.2 "$SPI_AB" "$1"; }
+
+# snmp NS PROTO FIELD: a counter of /proc/net/snmp in NS.
+snmp() {
+	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p {
+		if (!n++) { for (i = 2; i <= NF; i++) h[$i] = i } else print $h[f] }' /proc/net/snmp
+}
+
+# xfrm_in_errors NS: XFRM's input error counters of NS, summed.
+xfrm_in_errors() {
+	ip netns exec "$1" awk '$1 ~ /^XfrmIn/ { s += $2 } END { print s + 0 }' /proc/net/xfrm_stat
+}
+
+xfrm_stat() {
+	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/xfrm_stat
+}
+
+# nfsec_sum NS KEY: KEY summed over all SAs of NS.
+nfsec_sum() {
+	ip netns exec "$1" "$NFSEC_TOOL" -s -j sa show |
+		grep -oE "\"$2\":[0-9]+" | awk -F: '{ s += $2 } END { print s + 0 }'
+}
+
+# --- capture and injection ------------------------------------------------
+
+# capture_start NS DEV FILE [FILTER...]; capture_stop
+capture_start() {
+	local ns=$1 dev=$2 file=$3 i
+	shift 3
+	local err=$file.err
+	rm -f "$err"
+	ip netns exec "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -w "$file" "$@" \
+		>/dev/null 2>"$err" &
+	CAP_PID=$!
+	defer "kill $CAP_PID"
+	for i in $(seq 100); do
+		grep -qs 'listening on' "$err" && return 0
+		sleep 0.1
+	done
+	fail "tcpdump did not start: $(cat "$err")"
+}
+
+capture_stop() {
+	sleep 0.3
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID" || true
+}
+
+# inject ARGS...: pktinject out of r's b0 towards b; prints the count sent.
+inject() {
+	local out
+	out=$(ip netns exec "$R" "$PKTINJECT" -i b0 --dmac "$MAC_B" "$@") ||
+		fail "$WHAT: pktinject $*: $out"
+	echo "${out#sent }"
+}
+
+# r's b0 transmitted packets.
+r_tx() { ip netns exec "$R" cat /sys/class/net/b0/statistics/tx_packets; }
+
+# hold MAC N: N UDP datagrams from the left host to the right one leave r
+# towards b with the link destination MAC, which b ignores: ESP packets
+# that b never received, in the capture for later injection (--ether-dst).
+hold() {
+	local mac=$1 n=$2 t0 i got=0
+	t0=$(r_tx)
+	ip -n "$R" neigh replace 10.0.1.2 lladdr "$mac" dev b0 nud permanent
+	ip netns exec "$L" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$RADDR/9; done"
+	for i in $(seq 50); do
+		[ "$(($(r_tx) - t0))" -ge "$n" ] && break
+		sleep 0.1
+	done
+	ip -n "$R" neigh replace 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
+	assert_eq "$n" "$(($(r_tx) - t0))" "$WHAT: packets held on r"
+	for i in $(seq 20); do
+		got=$(tcpdump -nn -r "$tmp/wire.pcap" \
+			"ether dst $mac and ip[9] = 50 and ip[20:4] = $SPI_AB" 2>/dev/null | grep -c . || true)
+		[ "$got" = "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "$WHAT: of the $n datagrams from $LADDR to $RADDR held on r, $got are ESP with SPI $SPI_AB" \
+		"(is there an ESP data path on a, $IMPL_A?)"
+}
+
+# phase NAME: with NFSEC_ESP_VERBOSE=1, log the time since the last phase.
+PHASE_T=${EPOCHREALTIME/[.,]/}
+phase() {
+	local now=${EPOCHREALTIME/[.,]/}
+	[ "${NFSEC_ESP_VERBOSE:-0}" = 1 ] && log "  $1: $(((now - PHASE_T) / 1000)) ms"
+	PHASE_T=$now
+}
+
+# expect_delta WHAT BEFORE DELTA CMD...: CMD prints BEFORE + DELTA within
+# 3 s (packets injected are processed asynchronously).
+expect_delta() {
+	local what=$1 before=$2 delta=$3 v i
+	shift 3
+	for i in $(seq 30); do
+		v=$("$@")
+		[ "$((v - before))" = "$delta" ] && return 0
+		sleep 0.1
+	done
+	fail "$WHAT: $what: expected +$delta, got +$((v - before))"
+}
+
+ping_ok() {
+	local from=$1 to=$2 out
+	out=$(ip netns exec "$from" ping -c 3 -i 0.2 -W 2 "$to" 2>&1) || true
+	assert_match ' 0% packet loss' "$out" "$WHAT: ping $to"
+}
+
+# transfer FROM_NS TO_NS TO_ADDR: BYTES random bytes with the marker over
+# TCP (busybox nc listens); the sha256 must match at the far end.
+transfer() {
+	local from=$1 to=$2 addr=$3 i want got
+	{ echo "$MARKER"; head -c "$BYTES" /dev/urandom; echo "$MARKER"; } >"$tmp/tx"
+	want=$(busybox sha256sum <"$tmp/tx" | cut -d' ' -f1)
+	rm -f "$tmp/rx"
+	ip netns exec "$to" timeout 300 busybox nc -l -p 5001 >"$tmp/rx" &
+	local srv=$!
+	defer "kill $srv"
+	for i in $(seq 50); do
+		ip netns exec "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
+		sleep 0.1
+	done
+	# bash's /dev/tcp: busybox nc, as a client, may exit before its
+	# input is all sent.
+	ip netns exec "$from" timeout 300 bash -c "cat $tmp/tx >/dev/tcp/$addr/5001" ||
+		fail "$WHAT: TCP transfer to $addr failed"
+	wait "$srv" || fail "$WHAT: TCP receiver at $addr failed"
+	got=$(busybox sha256sum <"$tmp/rx" | cut -d' ' -f1)
+	assert_eq "$want" "$got" "$WHAT: sha256 of $BYTES bytes received at $addr"
+	rm -f "$tmp/tx" "$tmp/rx"
+}
+
+# Plaintext UDP datagrams from r to b (the first) and to hb (the second),
+# captured once, for (f).
+capture_start "$R" b0 "$tmp/udp.pcap" udp
+ip netns exec "$R" bash -c "echo plain >/dev/udp/10.0.1.2/9; echo plain >/dev/udp/10.2.0.2/9"
+capture_stop
+
+# --- one combination ----------------------------------------------------
+
+HOLD1=02:00:00:00:00:a1
+HOLD2=02:00:00:00:00:a2
+
+combination() {
+	local pairing=$1 mode=$2 alg=$3 both=$4 n bad p0 r0 i0 u0 d0 skip
+	WHAT="$pairing $mode $alg"
+	local t0=$SECONDS
+	phase start
+	setup "$pairing" "$mode" "$alg"
+	# One capture on the wire for the whole combination.
+	capture_start "$R" b0 "$tmp/wire.pcap"
+
+	# (g) and (e) need packets b has not received yet: hold four.
+	hold "$HOLD1" 4
+	phase setup+hold1
+
+	# (a) ping both ways.
+	ping_ok "$L" "$RADDR"
+	ping_ok "$R_" "$LADDR"
+	phase ping
+
+	# (e) tamper: the first held packet with one byte of ciphertext (or,
+	# with the null cipher, of the payload) flipped.
+	p0=$(rx packets) r0=$(rx replay) i0=$(rx icv)
+	assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --flip 16)" \
+		"$WHAT: tampered packets sent"
+	expect_delta "ICV failures after one tampered packet" "$i0" 1 rx icv
+	expect_delta "packets accepted after a tampered one" "$p0" 0 rx packets
+
+	# (g) reordering inside the window: the held packets newest first,
+	# the one that was tampered with among them, now unmodified: it passes,
+	# so the ICV failure above came from the flipped byte.
+	assert_eq 4 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 4 --reverse)" \
+		"$WHAT: held packets sent"
+	expect_delta "packets accepted out of order inside the window" "$p0" 4 rx packets
+	expect_delta "replay drops after reordering" "$r0" 0 rx replay
+
+	# (d) replay inside the window: the same four again.
+	assert_eq 4 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 4)" \
+		"$WHAT: replayed packets sent"
+	expect_delta "replay drops inside the window" "$r0" 4 rx replay
+	expect_delta "packets accepted from replays" "$p0" 4 rx packets
+	expect_delta "ICV failures after replays" "$i0" 1 rx icv
+	phase tamper+reorder+replay
+
+	# Three more held now, released after the transfer moved the window.
+	hold "$HOLD2" 3
+
+	# (b) the transfer.
+	transfer "$L" "$R_" "$RADDR"
+	[ "$both" = 1 ] && transfer "$R_" "$L" "$LADDR"
+	phase transfer
+
+	# (d) beyond the window: the three held packets are now too old.
+	p0=$(rx packets) r0=$(rx replay)
+	assert_eq 3 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD2" -n 3)" \
+		"$WHAT: old held packets sent"
+	expect_delta "drops of packets beyond the window" "$r0" 3 rx replay
+
+	# (d) replay of the first ESP packets from a that b received.
+	assert_eq "$NREPLAY" "$(inject -r "$tmp/wire.pcap" --ether-dst "$MAC_B" \
+		--spi "$SPI_AB" -n "$NREPLAY")" "$WHAT: replayed packets sent"
+	expect_delta "replay drops" "$r0" $((3 + NREPLAY)) rx replay
+	expect_delta "packets accepted from replays" "$p0" 0 rx packets
+	capture_stop
+	phase replay
+
+	# (c) only ESP between a and b with the two SPIs (a BPF filter keeps
+	# the rest: ip[20:4] is the SPI, a and b send no IP options); the
+	# marker hidden.
+	n=$(tcpdump -nn -r "$tmp/wire.pcap" -c 11 2>/dev/null | grep -c . || true)
+	[ "$n" -gt 10 ] || fail "$WHAT: only $n packets captured on the wire"
+	bad=$(tcpdump -nn -r "$tmp/wire.pcap" "not ((ip[9] = 50 and src 10.0.1.1 and dst 10.0.1.2 and ip[20:4] = $SPI_AB) or \
+		(ip[9] = 50 and src 10.0.1.2 and dst 10.0.1.1 and ip[20:4] = $SPI_BA))" 2>/dev/null)
+	[ -z "$bad" ] || fail "$WHAT: $(grep -c . <<<"$bad") packets on the wire are not ESP with the expected SPIs, first: $(head -n 1 <<<"$bad")"
+	n=$(tcpdump -nn -r "$tmp/wire.pcap" -c 1 "ip[9] = 50 and ip[20:4] = $SPI_AB" 2>/dev/null)
+	assert_match "IP 10\.0\.1\.1 > 10\.0\.1\.2: ESP\(spi=$SPI_AB," "$n" "$WHAT: ESP as tcpdump shows it"
+	n=$(grep -c -a "$MARKER" "$tmp/wire.pcap" || true)
+	if [ "${alg%%+*}" = null ]; then
+		[ "$n" -gt 0 ] || fail "$WHAT: null cipher, yet the marker is not in the capture"
+	else
+		assert_eq 0 "$n" "$WHAT: plaintext markers in the capture"
+	fi
+	rm -f "$tmp/wire.pcap"
+	phase capture
+
+	# (f) plaintext from r to the right host: delivered as it is (the
+	# control), not delivered with the left host's source address.
+	skip=0
+	[ "$mode" = tunnel ] && skip=1
+	u0=$(snmp "$R_" Udp NoPorts)
+	assert_eq 1 "$(inject -r "$tmp/udp.pcap" -s "$skip" -n 1)" "$WHAT: plaintext packets sent"
+	expect_delta "UDP datagrams delivered from r (control)" "$u0" 1 snmp "$R_" Udp NoPorts
+	if [ "$IMPL_B" = nfsec ]; then
+		d0=$(nfsec_sum "$B" drop_policy)
+	else
+		d0=$(xfrm_in_errors "$B")
+	fi
+	assert_eq 1 "$(inject -r "$tmp/udp.pcap" -s "$skip" -n 1 --src "$LADDR")" \
+		"$WHAT: spoofed packets sent"
+	if [ "$IMPL_B" = nfsec ]; then
+		expect_delta "nfsec drop-policy after a spoofed packet" "$d0" 1 nfsec_sum "$B" drop_policy
+	else
+		expect_delta "XFRM input errors after a spoofed packet" "$d0" 1 xfrm_in_errors "$B"
+	fi
+	expect_delta "UDP datagrams delivered posing as $LADDR" "$u0" 1 snmp "$R_" Udp NoPorts
+	phase spoof
+	log "ok: $WHAT ($((SECONDS - t0)) s)"
+}
+
+# ESN across 2^32 with replay-window 1024, both directions.
+esn() {
+	local pairing=$1 start=$((0xffffffff - 15)) out
+	WHAT="$pairing esn aes-gcm-128"
+	setup "$pairing" transport aes-gcm-128 "esn $start" "esn $start"
+	out=$(ip netns exec "$A" ping -c 30 -i 0.1 -W 2 10.0.1.2 2>&1) || true
+	assert_match ' 0% packet loss' "$out" "$WHAT: 30 pings across 2^32"
+	assert_eq 30 "$(rx packets)" "$WHAT: packets received by b"
+	assert_eq 0 "$(rx replay)" "$WHAT: replay drops at b"
+	if [ "$IMPL_B" = xfrm ]; then
+		assert_match 'seq-hi 0x1' "$(ip -n "$B" -s xfrm state get src 10.0.1.1 \
+			dst 10.0.1.2 proto esp spi "$SPI_AB")" "$WHAT: b's window moved past 2^32"
+	fi
+	log "ok: $WHAT"
+}
+
+# A non-ESN SA whose last sequence number is 4294967290 sends five packets
+# (…91 to …95), then refuses.
+exhaust() {
+	local pairing=$1 ok=0 i x0=0
+	WHAT="$pairing seq-exhaustion aes-gcm-128"
+	setup "$pairing" transport aes-gcm-128 "seq 4294967290" -
+	[ "$IMPL_A" = xfrm ] && x0=$(xfrm_stat "$A" XfrmOutStateSeqError)
+	for i in $(seq 8); do
+		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+	done
+	assert_eq 5 "$ok" "$WHAT: pings answered"
+	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
+	if [ "$IMPL_A" = xfrm ]; then
+		[ "$(xfrm_stat "$A" XfrmOutStateSeqError)" -gt "$x0" ] ||
+			fail "$WHAT: XfrmOutStateSeqError did not rise"
+	else
+		[ "$(tx seqexh)" -gt 0 ] || fail "$WHAT: drop-seq-exhausted did not rise"
+	fi
+	log "ok: $WHAT"
+}
+
+log "pairings: $PAIRINGS; algorithms: $ALGS; modes: $MODES; $BYTES bytes"
+T0=$(date +%s)
+for pairing in $PAIRINGS; do
+	first=1
+	for mode in $MODES; do
+		for alg in $ALGS; do
+			both=0
+			[ "$first" = 1 ] && [ "$mode" = transport ] && both=1
+			combination "$pairing" "$mode" "$alg" "$both"
+			first=0
+		done
+	done
+	esn "$pairing"
+	exhaust "$pairing"
+done
+clear_side "$A"
+clear_side "$B"
+log "all passed in $(($(date +%s) - T0)) s"
+dmesg_check
+exit "$KSFT_PASS"

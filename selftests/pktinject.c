@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pktinject: re-send IPv4 packets from a pcap capture out of an interface,
+ * as they were or modified. A helper of the selftests (esp.sh), not a test.
+ *
+ *   pktinject -i DEV -r FILE [-n COUNT] [-f IP-PROTO] [-s SKIP]
+ *             [--spi SPI] [--ether-dst MAC] [--reverse]
+ *             [--flip OFFSET] [--src A.B.C.D] [--dmac MAC]
+ *
+ * The capture is a classic pcap file (either byte order, microsecond or
+ * nanosecond timestamps) of link type Ethernet, LINUX_SLL or LINUX_SLL2,
+ * as `tcpdump -w` writes it. Of the IPv4 packets whose protocol is IP-PROTO
+ * (all IPv4 packets without -f), ESP packets of SPI with --spi, and with
+ * --ether-dst only frames captured with that destination MAC address, the
+ * first SKIP are passed over and the next COUNT (all without -n) are sent,
+ * in capture order (newest first with --reverse), with an AF_PACKET
+ * datagram socket: the kernel writes a new link header from DEV's address
+ * to MAC (--dmac; by default the captured frame's destination, which only
+ * an Ethernet capture has).
+ *
+ *   --flip OFFSET  invert the byte OFFSET bytes into the IP payload
+ *   --src ADDR     replace the source address (and the header checksum)
+ *
+ * The checksum of a TCP or UDP packet is always recomputed: a capture of a
+ * packet sent by the capturing host itself holds only the partial checksum
+ * that checksum offload left for the device to complete. --flip applies
+ * after that (a flipped TCP/UDP payload byte stays a bad checksum).
+ *
+ * Prints "sent N" on success. Exits 1 with one line on stderr on an error,
+ * including when fewer than COUNT packets matched.
+ */
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PCAP_MAGIC_US		0xa1b2c3d4u
+#define PCAP_MAGIC_NS		0xa1b23c4du
+#define LINKTYPE_ETHERNET	1
+#define LINKTYPE_LINUX_SLL	113
+#define LINKTYPE_LINUX_SLL2	276
+#define MAX_FRAME		262144
+
+static const char usage_text[] =
+	"usage: pktinject -i DEV -r FILE [-n COUNT] [-f IP-PROTO] [-s SKIP] "
+	"[--spi SPI] [--ether-dst MAC] [--reverse] "
+	"[--flip OFFSET] [--src A.B.C.D] [--dmac MAC]";
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pktinject: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+struct opts {
+	const char *dev;
+	const char *file;
+	long count;		/* -1: all */
+	long skip;
+	int proto;		/* -1: any */
+	long flip;		/* -1: none */
+	bool set_src;
+	struct in_addr src;
+	bool set_dmac;
+	uint8_t dmac[ETH_ALEN];
+	bool match_spi;
+	uint32_t spi;
+	bool match_edst;
+	uint8_t edst[ETH_ALEN];
+	bool reverse;
+};
+
+/* A packet selected for sending: its IPv4 packet and link destination. */
+struct pkt {
+	uint8_t *ip;
+	size_t len;
+	uint8_t dmac[ETH_ALEN];
+};
+
+static long parse_num(const char *s, const char *what, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < 0 || v > max)
+		die("bad %s \"%s\"", what, s);
+	return v;
+}
+
+static void parse_mac(const char *s, uint8_t *mac)
+{
+	unsigned int b[ETH_ALEN];
+	char tail;
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != ETH_ALEN)
+		die("bad MAC address \"%s\"", s);
+	for (i = 0; i < ETH_ALEN; i++) {
+		if (b[i] > 0xff)
+			die("bad MAC address \"%s\"", s);
+		mac[i] = b[i];
+	}
+}
+
+static void parse_args(int argc, char *argv[], struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "flip", required_argument, NULL, 'F' },
+		{ "src", required_argument, NULL, 'S' },
+		{ "dmac", required_argument, NULL, 'M' },
+		{ "spi", required_argument, NULL, 'P' },
+		{ "ether-dst", required_argument, NULL, 'E' },
+		{ "reverse", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*o = (struct opts){ .count = -1, .proto = -1, .flip = -1 };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:r:n:f:s:h", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->dev = optarg;
+			break;
+		case 'r':
+			o->file = optarg;
+			break;
+		case 'n':
+			o->count = parse_num(optarg, "count", 1L << 30);
+			break;
+		case 's':
+			o->skip = parse_num(optarg, "skip", 1L << 30);
+			break;
+		case 'f':
+			o->proto = parse_num(optarg, "IP protocol", 255);
+			break;
+		case 'F':
+			o->flip = parse_num(optarg, "offset", 65535);
+			break;
+		case 'S':
+			if (inet_pton(AF_INET, optarg, &o->src) != 1)
+				die("bad IPv4 address \"%s\"", optarg);
+			o->set_src = true;
+			break;
+		case 'M':
+			parse_mac(optarg, o->dmac);
+			o->set_dmac = true;
+			break;
+		case 'P':
+			o->spi = (uint32_t)parse_num(optarg, "SPI", 0xffffffffL);
+			o->match_spi = true;
+			break;
+		case 'E':
+			parse_mac(optarg, o->edst);
+			o->match_edst = true;
+			break;
+		case 'R':
+			o->reverse = true;
+			break;
+		case 'h':
+			puts(usage_text);
+			exit(0);
+		case ':':
+			die("option \"%s\" needs an argument; %s",
+			    argv[optind - 1], usage_text);
+			break;
+		default:
+			die("unknown option \"%s\"; %s", argv[optind - 1],
+			    usage_text);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument \"%s\"; %s", argv[optind], usage_text);
+	if (!o->dev || !o->file)
+		die("-i DEV and -r FILE are required; %s", usage_text);
+}
+
+static uint32_t get32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* One's complement sum of LEN bytes, folded by csum_fold(). */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get_be16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/* TCP or UDP checksum of an unfragmented packet, with the pseudo-header. */
+static void fix_l4_csum(uint8_t *ip, size_t ihl, size_t tot_len)
+{
+	uint8_t proto = ip[9], pseudo[12];
+	uint8_t *l4 = ip + ihl;
+	size_t l4_len = tot_len - ihl, off;
+	uint16_t sum;
+
+	if (get_be16(ip + 6) & 0x3fff)	/* MF or a fragment offset */
+		return;
+	if (proto == IPPROTO_TCP && l4_len >= 20)
+		off = 16;
+	else if (proto == IPPROTO_UDP && l4_len >= 8)
+		off = 6;
+	else
+		return;
+	if (proto == IPPROTO_UDP && get_be16(l4 + off) == 0)
+		return;		/* no checksum: stays so */
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = proto;
+	put_be16(pseudo + 10, (uint16_t)l4_len);
+	put_be16(l4 + off, 0);
+	sum = csum_fold(csum_add(csum_add(0, pseudo, sizeof(pseudo)), l4,
+				 l4_len));
+	if (proto == IPPROTO_UDP && sum == 0)
+		sum = 0xffff;
+	put_be16(l4 + off, sum);
+}
+
+/*
+ * Find the IPv4 packet in a captured frame. Returns its offset or -1, and
+ * the captured destination MAC address in DMAC when the link type has one.
+ */
+static long ip_offset(uint32_t linktype, const uint8_t *f, size_t len,
+		      uint8_t *dmac, bool *has_dmac)
+{
+	*has_dmac = false;
+	switch (linktype) {
+	case LINKTYPE_ETHERNET: {
+		size_t off = 12;
+		uint16_t type;
+
+		if (len < 14)
+			return -1;
+		memcpy(dmac, f, ETH_ALEN);
+		*has_dmac = true;
+		type = get_be16(f + off);
+		while ((type == ETH_P_8021Q || type == ETH_P_8021AD) &&
+		       len >= off + 6) {
+			off += 4;
+			type = get_be16(f + off);
+		}
+		return type == ETH_P_IP ? (long)off + 2 : -1;
+	}
+	case LINKTYPE_LINUX_SLL:
+		if (len < 16)
+			return -1;
+		return get_be16(f + 14) == ETH_P_IP ? 16 : -1;
+	case LINKTYPE_LINUX_SLL2:
+		if (len < 20)
+			return -1;
+		return get_be16(f) == ETH_P_IP ? 20 : -1;
+	}
+	return -1;
+}
+
+int main(int argc, char *argv[])
+{
+	static uint8_t frame[MAX_FRAME];
+	uint8_t ghdr[24], rhdr[16], dmac[ETH_ALEN];
+	long matched = 0, sent = 0, index = 0, n = 0, i;
+	struct pkt *pkts = NULL;
+	uint32_t magic, linktype;
+	struct sockaddr_ll sll;
+	bool swap, has_dmac;
+	struct opts o;
+	unsigned int ifindex;
+	FILE *f;
+	int fd;
+
+	parse_args(argc, argv, &o);
+	ifindex = if_nametoindex(o.dev);
+	if (!ifindex)
+		die("no interface \"%s\"", o.dev);
+	f = fopen(o.file, "rb");
+	if (!f)
+		die("cannot open \"%s\": %s", o.file, strerror(errno));
+	if (fread(ghdr, sizeof(ghdr), 1, f) != 1)
+		die("\"%s\" is too short for a pcap file", o.file);
+	memcpy(&magic, ghdr, sizeof(magic));
+	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS)
+		swap = false;
+	else if (__builtin_bswap32(magic) == PCAP_MAGIC_US ||
+		 __builtin_bswap32(magic) == PCAP_MAGIC_NS)
+		swap = true;
+	else
+		die("\"%s\" is not a pcap file (magic 0x%08x)", o.file, magic);
+	linktype = get32(ghdr + 20, swap) & 0x0fffffff;
+	if (linktype != LINKTYPE_ETHERNET && linktype != LINKTYPE_LINUX_SLL &&
+	    linktype != LINKTYPE_LINUX_SLL2)
+		die("unsupported link type %u in \"%s\"", linktype, o.file);
+
+	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+	if (fd < 0)
+		die("socket(AF_PACKET): %s", strerror(errno));
+
+	if (o.match_edst && linktype != LINKTYPE_ETHERNET)
+		die("--ether-dst needs an Ethernet capture");
+	while (o.count < 0 || n < o.count) {
+		uint32_t caplen, origlen;
+		size_t ihl, tot_len;
+		uint8_t *ip;
+		long off;
+
+		if (fread(rhdr, sizeof(rhdr), 1, f) != 1)
+			break;
+		caplen = get32(rhdr + 8, swap);
+		origlen = get32(rhdr + 12, swap);
+		index++;
+		if (caplen > sizeof(frame))
+			die("record %ld: length %u is too large", index, caplen);
+		if (fread(frame, 1, caplen, f) != caplen)
+			break;	/* a capture still being written */
+		off = ip_offset(linktype, frame, caplen, dmac, &has_dmac);
+		if (off < 0 || caplen - off < 20)
+			continue;
+		ip = frame + off;
+		if (ip[0] >> 4 != 4)
+			continue;
+		if (o.proto >= 0 && ip[9] != o.proto)
+			continue;
+		if (o.match_edst && memcmp(dmac, o.edst, ETH_ALEN))
+			continue;
+		ihl = (size_t)(ip[0] & 0x0f) * 4;
+		tot_len = get_be16(ip + 2);
+		if (ihl < 20 || tot_len < ihl)
+			die("record %ld: malformed IPv4 header", index);
+		if (o.match_spi && (ip[9] != IPPROTO_ESP ||
+				    caplen - (size_t)off < ihl + 4 ||
+				    get32(ip + ihl, false) != htonl(o.spi)))
+			continue;
+		if (matched++ < o.skip)
+			continue;
+		if (caplen < origlen || tot_len > caplen - (size_t)off)
+			die("record %ld: packet was not captured whole", index);
+		if (o.set_src) {
+			memcpy(ip + 12, &o.src, 4);
+			put_be16(ip + 10, 0);
+			put_be16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+		}
+		fix_l4_csum(ip, ihl, tot_len);
+		if (o.flip >= 0) {
+			if ((size_t)o.flip >= tot_len - ihl)
+				die("record %ld: --flip %ld is beyond the %zu-byte payload",
+				    index, o.flip, tot_len - ihl);
+			ip[ihl + o.flip] ^= 0xff;
+		}
+		if (!o.set_dmac && !has_dmac)
+			die("this link type has no destination MAC address: use --dmac");
+		pkts = realloc(pkts, (size_t)(n + 1) * sizeof(*pkts));
+		if (!pkts)
+			die("out of memory");
+		pkts[n].ip = malloc(tot_len);
+		if (!pkts[n].ip)
+			die("out of memory");
+		memcpy(pkts[n].ip, ip, tot_len);
+		pkts[n].len = tot_len;
+		memcpy(pkts[n].dmac, o.set_dmac ? o.dmac : dmac, ETH_ALEN);
+		n++;
+	}
+	if (ferror(f))
+		die("reading \"%s\": %s", o.file, strerror(errno));
+	fclose(f);
+
+	for (i = 0; i < n; i++) {
+		struct pkt *p = &pkts[o.reverse ? n - 1 - i : i];
+
+		memset(&sll, 0, sizeof(sll));
+		sll.sll_family = AF_PACKET;
+		sll.sll_protocol = htons(ETH_P_IP);
+		sll.sll_ifindex = (int)ifindex;
+		sll.sll_halen = ETH_ALEN;
+		memcpy(sll.sll_addr, p->dmac, ETH_ALEN);
+		if (sendto(fd, p->ip, p->len, 0, (struct sockaddr *)&sll,
+			   sizeof(sll)) != (ssize_t)p->len)
+			die("sendto on %s: %s", o.dev, strerror(errno));
+		sent++;
+		free(p->ip);
+	}
+	free(pkts);
+	close(fd);
+	printf("sent %ld\n", sent);
+	if (o.count >= 0 && sent < o.count)
+		die("only %ld of %ld packets matched in \"%s\"", sent, o.count,
+		    o.file);
+	return 0;
+}

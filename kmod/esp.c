@@ -12,6 +12,8 @@
 
 #include <crypto/aead.h>
 #include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <net/ip.h>
@@ -20,6 +22,7 @@
 
 #include "esp.h"
 #include "hooks.h"
+#include "pernet.h"
 #include "sa.h"
 
 #define NFSEC_ESP_HLEN	8	/* SPI and sequence number */
@@ -123,29 +126,42 @@ static void nfsec_esp_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 	ip_local_out(cont->net, skb->sk, skb);
 }
 
-/* After encryption, synchronous or not: send the packet on. */
+/*
+ * After encryption, synchronous or not: send the packet on. sk is the
+ * hook's socket, or after an asynchronous transform the skb's own (which
+ * the skb keeps alive; the hook's may be gone).
+ */
 static void nfsec_esp_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
-				  const struct nfsec_cont *cont)
+				  const struct nfsec_cont *cont, struct sock *sk)
 {
 	if (sa->mode == NFSEC_MODE_TUNNEL)
 		nfsec_esp_tunnel_xmit(sa, skb, cont);
 	else
-		cont->okfn(cont->net, cont->sk, skb);
+		cont->okfn(cont->net, sk, skb);
+}
+
+/* The last thing an asynchronous completion does. */
+static void nfsec_esp_async_end(struct nfsec_net *nn)
+{
+	if (atomic_dec_and_test(&nn->inflight))
+		wake_up_var(&nn->inflight);
 }
 
 static void nfsec_esp_output_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_esp_pkt *pkt = base->data;
 	struct nfsec_sa *sa = pkt->sa;
+	struct nfsec_net *nn = sa->nn;
 
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
 		kfree_skb(pkt->skb);
 	} else {
-		nfsec_esp_output_xmit(sa, pkt->skb, &pkt->cont);
+		nfsec_esp_output_xmit(sa, pkt->skb, &pkt->cont, pkt->skb->sk);
 	}
 	nfsec_sa_put(sa);
 	kfree(pkt);
+	nfsec_esp_async_end(nn);
 }
 
 /* The most ESP adds to a packet (worst-case padding). */
@@ -188,6 +204,10 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	nexthdr = tunnel ? IPPROTO_IPIP : iph->protocol;
 	clen = ALIGN(plen + 2, blksize);
 	padlen = clen - plen - 2;
+	if (skb->len + nfsec_esp_overhead(sa) > IP_MAX_MTU) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
+		goto drop;
+	}
 
 	if (!nfsec_sa_next_seq(sa, &seq) ||
 	    !nfsec_sa_account(sa, plen, false))
@@ -280,9 +300,11 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 		kfree(pkt);
 		goto drop;	/* being deleted */
 	}
+	atomic_inc(&sa->nn->inflight);
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_esp_output_done() goes on */
+	atomic_dec(&sa->nn->inflight);
 	nfsec_sa_put(sa);
 	kfree(pkt);
 	if (err) {
@@ -292,7 +314,7 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 
 	if (!tunnel && !cont->xmit)
 		return NF_ACCEPT;
-	nfsec_esp_output_xmit(sa, skb, cont);
+	nfsec_esp_output_xmit(sa, skb, cont, cont->sk);
 	return NF_STOLEN;
 
 drop:
@@ -313,6 +335,7 @@ static unsigned int nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
 	struct nfsec_sa *sa = pkt->sa;
 	unsigned int hlen = pkt->hlen, elen, i;
 	u8 padlen, nexthdr, *trailer;
+	int iif;
 	struct iphdr *iph;
 
 	if (!nfsec_sa_replay_advance(sa, pkt->seq))
@@ -370,7 +393,10 @@ static unsigned int nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
 	}
 	skb_set_transport_header(skb, ip_hdr(skb)->ihl * 4);
 	skb->ip_summed = CHECKSUM_NONE;
+	iif = IPCB(skb)->iif;
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	IPCB(skb)->iif = iif;
+	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;	/* nfsec is done */
 
 	if (!nfsec_in_policy_ok(sa, skb)) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);
@@ -402,11 +428,20 @@ static unsigned int nfsec_esp_input_result(struct nfsec_esp_pkt *pkt, int err)
 static void nfsec_esp_input_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_esp_pkt *pkt = base->data;
+	struct nfsec_net *nn = pkt->sa->nn;
+	struct net_device *dev = pkt->skb->dev;
 
+	/*
+	 * Continue through PRE_ROUTING from its start, as XFRM does, so that
+	 * conntrack and NAT see the packet; nfsec's hook lets it pass.
+	 */
 	if (nfsec_esp_input_result(pkt, err) == NF_ACCEPT)
-		pkt->cont.okfn(pkt->cont.net, NULL, pkt->skb);
+		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, pkt->cont.net, NULL,
+			pkt->skb, pkt->skb->dev, NULL, pkt->cont.okfn);
+	dev_put(dev);
 	nfsec_sa_put(pkt->sa);
 	kfree(pkt);
+	nfsec_esp_async_end(nn);
 }
 
 /* seq: the full sequence number the replay check inferred. */
@@ -465,9 +500,14 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		kfree(pkt);
 		goto drop;	/* being deleted */
 	}
+	/* The completion needs the device the packet came in on. */
+	dev_hold(skb->dev);
+	atomic_inc(&sa->nn->inflight);
 	err = crypto_aead_decrypt(req);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_esp_input_done() goes on */
+	atomic_dec(&sa->nn->inflight);
+	dev_put(skb->dev);
 	verdict = nfsec_esp_input_result(pkt, err);
 	nfsec_sa_put(sa);
 	kfree(pkt);

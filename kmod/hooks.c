@@ -118,7 +118,9 @@ static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
 	if (!dst || skb->ignore_df || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
 		return true;
 	/* The link's MTU: the route's own may already be the lowered one. */
-	mtu = READ_ONCE(dst->dev->mtu) - nfsec_esp_overhead(sa);
+	mtu = READ_ONCE(dst->dev->mtu);
+	mtu = mtu > nfsec_esp_overhead(sa) + 68 ?
+	      mtu - nfsec_esp_overhead(sa) : 68;
 	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
 			      skb->len <= mtu)
 		return true;
@@ -238,6 +240,10 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	__be32 buf[2];
 	const __be32 *esph;
 
+	/* Decrypted by nfsec and sent through PRE_ROUTING again. */
+	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
+		return NF_ACCEPT;
+
 	if (iph->protocol == IPPROTO_ESP && READ_ONCE(nn->sad.count)) {
 		esph = skb_header_pointer(skb, iph->ihl * 4, sizeof(buf), buf);
 		if (!esph) {
@@ -281,7 +287,8 @@ static const struct nf_hook_ops nfsec_nf_ops[] = {
 		.hook = nfsec_out_hook,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_POST_ROUTING,
-		.priority = NF_IP_PRI_NAT_SRC + 1,
+		/* Last: after NAT, helpers and, usually, conntrack confirm. */
+		.priority = NF_IP_PRI_LAST,
 	}, {
 		.hook = nfsec_in_hook,
 		.pf = NFPROTO_IPV4,

@@ -18,6 +18,7 @@ static int __net_init nfsec_net_init(struct net *net)
 	mutex_init(&nn->lock);
 	for (i = 0; i < ARRAY_SIZE(nn->stats); i++)
 		atomic64_set(&nn->stats[i], 0);
+	atomic_set(&nn->inflight, 0);
 	nfsec_spd_init(&nn->spd);
 	err = nfsec_sad_init(&nn->sad);
 	if (err)
@@ -33,6 +34,8 @@ static void __net_exit nfsec_net_exit(struct net *net)
 	struct nfsec_net *nn = nfsec_pernet(net);
 
 	nfsec_hooks_unregister(net);
+	/* Asynchronous transforms still use nn, net and the SAs. */
+	wait_var_event(&nn->inflight, !atomic_read(&nn->inflight));
 	mutex_lock(&nn->lock);
 	nfsec_policy_flush(nn, -1);
 	nfsec_sa_flush(nn, 0);

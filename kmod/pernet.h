@@ -15,6 +15,7 @@ struct nfsec_net {
 	struct nfsec_sad sad;
 	struct nfsec_spd spd;
 	atomic64_t stats[__NFSEC_NSTATS_A_MAX];	/* enum nfsec_net_stats_attr */
+	atomic_t inflight;		/* packets in asynchronous crypto */
 };
 
 static inline void nfsec_net_count(struct nfsec_net *nn, unsigned int stat)

@@ -157,7 +157,7 @@ static void nfsec_policy_unlink(struct nfsec_net *nn, struct nfsec_policy *pol)
 }
 
 /* Deletes by tmpl->index, or by direction, selectors and priority. */
-int nfsec_policy_del(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
+int nfsec_policy_del(struct nfsec_net *nn, struct nfsec_policy *tmpl,
 		     bool by_index)
 {
 	struct nfsec_policy *pol;
@@ -169,6 +169,8 @@ int nfsec_policy_del(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
 		pol = nfsec_policy_find(nn, tmpl);
 	if (!pol)
 		return -ENOENT;
+	/* The caller announces what was deleted. */
+	*tmpl = *pol;
 	nfsec_policy_unlink(nn, pol);
 	return 0;
 }

@@ -60,7 +60,7 @@ void nfsec_spd_init(struct nfsec_spd *spd);
 void nfsec_spd_destroy(struct nfsec_net *nn);
 int nfsec_policy_add(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
 		     u32 *index, struct netlink_ext_ack *extack);
-int nfsec_policy_del(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
+int nfsec_policy_del(struct nfsec_net *nn, struct nfsec_policy *tmpl,
 		     bool by_index);
 unsigned int nfsec_policy_flush(struct nfsec_net *nn, int dir);
 bool nfsec_selector_match(const struct nfsec_selector *sel,

@@ -89,7 +89,7 @@ static void nfsec_sa_unlink(struct nfsec_net *nn, struct nfsec_sa *sa)
 
 	rhashtable_remove_fast(&nn->sad.table, &sa->node, nfsec_sa_params);
 	xa_erase(&nn->sad.ids, sa->id);
-	sa->dead = true;
+	WRITE_ONCE(sa->dead, true);
 	nn->sad.count--;
 	nn->sad.gen++;
 	if (cancel_delayed_work(&sa->lft_work))
@@ -136,14 +136,19 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 	age = ktime_get_seconds() - sa->add_time;
 	if (READ_ONCE(sa->state) == NFSEC_SA_STATE_HARD_EXPIRED ||
 	    (sa->lft.hard_seconds && age >= sa->lft.hard_seconds)) {
-		sa->state = NFSEC_SA_STATE_HARD_EXPIRED;
+		/* Running late: the soft limit is still announced first. */
+		if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
+		    READ_ONCE(sa->state) == NFSEC_SA_STATE_VALID)
+			nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT,
+					   GFP_KERNEL);
+		WRITE_ONCE(sa->state, NFSEC_SA_STATE_HARD_EXPIRED);
 		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED, GFP_KERNEL);
 		nfsec_sa_unlink(nn, sa);
 		goto out;
 	}
 	if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
 	    sa->state == NFSEC_SA_STATE_VALID) {
-		sa->state = NFSEC_SA_STATE_SOFT_EXPIRED;
+		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SOFT_EXPIRED);
 		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT, GFP_KERNEL);
 	}
 	nfsec_sa_arm_lifetime(sa, age);
@@ -184,7 +189,8 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 
 	lockdep_assert_held(&nn->lock);
 
-	if (nfsec_sa_lookup_rcu(nn, &cfg->key)) {
+	if (rhashtable_lookup_fast(&nn->sad.table, &cfg->key,
+				   nfsec_sa_params)) {
 		NL_SET_ERR_MSG(extack,
 			       "NFSEC_A_SA: an SA with this protocol, source and SPI exists");
 		return -EEXIST;
@@ -232,6 +238,7 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 				     nfsec_sa_params);
 	if (err) {
 		xa_erase(&nn->sad.ids, sa->id);
+		synchronize_rcu();	/* a dump may have seen it */
 		goto err_free;
 	}
 	sa->add_time = ktime_get_seconds();
@@ -257,7 +264,7 @@ int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key)
 
 	lockdep_assert_held(&nn->lock);
 
-	sa = nfsec_sa_lookup_rcu(nn, key);
+	sa = rhashtable_lookup_fast(&nn->sad.table, key, nfsec_sa_params);
 	if (!sa)
 		return -ENOENT;
 	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_DELETED, GFP_KERNEL);
@@ -420,7 +427,12 @@ int __init nfsec_sa_module_init(void)
 
 void nfsec_sa_module_exit(void)
 {
-	/* Let pending free_work leave the RCU callback stage, then drain. */
+	/*
+	 * Asynchronous completions end with BH disabled: after this, none
+	 * is still running module code. Then let pending free_work leave
+	 * the RCU callback stage, and drain.
+	 */
+	synchronize_rcu();
 	rcu_barrier();
 	destroy_workqueue(nfsec_wq);
 	/* Complains, loudly, if any SA was leaked. */

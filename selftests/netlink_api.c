@@ -827,7 +827,7 @@ TEST_F_TIMEOUT(api, events_and_lifetime, 60)
 	n = (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + GENL_HDRLEN);
 	l = mnl_attr_nest_start(nlh, NFSEC_SA_A_LIFETIME);
 	mnl_attr_put_u64(nlh, NFSEC_LFT_A_SOFT_SECONDS, 1);
-	mnl_attr_put_u64(nlh, NFSEC_LFT_A_HARD_SECONDS, 2);
+	mnl_attr_put_u64(nlh, NFSEC_LFT_A_HARD_SECONDS, 3);
 	mnl_attr_nest_end(nlh, l);
 	n->nla_len = (char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)n;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -68,6 +68,12 @@ assert_match '"mode":"tunnel"' "$out" "JSON dump: tunnel mode"
 out=$(nfsec -s sa get proto esp src 10.0.0.1 spi 0x1001)
 assert_match 'drop-replay 0' "$out" "-s shows counters"
 
+# Namespace counters.
+out=$(nfsec stats)
+assert_match '^stats no-sa [0-9]+ discard [0-9]+ plaintext [0-9]+ malformed [0-9]+ nomem [0-9]+$' \
+	"$out" "nfsec stats"
+assert_match '"no_sa":[0-9]+' "$(nfsec -j stats)" "nfsec -j stats"
+
 # Keys in a file stay out of the command line.
 echo "$gcm" >"$tmp/key"
 nfsec sa add proto esp src 10.0.0.5 dst 10.0.0.2 spi 0x2000 aead aes-gcm @"$tmp/key"

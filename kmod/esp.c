@@ -63,6 +63,48 @@ static struct nfsec_esp_pkt *nfsec_esp_pkt_alloc(struct crypto_aead *aead,
 	return (struct nfsec_esp_pkt *)p;
 }
 
+static unsigned int nfsec_esp_set_ad(struct nfsec_esp_pkt *pkt);
+
+/*
+ * The per-packet state and AEAD request over [AD][skb from the IV on, len
+ * bytes, of which cryptlen are IV and text]; NULL (counted) if it cannot be
+ * had.
+ */
+static struct nfsec_esp_pkt *
+nfsec_esp_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
+		      const struct nfsec_cont *cont, u64 seq,
+		      unsigned int hlen, unsigned int len,
+		      unsigned int cryptlen, u8 **iv,
+		      struct aead_request **req, unsigned int *assoclen)
+{
+	struct nfsec_esp_pkt *pkt;
+	struct scatterlist *sg;
+
+	pkt = nfsec_esp_pkt_alloc(sa->aead, 2, iv, req, &sg);
+	if (!pkt) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
+		return NULL;
+	}
+	pkt->skb = skb;
+	pkt->sa = sa;
+	pkt->cont = *cont;
+	pkt->seq = seq;
+	pkt->hlen = hlen;
+	*assoclen = nfsec_esp_set_ad(pkt);
+
+	sg_init_table(sg, 2);
+	sg_set_buf(sg, pkt->ad, *assoclen);
+	if (unlikely(skb_to_sgvec(skb, sg + 1, hlen + NFSEC_ESP_HLEN, len) < 0)) {
+		kfree(pkt);
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
+		return NULL;
+	}
+	aead_request_set_tfm(*req, sa->aead);
+	aead_request_set_crypt(*req, sg, sg, cryptlen, *iv);
+	aead_request_set_ad(*req, *assoclen);
+	return pkt;
+}
+
 /* AD: SPI, then with ESN the high half, then the low half. */
 static unsigned int nfsec_esp_set_ad(struct nfsec_esp_pkt *pkt)
 {
@@ -192,7 +234,6 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	struct iphdr *iph = ip_hdr(skb), *outer;
 	struct nfsec_esp_pkt *pkt;
 	struct aead_request *req;
-	struct scatterlist *sg;
 	u8 nexthdr, *tail, *iv;
 	__be32 *esph;
 	u64 seq;
@@ -264,37 +305,18 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	esph[0] = sa->key.spi;
 	esph[1] = htonl(lower_32_bits(seq));
 
-	pkt = nfsec_esp_pkt_alloc(aead, 2, &iv, &req, &sg);
-	if (!pkt) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
+	/* The crypto API writes the ICV after the ciphertext. */
+	pkt = nfsec_esp_pkt_prepare(sa, skb, cont, seq, hlen,
+				    ivlen + clen + alen, ivlen + clen,
+				    &iv, &req, &assoclen);
+	if (!pkt)
 		goto drop;
-	}
-	pkt->skb = skb;
-	pkt->sa = sa;
-	pkt->cont = *cont;
-	pkt->seq = seq;
-	pkt->hlen = hlen;
-	assoclen = nfsec_esp_set_ad(pkt);
-
-	sg_init_table(sg, 2);
-	sg_set_buf(sg, pkt->ad, assoclen);
-	err = skb_to_sgvec(skb, sg + 1, hlen + NFSEC_ESP_HLEN,
-			   ivlen + clen + alen);
-	if (unlikely(err < 0)) {
-		kfree(pkt);
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
-		goto drop;
-	}
 
 	/* The IV generator's seed: the 64-bit sequence number. */
 	memset(iv, 0, ivlen);
 	for (i = 0; i < min(ivlen, 8U); i++)
 		iv[ivlen - 1 - i] = seq >> (8 * i);
-
-	aead_request_set_tfm(req, aead);
 	aead_request_set_callback(req, 0, nfsec_esp_output_done, pkt);
-	aead_request_set_crypt(req, sg, sg, ivlen + clen, iv);
-	aead_request_set_ad(req, assoclen);
 
 	if (!refcount_inc_not_zero(&sa->refcnt)) {
 		kfree(pkt);
@@ -454,7 +476,6 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 	unsigned int hlen, assoclen, verdict;
 	struct nfsec_esp_pkt *pkt;
 	struct aead_request *req;
-	struct scatterlist *sg;
 	u8 *iv;
 	int err;
 
@@ -468,33 +489,14 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		goto drop;
 	}
 
-	pkt = nfsec_esp_pkt_alloc(aead, 2, &iv, &req, &sg);
-	if (!pkt) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
+	/* IV, ciphertext and ICV; the IV is read from the packet. */
+	pkt = nfsec_esp_pkt_prepare(sa, skb, cont, seq, hlen,
+				    skb->len - hlen - NFSEC_ESP_HLEN,
+				    skb->len - hlen - NFSEC_ESP_HLEN,
+				    &iv, &req, &assoclen);
+	if (!pkt)
 		goto drop;
-	}
-	pkt->skb = skb;
-	pkt->sa = sa;
-	pkt->cont = *cont;
-	pkt->seq = seq;
-	pkt->hlen = hlen;
-	assoclen = nfsec_esp_set_ad(pkt);
-
-	sg_init_table(sg, 2);
-	sg_set_buf(sg, pkt->ad, assoclen);
-	err = skb_to_sgvec(skb, sg + 1, hlen + NFSEC_ESP_HLEN,
-			   skb->len - hlen - NFSEC_ESP_HLEN);
-	if (unlikely(err < 0)) {
-		kfree(pkt);
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
-		goto drop;
-	}
-
-	aead_request_set_tfm(req, aead);
 	aead_request_set_callback(req, 0, nfsec_esp_input_done, pkt);
-	aead_request_set_crypt(req, sg, sg, skb->len - hlen - NFSEC_ESP_HLEN,
-			       iv);
-	aead_request_set_ad(req, assoclen);
 
 	if (!refcount_inc_not_zero(&sa->refcnt)) {
 		kfree(pkt);

@@ -178,31 +178,51 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
+/*
+ * The policy of direction dir for skb: NULL with *verdict set when the
+ * packet is decided here (no policy or bypass: accept; discard: drop),
+ * else the protect policy.
+ */
+static struct nfsec_policy *nfsec_decide(struct nfsec_net *nn, u8 dir,
+					 struct sk_buff *skb,
+					 unsigned int *verdict)
+{
+	struct nfsec_policy *pol;
+	struct nfsec_flow fl;
+
+	*verdict = NF_ACCEPT;
+	if (nfsec_spd_empty(nn, dir))
+		return NULL;
+	nfsec_flow(skb, &fl);
+	/* Hooks run under rcu_read_lock(). */
+	pol = nfsec_policy_lookup_rcu(nn, dir, &fl);
+	if (!pol)
+		return NULL;
+	atomic64_inc(&pol->hits);
+	switch (pol->action) {
+	case NFSEC_ACTION_BYPASS:
+		return NULL;
+	case NFSEC_ACTION_DISCARD:
+		nfsec_net_count(nn, NFSEC_NSTATS_A_DISCARD);
+		*verdict = NF_DROP;
+		return NULL;
+	}
+	return pol;
+}
+
 static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct nfsec_net *nn = nfsec_pernet(state->net);
 	struct nfsec_policy *pol;
-	struct nfsec_flow fl;
+	unsigned int verdict;
 	struct nfsec_sa *sa;
 
-	if (nfsec_spd_empty(nn, NFSEC_DIR_OUT) ||
-	    (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED))
+	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
 		return NF_ACCEPT;
-
-	nfsec_flow(skb, &fl);
-	/* Hooks run under rcu_read_lock(). */
-	pol = nfsec_policy_lookup_rcu(nn, NFSEC_DIR_OUT, &fl);
+	pol = nfsec_decide(nn, NFSEC_DIR_OUT, skb, &verdict);
 	if (!pol)
-		return NF_ACCEPT;
-	atomic64_inc(&pol->hits);
-	switch (pol->action) {
-	case NFSEC_ACTION_BYPASS:
-		return NF_ACCEPT;
-	case NFSEC_ACTION_DISCARD:
-		nfsec_net_count(nn, NFSEC_NSTATS_A_DISCARD);
-		return NF_DROP;
-	}
+		return verdict;
 
 	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);
 	if (!sa || sa->key.proto != IPPROTO_ESP) {
@@ -235,7 +255,7 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 	struct nfsec_sa_key key = {};
 	struct nfsec_policy *pol;
-	struct nfsec_flow fl;
+	unsigned int verdict;
 	struct nfsec_sa *sa;
 	__be32 buf[2];
 	const __be32 *esph;
@@ -260,20 +280,9 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
 	}
 
-	if (nfsec_spd_empty(nn, NFSEC_DIR_IN))
-		return NF_ACCEPT;
-	nfsec_flow(skb, &fl);
-	pol = nfsec_policy_lookup_rcu(nn, NFSEC_DIR_IN, &fl);
+	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);
 	if (!pol)
-		return NF_ACCEPT;
-	atomic64_inc(&pol->hits);
-	switch (pol->action) {
-	case NFSEC_ACTION_BYPASS:
-		return NF_ACCEPT;
-	case NFSEC_ACTION_DISCARD:
-		nfsec_net_count(nn, NFSEC_NSTATS_A_DISCARD);
-		return NF_DROP;
-	}
+		return verdict;
 	/* In the clear but should have been protected. */
 	nfsec_net_count(nn, NFSEC_NSTATS_A_PLAINTEXT);
 	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);

@@ -335,6 +335,29 @@ static const struct nfsec_alg *nfsec_nl_alg(const struct nlattr *attr,
 	return alg;
 }
 
+/*
+ * Takes the key attribute key_type for alg (given by alg_type) and checks
+ * its length; the messages name the attributes.
+ */
+static int nfsec_nl_sa_alg_key(struct nlattr **tb, const struct nfsec_alg *alg,
+			       int alg_type, int key_type, const u8 **key,
+			       unsigned int *len, const char *bad_len,
+			       const char *missing,
+			       struct netlink_ext_ack *extack)
+{
+	if (tb[key_type]) {
+		*key = nla_data(tb[key_type]);
+		*len = nla_len(tb[key_type]);
+	}
+	if (nfsec_alg_key_len_ok(alg, *len))
+		return 0;
+	if (tb[key_type])
+		nfsec_set_err(extack, tb[key_type], bad_len);
+	else
+		nfsec_set_err(extack, tb[alg_type], missing);
+	return -EINVAL;
+}
+
 static int nfsec_nl_sa_algs(struct nlattr **tb, const struct nlattr *nest,
 			    struct nfsec_sa_cfg *cfg,
 			    struct netlink_ext_ack *extack)
@@ -384,34 +407,22 @@ static int nfsec_nl_sa_algs(struct nlattr **tb, const struct nlattr *nest,
 	}
 
 	if (cfg->enc) {
-		if (tb[NFSEC_SA_A_ENC_KEY]) {
-			cfg->enc_key = nla_data(tb[NFSEC_SA_A_ENC_KEY]);
-			cfg->enc_key_len = nla_len(tb[NFSEC_SA_A_ENC_KEY]);
-		}
-		if (!nfsec_alg_key_len_ok(cfg->enc, cfg->enc_key_len)) {
-			if (tb[NFSEC_SA_A_ENC_KEY])
-				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_ENC_KEY],
-						    "NFSEC_SA_A_ENC_KEY: wrong length for the algorithm");
-			else
-				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_ENC_ALG],
-						    "missing NFSEC_SA_A_ENC_KEY");
-			return -EINVAL;
-		}
+		err = nfsec_nl_sa_alg_key(tb, cfg->enc, NFSEC_SA_A_ENC_ALG,
+					  NFSEC_SA_A_ENC_KEY, &cfg->enc_key,
+					  &cfg->enc_key_len,
+					  "NFSEC_SA_A_ENC_KEY: wrong length for the algorithm",
+					  "missing NFSEC_SA_A_ENC_KEY", extack);
+		if (err)
+			return err;
 	}
 	if (cfg->auth) {
-		if (tb[NFSEC_SA_A_AUTH_KEY]) {
-			cfg->auth_key = nla_data(tb[NFSEC_SA_A_AUTH_KEY]);
-			cfg->auth_key_len = nla_len(tb[NFSEC_SA_A_AUTH_KEY]);
-		}
-		if (!nfsec_alg_key_len_ok(cfg->auth, cfg->auth_key_len)) {
-			if (tb[NFSEC_SA_A_AUTH_KEY])
-				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_AUTH_KEY],
-						    "NFSEC_SA_A_AUTH_KEY: wrong length for the algorithm");
-			else
-				NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_AUTH_ALG],
-						    "missing NFSEC_SA_A_AUTH_KEY");
-			return -EINVAL;
-		}
+		err = nfsec_nl_sa_alg_key(tb, cfg->auth, NFSEC_SA_A_AUTH_ALG,
+					  NFSEC_SA_A_AUTH_KEY, &cfg->auth_key,
+					  &cfg->auth_key_len,
+					  "NFSEC_SA_A_AUTH_KEY: wrong length for the algorithm",
+					  "missing NFSEC_SA_A_AUTH_KEY", extack);
+		if (err)
+			return err;
 	}
 
 	icv_alg = cfg->enc && cfg->enc->kind == NFSEC_ALG_AEAD ? cfg->enc :

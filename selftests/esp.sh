@@ -179,6 +179,8 @@ side() {
 		case "$oext" in
 		esn\ *) o="flag esn replay-window 1024 replay-oseq ${oext#esn }" ;;
 		seq\ *) o="$o replay-oseq ${oext#seq }" ;;
+		lft\ *) set -- ${oext#lft }
+			o="$o limit packet-soft $1 limit packet-hard $2" ;;
 		esac
 		case "$iext" in
 		esn\ *) i="flag esn replay-window 1024 replay-seq ${iext#esn }" ;;
@@ -199,6 +201,8 @@ side() {
 		case "$oext" in
 		esn\ *) o="replay-window 1024 esn seq ${oext#esn }" ;;
 		seq\ *) o="$o seq ${oext#seq }" ;;
+		lft\ *) set -- ${oext#lft }
+			o="$o soft-packets $1 hard-packets $2" ;;
 		esac
 		# For an inbound SA, seq is taken as the highest sequence
 		# number received (as XFRM's replay-seq).
@@ -569,6 +573,27 @@ exhaust() {
 	log "ok: $WHAT"
 }
 
+# Packet lifetimes of an nfsec sender: soft after 3 packets (the SA says
+# so), hard after 5 (nothing more is sent, the SA is deleted).
+lifetime() {
+	local pairing=$1 ok=0 i out
+	WHAT="$pairing packet-lifetime aes-gcm-128"
+	setup "$pairing" transport aes-gcm-128 "lft 3 5" -
+	for i in $(seq 4); do
+		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+	done
+	out=$(ip netns exec "$A" "$NFSEC_TOOL" -j sa get proto esp src 10.0.1.1 spi "$SPI_AB")
+	assert_match '"state":"soft-expired"' "$out" "$WHAT: state after 4 packets"
+	for i in $(seq 4); do
+		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+	done
+	assert_eq 5 "$ok" "$WHAT: pings answered"
+	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
+	sleep 2
+	assert_fails ip netns exec "$A" "$NFSEC_TOOL" sa get proto esp src 10.0.1.1 spi "$SPI_AB"
+	log "ok: $WHAT"
+}
+
 log "pairings: $PAIRINGS; algorithms: $ALGS; modes: $MODES; $BYTES bytes"
 T0=$(date +%s)
 for pairing in $PAIRINGS; do
@@ -583,6 +608,9 @@ for pairing in $PAIRINGS; do
 	done
 	esn "$pairing"
 	exhaust "$pairing"
+	if [ "${pairing%%-*}" = nfsec ]; then
+		lifetime "$pairing"
+	fi
 done
 clear_side "$A"
 clear_side "$B"

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+
 #include "msg.h"
 #include "netlink.h"
 #include "parse.h"
+#include "print.h"
 #include "subcommands.h"
 #include "util.h"
 
@@ -89,6 +92,48 @@ int nfsec_ctx_request(struct nfsec_ctx *ctx, const struct nfsec_msg *m,
 	if (ctx->batch)
 		return nfsec_nl_queue(ctx->nl, m, what, cb, data);
 	return nfsec_nl_do(ctx->nl, m, what, cb, data);
+}
+
+int nfsec_run_verb(struct nfsec_ctx *ctx, const char *cmd,
+		   const struct nfsec_verb *verbs, size_t n,
+		   void (*verb_usage)(void), int argc, char *argv[])
+{
+	const char *verb = argc < 2 ? "show" : argv[1];
+	size_t i;
+
+	if (!strcmp(verb, "help")) {
+		verb_usage();
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(verb, verbs[i].name))
+			return argc < 2 ? verbs[i].fn(ctx, 0, argv + argc) :
+					  verbs[i].fn(ctx, argc - 2, argv + 2);
+	return nfsec_error("unknown command \"%s\" in \"%s\" (try \"nfsec %s help\")",
+			   verb, cmd, cmd);
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *c = nfsec_genl_attr(nlh, NFSEC_A_COUNT);
+
+	if (c && mnl_attr_get_payload_len(c) == sizeof(uint32_t))
+		*(uint32_t *)data = mnl_attr_get_u32(c);
+	return 0;
+}
+
+int nfsec_ctx_flush(struct nfsec_ctx *ctx, const struct nfsec_msg *m,
+		    const char *what, const char *noun)
+{
+	uint32_t count = 0;
+
+	if (ctx->batch && !ctx->verbose)
+		return nfsec_ctx_request(ctx, m, what, NULL, NULL);
+	if (nfsec_nl_do(ctx->nl, m, what, count_cb, &count))
+		return -1;
+	if (ctx->verbose)
+		printf("flushed %u %s\n", count, noun);
+	return 0;
 }
 
 static int run(struct nfsec_ctx *ctx, int argc, char *argv[])

@@ -163,22 +163,12 @@ static int policy_show(struct nfsec_ctx *ctx, int argc, char *argv[])
 	return policy_dump(ctx, ctx->json ? &j : NULL, NULL);
 }
 
-static int count_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *c = nfsec_genl_attr(nlh, NFSEC_A_COUNT);
-
-	if (c && mnl_attr_get_payload_len(c) == sizeof(uint32_t))
-		*(uint32_t *)data = mnl_attr_get_u32(c);
-	return 0;
-}
-
 static int policy_flush(struct nfsec_ctx *ctx, int argc, char *argv[])
 {
 	struct nfsec_pol_args p = { 0 };
 	struct nfsec_nl *nl;
 	struct nfsec_msg m;
 	struct nlattr *nest;
-	uint32_t count = 0;
 
 	if (nfsec_wants_help(argc, argv)) {
 		usage_of(flush_usage);
@@ -211,19 +201,10 @@ static int policy_flush(struct nfsec_ctx *ctx, int argc, char *argv[])
 		NFSEC_PUT(&m, u8, NFSEC_POL_A_DIR, p.dir);
 		nfsec_msg_nest_end(&m, nest);
 	}
-	if (ctx->batch && !ctx->verbose)
-		return nfsec_ctx_request(ctx, &m, "policy flush", NULL, NULL);
-	if (nfsec_nl_do(nl, &m, "policy flush", count_cb, &count))
-		return -1;
-	if (ctx->verbose)
-		printf("flushed %u policies\n", count);
-	return 0;
+	return nfsec_ctx_flush(ctx, &m, "policy flush", "policies");
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct nfsec_ctx *ctx, int argc, char *argv[]);
-} policy_cmds[] = {
+static const struct nfsec_verb policy_cmds[] = {
 	{ "add", policy_add },
 	{ "del", policy_del },
 	{ "show", policy_show },
@@ -233,17 +214,6 @@ static const struct {
 
 int policy_main(struct nfsec_ctx *ctx, int argc, char *argv[])
 {
-	size_t i;
-
-	if (argc < 2)
-		return policy_show(ctx, 0, argv + argc);
-	if (!strcmp(argv[1], "help")) {
-		policy_usage();
-		return 0;
-	}
-	for (i = 0; i < ARRAY_SIZE(policy_cmds); i++)
-		if (!strcmp(argv[1], policy_cmds[i].name))
-			return policy_cmds[i].fn(ctx, argc - 2, argv + 2);
-	return nfsec_error("unknown command \"%s\" in \"policy\" (try \"nfsec policy help\")",
-			   argv[1]);
+	return nfsec_run_verb(ctx, "policy", policy_cmds,
+			      ARRAY_SIZE(policy_cmds), policy_usage, argc, argv);
 }

@@ -210,21 +210,11 @@ static int sa_get(struct nfsec_ctx *ctx, int argc, char *argv[])
 	return nfsec_nl_do(nl, &m, "sa get", sa_cb, &st);
 }
 
-static int count_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *c = nfsec_genl_attr(nlh, NFSEC_A_COUNT);
-
-	if (c && mnl_attr_get_payload_len(c) == sizeof(uint32_t))
-		*(uint32_t *)data = mnl_attr_get_u32(c);
-	return 0;
-}
-
 static int sa_flush(struct nfsec_ctx *ctx, int argc, char *argv[])
 {
 	struct nfsec_nl *nl;
 	struct nfsec_msg m;
 	struct nlattr *nest;
-	uint32_t count = 0;
 	uint8_t proto = 0;
 
 	if (nfsec_wants_help(argc, argv)) {
@@ -252,19 +242,10 @@ static int sa_flush(struct nfsec_ctx *ctx, int argc, char *argv[])
 		NFSEC_PUT(&m, u8, NFSEC_SA_A_PROTO, proto);
 		nfsec_msg_nest_end(&m, nest);
 	}
-	if (ctx->batch && !ctx->verbose)
-		return nfsec_ctx_request(ctx, &m, "sa flush", NULL, NULL);
-	if (nfsec_nl_do(nl, &m, "sa flush", count_cb, &count))
-		return -1;
-	if (ctx->verbose)
-		printf("flushed %u SAs\n", count);
-	return 0;
+	return nfsec_ctx_flush(ctx, &m, "sa flush", "SAs");
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct nfsec_ctx *ctx, int argc, char *argv[]);
-} sa_cmds[] = {
+static const struct nfsec_verb sa_cmds[] = {
 	{ "add", sa_add },
 	{ "del", sa_del },
 	{ "get", sa_get },
@@ -275,17 +256,6 @@ static const struct {
 
 int sa_main(struct nfsec_ctx *ctx, int argc, char *argv[])
 {
-	size_t i;
-
-	if (argc < 2)
-		return sa_show(ctx, 0, argv + argc);
-	if (!strcmp(argv[1], "help")) {
-		sa_usage();
-		return 0;
-	}
-	for (i = 0; i < ARRAY_SIZE(sa_cmds); i++)
-		if (!strcmp(argv[1], sa_cmds[i].name))
-			return sa_cmds[i].fn(ctx, argc - 2, argv + 2);
-	return nfsec_error("unknown command \"%s\" in \"sa\" (try \"nfsec sa help\")",
-			   argv[1]);
+	return nfsec_run_verb(ctx, "sa", sa_cmds, ARRAY_SIZE(sa_cmds),
+			      sa_usage, argc, argv);
 }

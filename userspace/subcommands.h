@@ -3,6 +3,7 @@
 #define NFSEC_SUBCOMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifndef VERSION
 #define VERSION "0.1.0"
@@ -32,6 +33,27 @@ int nfsec_ctx_request(struct nfsec_ctx *ctx, const struct nfsec_msg *m,
 
 /* True if any argument is "help" (then the caller prints its grammar). */
 bool nfsec_wants_help(int argc, char *argv[]);
+
+/* A verb of a command ("sa add", "policy flush", ...). */
+struct nfsec_verb {
+	const char *name;
+	int (*fn)(struct nfsec_ctx *ctx, int argc, char *argv[]);
+};
+
+/*
+ * Runs the verb argv[1] of command cmd (argv[0]); with none, "show"; with
+ * "help", verb_usage().
+ */
+int nfsec_run_verb(struct nfsec_ctx *ctx, const char *cmd,
+		   const struct nfsec_verb *verbs, size_t n,
+		   void (*verb_usage)(void), int argc, char *argv[]);
+
+/*
+ * Sends a flush request; with -v prints how many of noun were deleted
+ * (the reply's NFSEC_A_COUNT).
+ */
+int nfsec_ctx_flush(struct nfsec_ctx *ctx, const struct nfsec_msg *m,
+		    const char *what, const char *noun);
 
 int sa_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 int policy_main(struct nfsec_ctx *ctx, int argc, char *argv[]);

@@ -34,11 +34,7 @@
 
 /* Per-packet state, followed by the digest, the request and the sg. */
 struct nfsec_ah_pkt {
-	struct sk_buff *skb;
-	struct nfsec_sa *sa;		/* holds a reference */
-	struct nfsec_cont cont;
-	u64 seq;
-	unsigned int hlen;		/* outer IPv4 header length */
+	struct nfsec_xform_pkt x;	/* first: freed through it */
 	unsigned int ahlen;		/* AH header, ICV and its padding */
 	__be32 seqhi;
 	u8 *digest;
@@ -164,11 +160,11 @@ nfsec_ah_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		return NULL;
 	}
-	pkt->skb = skb;
-	pkt->sa = sa;
-	pkt->cont = *cont;
-	pkt->seq = seq;
-	pkt->hlen = hlen;
+	pkt->x.skb = skb;
+	pkt->x.sa = sa;
+	pkt->x.cont = *cont;
+	pkt->x.seq = seq;
+	pkt->x.hlen = hlen;
 	pkt->ahlen = ahlen;
 	memcpy(pkt->iph, skb->data, hlen);
 	if (!nfsec_ah_zero_mutable((struct iphdr *)skb->data)) {
@@ -196,36 +192,28 @@ nfsec_ah_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 static struct ahash_request *nfsec_ah_pkt_req(struct nfsec_ah_pkt *pkt)
 {
 	return (void *)PTR_ALIGN(pkt->digest +
-				 crypto_ahash_digestsize(pkt->sa->ahash),
+				 crypto_ahash_digestsize(pkt->x.sa->ahash),
 				 crypto_tfm_ctx_alignment());
 }
 
 /* The ICV into its field, the header back as it was. */
 static void nfsec_ah_output_finish(struct nfsec_ah_pkt *pkt)
 {
-	struct sk_buff *skb = pkt->skb;
+	struct sk_buff *skb = pkt->x.skb;
 	struct ip_auth_hdr *ah;
 
-	memcpy(skb->data, pkt->iph, pkt->hlen);
-	ah = (struct ip_auth_hdr *)(skb->data + pkt->hlen);
-	memcpy(ah->auth_data, pkt->digest, pkt->sa->icv_len);
+	memcpy(skb->data, pkt->iph, pkt->x.hlen);
+	ah = (struct ip_auth_hdr *)(skb->data + pkt->x.hlen);
+	memcpy(ah->auth_data, pkt->digest, pkt->x.sa->icv_len);
 }
 
 static void nfsec_ah_output_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_ah_pkt *pkt = base->data;
-	struct nfsec_sa *sa = pkt->sa;
 
-	if (err) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
-		kfree_skb(pkt->skb);
-	} else {
+	if (!err)
 		nfsec_ah_output_finish(pkt);
-		nfsec_xform_output_xmit(sa, pkt->skb, &pkt->cont,
-					pkt->skb->sk);
-	}
-	kfree(pkt);
-	nfsec_xform_release(sa);
+	nfsec_xform_output_end(&pkt->x, err);
 }
 
 /*
@@ -287,17 +275,7 @@ unsigned int nfsec_ah_output(struct nfsec_sa *sa, struct sk_buff *skb,
 		return NF_STOLEN;	/* nfsec_ah_output_done() goes on */
 	if (!err)
 		nfsec_ah_output_finish(pkt);
-	kfree(pkt);
-	nfsec_xform_release(sa);
-	if (err) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
-		goto drop;
-	}
-
-	if (!tunnel && !cont->xmit)
-		return NF_ACCEPT;
-	nfsec_xform_output_xmit(sa, skb, cont, cont->sk);
-	return NF_STOLEN;
+	return nfsec_xform_output_sync(&pkt->x, err);
 
 drop:
 	kfree_skb(skb);
@@ -311,11 +289,11 @@ drop:
  */
 static unsigned int nfsec_ah_input_finish(struct nfsec_ah_pkt *pkt, int err)
 {
-	struct sk_buff *skb = pkt->skb;
-	struct nfsec_sa *sa = pkt->sa;
+	struct sk_buff *skb = pkt->x.skb;
+	struct nfsec_sa *sa = pkt->x.sa;
 	struct ip_auth_hdr *ah;
 
-	memcpy(skb->data, pkt->iph, pkt->hlen);
+	memcpy(skb->data, pkt->iph, pkt->x.hlen);
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
 		goto drop;
@@ -324,12 +302,12 @@ static unsigned int nfsec_ah_input_finish(struct nfsec_ah_pkt *pkt, int err)
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_ICV);
 		goto drop;
 	}
-	if (!nfsec_sa_replay_advance(sa, pkt->seq) ||
-	    !nfsec_sa_account(sa, skb->len - pkt->hlen - pkt->ahlen, true))
+	if (!nfsec_sa_replay_advance(sa, pkt->x.seq) ||
+	    !nfsec_sa_account(sa, skb->len - pkt->x.hlen - pkt->ahlen, true))
 		goto drop;
 
-	ah = (struct ip_auth_hdr *)(skb->data + pkt->hlen);
-	return nfsec_xform_decap(sa, skb, pkt->hlen, pkt->ahlen, ah->nexthdr);
+	ah = (struct ip_auth_hdr *)(skb->data + pkt->x.hlen);
+	return nfsec_xform_decap(sa, skb, pkt->x.hlen, pkt->ahlen, ah->nexthdr);
 
 drop:
 	kfree_skb(skb);
@@ -339,14 +317,8 @@ drop:
 static void nfsec_ah_input_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_ah_pkt *pkt = base->data;
-	struct net_device *dev = pkt->skb->dev;
-	struct nfsec_sa *sa = pkt->sa;
 
-	nfsec_xform_input_resume(pkt->skb, &pkt->cont,
-				 nfsec_ah_input_finish(pkt, err));
-	dev_put(dev);
-	kfree(pkt);
-	nfsec_xform_release(sa);
+	nfsec_xform_input_end(&pkt->x, nfsec_ah_input_finish(pkt, err));
 }
 
 /* seq: the full sequence number the replay check inferred. */

@@ -29,12 +29,8 @@
 
 /* Per-packet state, followed by the IV, the AEAD request and the sg. */
 struct nfsec_esp_pkt {
-	struct sk_buff *skb;
-	struct nfsec_sa *sa;		/* holds a reference */
-	struct nfsec_cont cont;
-	u64 seq;
+	struct nfsec_xform_pkt x;	/* first: freed through it */
 	__be32 ad[3];			/* SPI, [ESN high bits,] sequence */
-	unsigned int hlen;		/* outer IPv4 header length */
 };
 
 static struct nfsec_esp_pkt *nfsec_esp_pkt_alloc(struct crypto_aead *aead,
@@ -85,11 +81,11 @@ nfsec_esp_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		return NULL;
 	}
-	pkt->skb = skb;
-	pkt->sa = sa;
-	pkt->cont = *cont;
-	pkt->seq = seq;
-	pkt->hlen = hlen;
+	pkt->x.skb = skb;
+	pkt->x.sa = sa;
+	pkt->x.cont = *cont;
+	pkt->x.seq = seq;
+	pkt->x.hlen = hlen;
 	*assoclen = nfsec_esp_set_ad(pkt);
 
 	sg_init_table(sg, 2);
@@ -108,31 +104,23 @@ nfsec_esp_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 /* AD: SPI, then with ESN the high half, then the low half. */
 static unsigned int nfsec_esp_set_ad(struct nfsec_esp_pkt *pkt)
 {
-	struct nfsec_sa *sa = pkt->sa;
+	struct nfsec_sa *sa = pkt->x.sa;
 
 	pkt->ad[0] = sa->key.spi;
 	if (sa->flags & NFSEC_SA_F_ESN) {
-		pkt->ad[1] = htonl(upper_32_bits(pkt->seq));
-		pkt->ad[2] = htonl(lower_32_bits(pkt->seq));
+		pkt->ad[1] = htonl(upper_32_bits(pkt->x.seq));
+		pkt->ad[2] = htonl(lower_32_bits(pkt->x.seq));
 		return 12;
 	}
-	pkt->ad[1] = htonl(lower_32_bits(pkt->seq));
+	pkt->ad[1] = htonl(lower_32_bits(pkt->x.seq));
 	return 8;
 }
 
 static void nfsec_esp_output_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_esp_pkt *pkt = base->data;
-	struct nfsec_sa *sa = pkt->sa;
 
-	if (err) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
-		kfree_skb(pkt->skb);
-	} else {
-		nfsec_xform_output_xmit(sa, pkt->skb, &pkt->cont, pkt->skb->sk);
-	}
-	kfree(pkt);
-	nfsec_xform_release(sa);
+	nfsec_xform_output_end(&pkt->x, err);
 }
 
 /* The most ESP adds to a packet (worst-case padding). */
@@ -225,17 +213,7 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_esp_output_done() goes on */
-	kfree(pkt);
-	nfsec_xform_release(sa);
-	if (err) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
-		goto drop;
-	}
-
-	if (!tunnel && !cont->xmit)
-		return NF_ACCEPT;
-	nfsec_xform_output_xmit(sa, skb, cont, cont->sk);
-	return NF_STOLEN;
+	return nfsec_xform_output_sync(&pkt->x, err);
 
 drop:
 	kfree_skb(skb);
@@ -248,15 +226,15 @@ drop:
  */
 static unsigned int nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
 {
-	struct crypto_aead *aead = pkt->sa->aead;
+	struct crypto_aead *aead = pkt->x.sa->aead;
 	unsigned int ivlen = crypto_aead_ivsize(aead);
 	unsigned int alen = crypto_aead_authsize(aead);
-	struct sk_buff *skb = pkt->skb;
-	struct nfsec_sa *sa = pkt->sa;
-	unsigned int hlen = pkt->hlen, elen, i;
+	struct sk_buff *skb = pkt->x.skb;
+	struct nfsec_sa *sa = pkt->x.sa;
+	unsigned int hlen = pkt->x.hlen, elen, i;
 	u8 padlen, nexthdr, *trailer;
 
-	if (!nfsec_sa_replay_advance(sa, pkt->seq))
+	if (!nfsec_sa_replay_advance(sa, pkt->x.seq))
 		goto drop;
 
 	/* Linear since nfsec_esp_input(); the length was checked there. */
@@ -295,9 +273,9 @@ drop:
 static unsigned int nfsec_esp_input_result(struct nfsec_esp_pkt *pkt, int err)
 {
 	if (err) {
-		nfsec_sa_count(pkt->sa, err == -EBADMSG ?
+		nfsec_sa_count(pkt->x.sa, err == -EBADMSG ?
 			       NFSEC_STATS_A_DROP_ICV : NFSEC_STATS_A_DROP_CRYPTO);
-		kfree_skb(pkt->skb);
+		kfree_skb(pkt->x.skb);
 		return NF_STOLEN;
 	}
 	return nfsec_esp_input_finish(pkt);
@@ -306,14 +284,8 @@ static unsigned int nfsec_esp_input_result(struct nfsec_esp_pkt *pkt, int err)
 static void nfsec_esp_input_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_esp_pkt *pkt = base->data;
-	struct net_device *dev = pkt->skb->dev;
-	struct nfsec_sa *sa = pkt->sa;
 
-	nfsec_xform_input_resume(pkt->skb, &pkt->cont,
-				 nfsec_esp_input_result(pkt, err));
-	dev_put(dev);
-	kfree(pkt);
-	nfsec_xform_release(sa);
+	nfsec_xform_input_end(&pkt->x, nfsec_esp_input_result(pkt, err));
 }
 
 /* seq: the full sequence number the replay check inferred. */

@@ -242,15 +242,64 @@ void nfsec_xform_release(struct nfsec_sa *sa)
 }
 
 /*
- * An inbound packet whose transform completed asynchronously goes through
- * PRE_ROUTING again from its start, as XFRM's do, so that conntrack and NAT
- * see it; nfsec's hook lets it pass. The caller holds skb->dev.
+ * An outbound transform completed synchronously with err: the packet goes
+ * on through the hook chain (NF_ACCEPT), is sent on or dropped (NF_STOLEN).
+ * Frees xp, the start of the per-packet state. The hook holds the RCU read
+ * lock that keeps sa alive.
  */
-void nfsec_xform_input_resume(struct sk_buff *skb,
-			      const struct nfsec_cont *cont,
-			      unsigned int verdict)
+unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err)
 {
+	struct nfsec_cont cont = xp->cont;
+	struct sk_buff *skb = xp->skb;
+	struct nfsec_sa *sa = xp->sa;
+
+	kfree(xp);
+	nfsec_xform_release(sa);
+	if (err) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
+		kfree_skb(skb);
+		return NF_STOLEN;
+	}
+	if (sa->mode != NFSEC_MODE_TUNNEL && !cont.xmit)
+		return NF_ACCEPT;
+	nfsec_xform_output_xmit(sa, skb, &cont, cont.sk);
+	return NF_STOLEN;
+}
+
+/*
+ * An outbound transform completed asynchronously: the packet goes on, or
+ * is dropped on err. Frees xp, the start of the per-packet state.
+ */
+void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err)
+{
+	struct nfsec_sa *sa = xp->sa;
+
+	if (err) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
+		kfree_skb(xp->skb);
+	} else {
+		nfsec_xform_output_xmit(sa, xp->skb, &xp->cont, xp->skb->sk);
+	}
+	kfree(xp);
+	nfsec_xform_release(sa);
+}
+
+/*
+ * An inbound transform completed asynchronously, with verdict NF_ACCEPT
+ * for a packet that goes on: it goes through PRE_ROUTING again from its
+ * start, as XFRM's do, so that conntrack and NAT see it; nfsec's hook lets
+ * it pass. Drops the reference on the device the packet came in on, which
+ * the transform took, and frees xp.
+ */
+void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict)
+{
+	struct net_device *dev = xp->skb->dev;
+	struct nfsec_sa *sa = xp->sa;
+
 	if (verdict == NF_ACCEPT)
-		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, cont->net, NULL,
-			skb, skb->dev, NULL, cont->okfn);
+		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, xp->cont.net, NULL,
+			xp->skb, xp->skb->dev, NULL, xp->cont.okfn);
+	dev_put(dev);
+	kfree(xp);
+	nfsec_xform_release(sa);
 }

@@ -19,6 +19,15 @@ struct nfsec_cont {
 	bool xmit;		/* call okfn even when done synchronously */
 };
 
+/* The start of ESP's and AH's per-packet state. */
+struct nfsec_xform_pkt {
+	struct sk_buff *skb;
+	struct nfsec_sa *sa;		/* holds a reference */
+	struct nfsec_cont cont;
+	u64 seq;
+	unsigned int hlen;		/* outer IPv4 header length */
+};
+
 /*
  * The protocol entry points (esp.c, ah.c) return NF_ACCEPT when the packet
  * was transformed synchronously in place and may continue through the hook
@@ -45,8 +54,8 @@ unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
 			       u8 nexthdr);
 bool nfsec_xform_hold(struct nfsec_sa *sa);
 void nfsec_xform_release(struct nfsec_sa *sa);
-void nfsec_xform_input_resume(struct sk_buff *skb,
-			      const struct nfsec_cont *cont,
-			      unsigned int verdict);
+unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err);
+void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err);
+void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict);
 
 #endif /* _NFSEC_XFORM_H */

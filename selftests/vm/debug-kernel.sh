@@ -8,9 +8,11 @@
 # two fragments ask for must end up set, or the build fails.
 #
 # The kernel is cached under build/debug-kernel/<key>/, the key being a
-# hash of the config inputs, this script, the source package version and
-# the compiler; it is rebuilt only when one of them changes. The source is
-# extracted once per package version into build/debug-kernel/src-<version>.
+# hash of the two fragments, the source package version, the compiler and
+# RECIPE below (change it when the way the kernel is built changes); it is
+# rebuilt only when one of them changes. An interrupted build resumes. The
+# source is extracted once per package version into
+# build/debug-kernel/src-<version>.
 #
 # usage: selftests/vm/debug-kernel.sh
 # Prints the cache folder on stdout: bzImage, kernel.release, config,
@@ -31,10 +33,12 @@ die() { echo "debug-kernel: $*" >&2; exit 1; }
 [ -r "$tarball" ] || die "$tarball missing (run 'make deps')"
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s-%Y' "$tarball")
+RECIPE="tinyconfig, x86_64, config =m made =y, make all"
 key=$( {
+	echo "$RECIPE"
 	echo "$pkgver"
 	gcc --version | head -n 1
-	cat selftests/config selftests/debug.config "$0"
+	cat selftests/config selftests/debug.config
 } | sha256sum | cut -c1-16)
 out=$base/$key
 src=$base/src-$pkgver
@@ -56,7 +60,7 @@ fi
 # Older cached kernels are of no further use.
 find "$base" -mindepth 1 -maxdepth 1 -type d ! -name "src-$pkgver" ! -name "$key" \
 	-exec rm -rf {} +
-rm -rf "$out"
+# Same key, same configuration: what an interrupted build left is reused.
 mkdir -p "$out/obj"
 start=$(date +%s)
 

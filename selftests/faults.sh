@@ -155,7 +155,7 @@ armed "$A" 2 "$POL_A_OUT"
 assert_eq 0 "$RC" "policy add with fail-nth past the nfsec_policy allocation: exit code ($OUT)"
 assert_eq 1 "$(pol_count "$A")" "policies after policy add"
 flush_all "$A"
-log "cache-filter: sa add and policy add fail cleanly on nfsec_sa / nfsec_policy"
+log "cache-filter: sa add and policy add fail cleanly on nfsec_sa / nfsec_policy ($SECONDS s)"
 
 # --- 2. fail-nth sweep over all allocations of the tool -----------------------
 
@@ -181,7 +181,7 @@ sweep() {
 	[ $ok -ge "$CLEAN" ] ||
 		fail "$what: still failing after fail-nth $NTH_MAX (NFSEC_FAULTS_NTH_MAX)"
 	[ $failed -gt 0 ] || fail "$what: no injected fault made it fail: the sweep tests nothing"
-	log "$what: $failed of $n fail-nth points failed cleanly"
+	log "$what: $failed of $n fail-nth points failed cleanly ($SECONDS s)"
 }
 
 prep_none() { :; }
@@ -263,7 +263,7 @@ fs_set task-filter N
 out_after=$(sa_packets "$A" 10.0.1.1 0x1000)
 in_after=$(sa_packets "$B" 10.0.1.1 0x1000)
 sent=$((out_after - out_before)) recv=$((in_after - in_before))
-log "packet path with $PROB% of the sender's allocations failing: $sent of $PACKETS datagrams encrypted, $recv decrypted"
+log "packet path with $PROB% of the sender's allocations failing: $sent of $PACKETS datagrams encrypted, $recv decrypted ($SECONDS s)"
 [ "$sent" -gt 0 ] || fail "no datagram made it through nfsec"
 [ "$sent" -lt "$PACKETS" ] || fail "no allocation failed on the sender: the fault injection did not act"
 [ "$recv" -le "$sent" ] || fail "b decrypted $recv, more than the $sent a encrypted"

@@ -121,7 +121,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 in_b=$(sa_packets "$B" 10.0.1.1 0x1000)
 stop_floods
-log "$ROUNDS rounds of flush and delete under a flood; b decrypted $in_b datagrams of the last SA"
+log "$ROUNDS rounds of flush and delete under a flood; b decrypted $in_b datagrams of the last SA ($SECONDS s)"
 ip netns exec "$A" ping -c 2 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> b after the rounds"
 ip netns exec "$B" ping -c 2 -W 2 10.0.1.1 >/dev/null || fail "no ESP path b -> a after the rounds"
 [ "$(sa_packets "$B" 10.0.1.1 0x1000)" -gt 0 ] || fail "the pings did not go through b's SA"
@@ -146,7 +146,7 @@ for ((r = 1; r <= NETNS_ROUNDS; r++)); do
 	stop_floods
 	ns_destroy "$D"
 done
-log "$NETNS_ROUNDS namespaces deleted with SAs installed and ESP arriving"
+log "$NETNS_ROUNDS namespaces deleted with SAs installed and ESP arriving ($SECONDS s)"
 
 # --- 3. rmmod under a flood ------------------------------------------------
 
@@ -164,7 +164,7 @@ for r in 1 2 3; do
 	ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null ||
 		fail "round $r: no ESP path after reloading"
 done
-log "rmmod with SAs installed and a flood in both directions, three times"
+log "rmmod with SAs installed and a flood in both directions, three times ($SECONDS s)"
 
 ns_destroy "$A"
 ns_destroy "$B"

@@ -119,6 +119,14 @@ armed() {
 	[ $i -lt 200 ] || { kill "$pid"; fail "the tool did not block on its FIFO (wchan '$wchan')"; }
 	echo "$nth" >"/proc/$pid/task/$pid/fail-nth" || fail "cannot arm fail-nth of $pid"
 	echo "$line" >"$tmp/fifo"
+	for ((i = 0; i < 1200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ $i -ge 1200 ]; then
+		kill "$pid"
+		fail "fail-nth $nth, '$line': the tool hung"
+	fi
 	RC=0
 	wait "$pid" || RC=$?
 	OUT=$(cat "$tmp/out")
@@ -242,6 +250,10 @@ sa_packets() {
 out_before=$(sa_packets "$A" 10.0.1.1 0x1000)
 in_before=$(sa_packets "$B" 10.0.1.1 0x1000)
 
+# b answers the datagrams with port unreachable, which would make the
+# sender's next write fail (ECONNREFUSED) and blur the count: at most a
+# burst of them.
+ip netns exec "$B" sysctl -q -w net.ipv4.icmp_ratelimit=1000000
 fs_set task-filter Y
 fs_set probability "$PROB"
 fs_set interval 1
@@ -265,7 +277,8 @@ in_after=$(sa_packets "$B" 10.0.1.1 0x1000)
 sent=$((out_after - out_before)) recv=$((in_after - in_before))
 log "packet path with $PROB% of the sender's allocations failing: $sent of $PACKETS datagrams encrypted, $recv decrypted ($SECONDS s)"
 [ "$sent" -gt 0 ] || fail "no datagram made it through nfsec"
-[ "$sent" -lt "$PACKETS" ] || fail "no allocation failed on the sender: the fault injection did not act"
+[ "$sent" -lt $((PACKETS * 9 / 10)) ] ||
+	fail "$sent of $PACKETS datagrams went out: the fault injection did not act"
 [ "$recv" -le "$sent" ] || fail "b decrypted $recv, more than the $sent a encrypted"
 ip netns exec "$A" ping -c 3 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> b after the faults"
 ip netns exec "$B" ping -c 3 -W 2 10.0.1.1 >/dev/null || fail "no ESP path b -> a after the faults"

@@ -24,8 +24,8 @@ require_root
 require_cmd ip ping timeout
 require_tool
 
-ROUNDS=${NFSEC_TEARDOWN_ROUNDS:-20}
-NETNS_ROUNDS=${NFSEC_TEARDOWN_NETNS:-5}
+ROUNDS=${NFSEC_TEARDOWN_ROUNDS:-10}
+NETNS_ROUNDS=${NFSEC_TEARDOWN_NETNS:-3}
 FLOODS=()
 
 nfsec() { "$NFSEC_TOOL" "$@"; }

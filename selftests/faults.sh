@@ -101,6 +101,13 @@ sa_count() { state "$1"; echo "$NSA"; }
 pol_count() { state "$1"; echo "$NPOL"; }
 flush_all() { printf 'policy flush\nsa flush\n' | ip netns exec "$1" "$NFSEC_TOOL" -b - || fail "flushing $1 failed"; }
 
+# alive PID: PID exists and has not exited (a zombie has).
+alive() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
 # armed NS NTH LINE: the tool in NS runs LINE as a batch read from a FIFO,
 # with fail-nth NTH armed once it is blocked opening the FIFO. Sets RC and
 # OUT (stdout and stderr).
@@ -120,7 +127,7 @@ armed() {
 	echo "$nth" >"/proc/$pid/task/$pid/fail-nth" || fail "cannot arm fail-nth of $pid"
 	echo "$line" >"$tmp/fifo"
 	for ((i = 0; i < 1200; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		alive "$pid" || break
 		sleep 0.1
 	done
 	if [ $i -ge 1200 ]; then

@@ -94,8 +94,8 @@ run_in() {
 state() {
 	local j
 	j=$(ip netns exec "$1" "$NFSEC_TOOL" -j show) || fail "nfsec show in $1 failed"
-	NSA=$(grep -o '"mode"' <<<"$j" | wc -l)
-	NPOL=$(grep -o '"dir"' <<<"$j" | wc -l)
+	NSA=$({ grep -o '"mode"' <<<"$j" || true; } | wc -l)
+	NPOL=$({ grep -o '"dir"' <<<"$j" || true; } | wc -l)
 }
 sa_count() { state "$1"; echo "$NSA"; }
 pol_count() { state "$1"; echo "$NPOL"; }

@@ -56,8 +56,9 @@ fs_restore() {
 		[ -f "$f" ] && cat "$f" >"$FS/${f##*/saved.}"
 	done
 	for f in nfsec_sa nfsec_policy; do
-		[ -w "/sys/kernel/slab/$f/failslab" ] && echo 0 >"/sys/kernel/slab/$f/failslab"
+		[ ! -w "/sys/kernel/slab/$f/failslab" ] || echo 0 >"/sys/kernel/slab/$f/failslab"
 	done
+	return 0
 }
 defer fs_restore
 
@@ -101,10 +102,16 @@ sa_count() { state "$1"; echo "$NSA"; }
 pol_count() { state "$1"; echo "$NPOL"; }
 flush_all() { printf 'policy flush\nsa flush\n' | ip netns exec "$1" "$NFSEC_TOOL" -b - || fail "flushing $1 failed"; }
 
+# Polling without a process per poll (each costs much under TCG): sleeps
+# are reads that time out on a FIFO nobody writes to.
+mkfifo "$tmp/tick"
+exec 9<>"$tmp/tick"
+tick() { read -r -t "$1" -u 9 _ || true; }
+
 # alive PID: PID exists and has not exited (a zombie has).
 alive() {
-	local st
-	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	local st rest
+	read -r _ _ st rest 2>/dev/null <"/proc/$1/stat" || return 1
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 
@@ -117,18 +124,19 @@ armed() {
 	mkfifo "$tmp/fifo"
 	ip netns exec "$ns" "$NFSEC_TOOL" -b "$tmp/fifo" >"$tmp/out" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 200; i++)); do
-		wchan=$(cat "/proc/$pid/wchan" 2>/dev/null || true)
-		[[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == */nfsec ]] &&
-			[[ $wchan == *fifo* || $wchan == *partner* ]] && break
-		sleep 0.05
+	# Only the tool opens the FIFO: waiting there, it is the tool.
+	for ((i = 0; i < 400; i++)); do
+		wchan=
+		read -r wchan 2>/dev/null <"/proc/$pid/wchan" || true
+		[[ $wchan == *fifo* || $wchan == *partner* ]] && break
+		tick 0.05
 	done
-	[ $i -lt 200 ] || { kill "$pid"; fail "the tool did not block on its FIFO (wchan '$wchan')"; }
+	[ $i -lt 400 ] || { kill "$pid"; fail "the tool did not block on its FIFO (wchan '$wchan')"; }
 	echo "$nth" >"/proc/$pid/task/$pid/fail-nth" || fail "cannot arm fail-nth of $pid"
 	echo "$line" >"$tmp/fifo"
 	for ((i = 0; i < 1200; i++)); do
 		alive "$pid" || break
-		sleep 0.1
+		tick 0.1
 	done
 	if [ $i -ge 1200 ]; then
 		kill "$pid"

@@ -25,7 +25,9 @@
 #
 # Needs CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS (the kernel of
 # `make check-debug`); skips elsewhere. Knobs: NFSEC_FAULTS_NTH_MAX (400),
-# NFSEC_FAULTS_CLEAN (3), NFSEC_FAULTS_PROB (20), NFSEC_FAULTS_PACKETS (2000).
+# NFSEC_FAULTS_NTH_STEP (1: every fail-nth point; N: every Nth, to save
+# time), NFSEC_FAULTS_CLEAN (3), NFSEC_FAULTS_PROB (20),
+# NFSEC_FAULTS_PACKETS (2000).
 source "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip mkfifo timeout
@@ -37,6 +39,7 @@ FS=/sys/kernel/debug/failslab
 
 NTH_MAX=${NFSEC_FAULTS_NTH_MAX:-400}
 CLEAN=${NFSEC_FAULTS_CLEAN:-3}
+STEP=${NFSEC_FAULTS_NTH_STEP:-1}
 PROB=${NFSEC_FAULTS_PROB:-20}
 PACKETS=${NFSEC_FAULTS_PACKETS:-2000}
 
@@ -189,7 +192,7 @@ fs_set cache-filter N
 # the exit code) verifies the state after it; then everything is flushed.
 sweep() {
 	local ns=$1 what=$2 prep=$3 check=$4 line=$5 n ok=0 failed=0
-	for ((n = 1; n <= NTH_MAX; n++)); do
+	for ((n = 1; n <= NTH_MAX; n += STEP)); do
 		$prep "$ns"
 		armed "$ns" "$n" "$line"
 		$check "$ns" "$RC" "$what, fail-nth $n"

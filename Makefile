@@ -5,6 +5,7 @@
 #   make deps       install the missing Debian packages (needs root)
 #   make            build the module (kmod/nfsec.ko) and the tool
 #   make check      every test: build, style, host unit tests, VM selftests
+#   make check-debug  the VM selftests on a KASAN/lockdep/kmemleak kernel
 #   make vm-shell   boot the test VM with nfsec loaded, interactive shell
 #   make style      checkpatch --strict and sparse on kmod/
 #   make install    install the module and the tool on this machine
@@ -26,9 +27,10 @@ BUILD := $(TOP)/build
 
 DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
-	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils
+	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
+	bc flex bison libelf-dev
 
-.PHONY: all module tools deps check vm-shell style clean install demo bench
+.PHONY: all module tools deps check check-debug vm-shell style clean install demo bench
 
 all: module tools
 
@@ -68,6 +70,11 @@ deps:
 
 check:
 	@selftests/check.sh
+
+# The debug kernel (built once, then cached in build/debug-kernel/) and
+# the whole selftest suite on it; see selftests/check-debug.sh.
+check-debug:
+	@selftests/check-debug.sh
 
 vm-shell: module
 	@-$(MAKE) --no-print-directory tools

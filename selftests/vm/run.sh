@@ -16,6 +16,12 @@
 # result lines are written to build/vm/results.tap.
 #
 # Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 1800),
+# NFSEC_VM_KERNEL (boot this bzImage instead of Debian's kernel; its release
+# is read from kernel.release next to it or NFSEC_VM_KREL; its modules come
+# from NFSEC_VM_MODDIR, a lib/modules/RELEASE folder, or, when that is
+# unset, everything the tests need must be built in), NFSEC_VM_APPEND
+# (more kernel command line options), NFSEC_VM_KMEMLEAK=1 (the guest scans
+# for leaks after the tests; any leak fails the run),
 # NFSEC_VM_ACCEL (auto, kvm or tcg), NFSEC_VM_INJECT (fail, warn or panic:
 # make the guest fail on purpose), NFSEC_VM_KO, NFSEC_VM_TOOL,
 # NFSEC_VM_ENV ("VAR=VALUE ...": exported in the guest before the tests run,
@@ -25,11 +31,22 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 top=$PWD
-kver=$(selftests/kver.sh)
 out=$top/build/vm
-kroot=$out/kernel-$kver
-vmlinuz=$kroot/boot/vmlinuz-$kver
-moddir=$kroot/lib/modules/$kver
+custom=${NFSEC_VM_KERNEL:-}
+if [ -n "$custom" ]; then
+	[ -f "$custom" ] || { echo "vm: NFSEC_VM_KERNEL=$custom missing" >&2; exit 1; }
+	custom=$(realpath "$custom")
+	kver=${NFSEC_VM_KREL:-$(cat "$(dirname "$custom")/kernel.release" 2>/dev/null || true)}
+	[ -n "$kver" ] || { echo "vm: the release of $custom is unknown (NFSEC_VM_KREL)" >&2; exit 1; }
+	kroot=
+	vmlinuz=$custom
+	moddir=${NFSEC_VM_MODDIR:-}
+else
+	kver=$(selftests/kver.sh)
+	kroot=$out/kernel-$kver
+	vmlinuz=$kroot/boot/vmlinuz-$kver
+	moddir=$kroot/lib/modules/$kver
+fi
 stage=$out/initramfs
 ko=${NFSEC_VM_KO:-$top/kmod/nfsec.ko}
 tool=${NFSEC_VM_TOOL:-$top/userspace/nfsec}
@@ -50,6 +67,7 @@ die() { echo "vm: $*" >&2; exit 1; }
 # The kernel: Debian's linux-image package for $kver, downloaded and
 # unpacked once, then reused.
 fetch_kernel() {
+	[ -n "$custom" ] && return 0
 	[ -f "$kroot/.done" ] && return 0
 	local pkg="linux-image-$kver" deb
 	rm -rf "$kroot" "$out/deb"
@@ -130,7 +148,8 @@ copy_bin() {
 }
 
 build_initramfs() {
-	local ksrc=$1 m
+	ksrc=$1
+	local m
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc/nfsec-vm,proc,sys,dev,tmp,run,root,ksft/nfsec}
 	mkdir -p "$stage/lib/modules/$kver/extra" "$stage/var"
@@ -166,6 +185,11 @@ build_initramfs() {
 		log "no $tool: tests that need the tool will skip"
 	fi
 
+	: >"$stage/etc/nfsec-vm/modules"
+	if [ -n "$custom" ]; then
+		stage_custom_modules
+		return
+	fi
 	# Kernel modules: those selftests/config needs, their dependencies,
 	# the VM's own (virtio), and nfsec.ko under extra/ so autoload works.
 	local mods
@@ -175,7 +199,6 @@ build_initramfs() {
 	fi
 	mods="$mods $moddir/kernel/drivers/virtio/virtio_pci.ko $moddir/kernel/drivers/char/hw_random/virtio-rng.ko"
 	local name dep
-	: >"$stage/etc/nfsec-vm/modules"
 	for m in $mods; do
 		name=$(basename "$m" .ko)
 		for dep in $(modprobe -D -C /dev/null -d "$kroot" -S "$kver" "$name" |
@@ -196,6 +219,30 @@ build_initramfs() {
 		[ -f "$stage$dep" ] || cp "$m" "$stage$dep"
 	done
 	cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$kver/"
+	stage_tests
+}
+
+# A kernel given by NFSEC_VM_KERNEL: its module folder copied as it is, or
+# with everything built in, only the lists of built-in modules (found next
+# to the bzImage) so that modprobe knows them.
+stage_custom_modules() {
+	local dir
+	dir=$(dirname "$vmlinuz")
+	if [ -n "$moddir" ]; then
+		[ -d "$moddir" ] || die "NFSEC_VM_MODDIR=$moddir missing"
+		cp -a "$moddir/." "$stage/lib/modules/$kver/"
+	fi
+	for m in modules.builtin modules.builtin.modinfo; do
+		[ -f "$stage/lib/modules/$kver/$m" ] || [ ! -f "$dir/$m" ] ||
+			cp "$dir/$m" "$stage/lib/modules/$kver/"
+	done
+	stage_tests
+}
+
+# nfsec.ko, the kselftest runner and the tests, then the archive.
+stage_tests() {
+	local m
+	mkdir -p "$stage/lib/modules/$kver/extra"
 	cp "$ko" "$stage/lib/modules/$kver/extra/nfsec.ko"
 	depmod -b "$stage" "$kver"
 
@@ -279,6 +326,8 @@ tests=$(IFS=,; echo "$*")
 # slab_nomerge: nfsec's caches stay its own, so kmem_cache_destroy() at
 # rmmod reports any object nfsec leaked.
 append="console=ttyS0 loglevel=5 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"
+append="$append${NFSEC_VM_APPEND:+ $NFSEC_VM_APPEND}"
+[ "${NFSEC_VM_KMEMLEAK:-0}" = 1 ] && append="$append nfsecvm_kmemleak=1"
 # shellcheck disable=SC2207
 qemu=(qemu-system-x86_64 $(qemu_accel_args "$accel") -m 2G -smp 2 -nodefaults
 	-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio"
@@ -323,7 +372,14 @@ elif [ -z "$done_line" ]; then
 elif [ "$done_line" != "NFSEC-VM-DONE rc=0" ]; then
 	why="guest reported ${done_line#NFSEC-VM-DONE }"
 fi
-bad=$(grep -a -n -E 'WARNING:|BUG:|Oops|Call Trace|kernel BUG|UBSAN|KASAN|kmemleak' "$console" | head -n 20 || true)
+# Lockdep, RCU-lockdep and might_sleep reports start with "WARNING:" or
+# "BUG:" ("WARNING: possible circular locking dependency detected",
+# "WARNING: suspicious RCU usage", "BUG: sleeping function called from
+# invalid context"); SLUB's are "BUG CACHE (...): Objects remaining" at
+# rmmod; kmemleak's are "unreferenced object" in the scan the guest prints
+# and "suspected memory leaks" in the kernel log.
+bad=$(grep -a -n -E 'WARNING:|BUG:|BUG [^ ]+ \(|Oops|Call Trace|kernel BUG|UBSAN|KASAN|suspected memory leak|unreferenced object|INFO: task .* blocked|detected stall|NFSEC-KMEMLEAK-FAIL' \
+	"$console" | head -n 20 || true)
 if [ -n "$bad" ]; then
 	why="${why:+$why; }kernel log reports problems:"
 fi

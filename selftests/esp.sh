@@ -37,7 +37,11 @@
 #       a control), and b's drop counter rises (nfsec: drop-policy; XFRM:
 #       the XfrmIn* counters of /proc/net/xfrm_stat);
 #   (g) packets held back on r (sent to b with a MAC address b ignores)
-#       and released in reverse order inside the window are all accepted.
+#       and released in reverse order inside the window are all accepted;
+#   (h) with NFSEC_EXPORT set (the test VM's share with the host), a short
+#       capture (one ping and one datagram carrying the marker each way)
+#       is saved there with the SAs, for tshark to decrypt on the host
+#       (selftests/tshark.sh).
 # Then per pairing: ESN with replay-window 1024 across the 2^32 boundary
 # (both peers' SAs start at 2^32 - 16; an nfsec inbound SA takes `seq` as
 # the highest sequence number received, as XFRM's replay-seq), and sequence
@@ -424,6 +428,32 @@ capture_start "$R" b0 "$tmp/udp.pcap" udp
 ip netns exec "$R" bash -c "echo plain >/dev/udp/10.0.1.2/9; echo plain >/dev/udp/10.2.0.2/9"
 capture_stop
 
+# sample NAME: (h) a short capture of the current SAs, and a file naming
+# the algorithm, the mode, the marker and both SAs with their keys, saved
+# in $NFSEC_EXPORT/esp/ for the host. Without NFSEC_EXPORT, nothing.
+sample() {
+	local dir=${NFSEC_EXPORT:-}/esp name=$1 n
+	[ -n "${NFSEC_EXPORT:-}" ] || return 0
+	mkdir -p "$dir"
+	capture_start "$R" b0 "$tmp/sample.pcap"
+	ip netns exec "$L" ping -c 1 -W 2 "$RADDR" >/dev/null ||
+		fail "$WHAT: ping $RADDR for the sample capture"
+	ip netns exec "$L" bash -c "echo $MARKER >/dev/udp/$RADDR/9"
+	ip netns exec "$R_" bash -c "echo $MARKER >/dev/udp/$LADDR/9"
+	capture_stop
+	n=$(grep -c -a "$MARKER" "$tmp/sample.pcap" || true)
+	[ "${ALG%%+*}" = null ] || assert_eq 0 "$n" "$WHAT: plaintext markers in the sample capture"
+	cp "$tmp/sample.pcap" "$dir/$name.pcap"
+	cat >"$dir/$name.sa" <<-EOF
+		alg $ALG
+		mode $MODE
+		marker $MARKER
+		sa 10.0.1.1 10.0.1.2 $SPI_AB ${K1:--} ${K2:--}
+		sa 10.0.1.2 10.0.1.1 $SPI_BA ${K1:--} ${K2:--}
+	EOF
+	rm -f "$tmp/sample.pcap"
+}
+
 # --- one combination ----------------------------------------------------
 
 HOLD1=02:00:00:00:00:a1
@@ -435,6 +465,8 @@ combination() {
 	local t0=$SECONDS
 	phase start
 	setup "$pairing" "$mode" "$alg"
+	ALG=$alg MODE=$mode
+	sample "$(printf '%02d' "$COMBO")-$pairing-$mode-$alg"
 	# One capture on the wire for the whole combination.
 	capture_start "$R" b0 "$tmp/wire.pcap"
 

@@ -51,7 +51,8 @@
 # nfsec-nfsec"; LEFT-RIGHT: a's side, b's side), NFSEC_ESP_ALGS,
 # NFSEC_ESP_MODES ("transport tunnel"), NFSEC_ESP_BYTES (10000000),
 # NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1 (time
-# each phase). Lists may use spaces or commas.
+# each phase), NFSEC_ESP_SAMPLES (the directory under NFSEC_EXPORT for
+# (h), esp). Lists may use spaces or commas.
 # An nfsec pairing fails (it does not skip) while nfsec has no data path.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -430,9 +431,10 @@ capture_stop
 
 # sample NAME: (h) a short capture of the current SAs, and a file naming
 # the algorithm, the mode, the marker and both SAs with their keys, saved
-# in $NFSEC_EXPORT/esp/ for the host. Without NFSEC_EXPORT, nothing.
+# in $NFSEC_EXPORT/esp/ (or NFSEC_ESP_SAMPLES instead of esp) for the
+# host. Without NFSEC_EXPORT, nothing.
 sample() {
-	local dir=${NFSEC_EXPORT:-}/esp name=$1 n
+	local dir=${NFSEC_EXPORT:-}/${NFSEC_ESP_SAMPLES:-esp} name=$1 n
 	[ -n "${NFSEC_EXPORT:-}" ] || return 0
 	mkdir -p "$dir"
 	capture_start "$R" b0 "$tmp/sample.pcap"

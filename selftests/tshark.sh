@@ -25,7 +25,7 @@
 # usage: selftests/tshark.sh [DIR]      (default: build/vm/export)
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 dir=${1:-build/vm/export}
 num=0
 failed=0

@@ -215,7 +215,7 @@ esp_dir() {
 
 ah_check() {
 	local safile=$1 pcap=${1%.sa}.pcap name mode marker out err spis spi bad n want what
-	name=$(basename "$pcap" .pcap)
+	name=$(basename "$(dirname "$pcap")")/$(basename "$pcap" .pcap)
 	mode=$(sa_field "$safile" mode)
 	marker=$(hex "$(sa_field "$safile" marker)")
 	[ "$mode" = tunnel ] && want='^(4|0x04)$' || want='^(1|17|0x01|0x11)$'
@@ -246,10 +246,10 @@ ah_check() {
 	done
 	bad=${bad#; }
 	if [ -n "$bad" ]; then
-		result fail "tshark: ah $name dissected" \
+		result fail "tshark: $name dissected" \
 			"$bad"$'\n'"tshark saw (proto, SPI, sequence, next header, data):"$'\n'"$out"
 	else
-		result ok "tshark: ah $name dissected ($n packets)"
+		result ok "tshark: $name dissected ($n packets)"
 	fi
 }
 

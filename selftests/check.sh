@@ -7,6 +7,8 @@
 #   build   module (W=1, warnings fail), tool, checkpatch, sparse,
 #           host unit tests of the tool
 #   VM      the selftests in QEMU (selftests/vm/run.sh)
+#   captures  tshark on the host reads the captures the VM left
+#           (selftests/tshark.sh)
 #
 # A failing phase does not stop the later ones. The run ends with the time
 # per phase and one line "N passed, N failed[, N skipped]"; the exit code is
@@ -126,8 +128,22 @@ else
 fi
 t3=$(now)
 
+# The captures the VM left in build/vm/export/, read by tshark here.
+echo "# captures"
+if [ $module_ok = 1 ]; then
+	selftests/tshark.sh >"$out/tshark.tap" 2>"$out/tshark.log"
+	trc=$?
+	tap "" "$out/tshark.tap"
+	if [ $tap_count -eq 0 ] || { [ $trc -ne 0 ] && ! grep -q '^not ok' "$out/tshark.tap"; }; then
+		emit fail "tshark: checks did not run (exit $trc)"
+		tail -n 15 "$out/tshark.log" | sed 's/^/# /'
+	fi
+fi
+t4=$(now)
+
 echo "1..$num"
-echo "# time: set-up $((t1 - t0)) s, build $((t2 - t1)) s, VM $((t3 - t2)) s, total $((t3 - t0)) s"
+echo "# time: set-up $((t1 - t0)) s, build $((t2 - t1)) s, VM $((t3 - t2)) s," \
+	"captures $((t4 - t3)) s, total $((t4 - t0)) s"
 summary="$passed passed, $failed failed"
 [ $skipped -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"

@@ -38,7 +38,11 @@
 #       a control), and b's drop counter rises (nfsec: drop-policy; XFRM:
 #       the XfrmIn* counters of /proc/net/xfrm_stat);
 #   (g) packets held back on r (sent to b with a MAC address b ignores)
-#       and released in reverse order inside the window are all accepted.
+#       and released in reverse order inside the window are all accepted;
+#   (h) with NFSEC_EXPORT set (the test VM's share with the host), a short
+#       capture (one ping and one datagram carrying the marker each way)
+#       is saved there with the SAs, for tshark to decrypt (AH: dissect)
+#       on the host (selftests/tshark.sh).
 # Then per pairing: ESN with replay-window 1024 across the 2^32 boundary
 # (both peers' SAs start at 2^32 - 16; an nfsec inbound SA takes `seq` as
 # the highest sequence number received, as XFRM's replay-seq), and sequence
@@ -49,7 +53,8 @@
 # nfsec-nfsec"; LEFT-RIGHT: a's side, b's side), NFSEC_ESP_ALGS,
 # NFSEC_ESP_MODES ("transport tunnel"), NFSEC_ESP_BYTES (10000000),
 # NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1 (time
-# each phase). Lists may use spaces or commas.
+# each phase), NFSEC_ESP_SAMPLES (the directory under NFSEC_EXPORT for
+# (h), esp; ah for AH). Lists may use spaces or commas.
 # An nfsec pairing fails (it does not skip) while nfsec has no data path.
 #
 # AH (ah.sh): the same, with the AH algorithms (hmac-sha256, hmac-sha1),
@@ -464,6 +469,38 @@ capture_start "$R" b0 "$tmp/udp.pcap" udp
 ip netns exec "$R" bash -c "echo plain >/dev/udp/10.0.1.2/9; echo plain >/dev/udp/10.2.0.2/9"
 capture_stop
 
+# sample NAME: (h) a short capture of the current SAs, and a file naming
+# the algorithm, the mode, the marker and both SAs with their keys, saved
+# in $NFSEC_EXPORT/esp/ or ah/ (or the SAMPLES knob) for the host.
+# Without NFSEC_EXPORT, nothing. AH and the null cipher show the marker.
+sample() {
+	local dir name=$1 n
+	[ -n "${NFSEC_EXPORT:-}" ] || return 0
+	dir=$NFSEC_EXPORT/$(knob SAMPLES "$PROTO")
+	mkdir -p "$dir"
+	capture_start "$R" b0 "$tmp/sample.pcap"
+	ip netns exec "$L" ping -c 1 -W 2 "$RADDR" >/dev/null ||
+		fail "$WHAT: ping $RADDR for the sample capture"
+	ip netns exec "$L" bash -c "echo $MARKER >/dev/udp/$RADDR/9"
+	ip netns exec "$R_" bash -c "echo $MARKER >/dev/udp/$LADDR/9"
+	capture_stop
+	n=$(grep -c -a "$MARKER" "$tmp/sample.pcap" || true)
+	if [ "${ALG%%+*}" = null ] || [ "$PROTO" = ah ]; then
+		[ "$n" -ge 2 ] || fail "$WHAT: the marker is in $n packets of the sample capture, not in both directions"
+	else
+		assert_eq 0 "$n" "$WHAT: plaintext markers in the sample capture"
+	fi
+	cp "$tmp/sample.pcap" "$dir/$name.pcap"
+	cat >"$dir/$name.sa" <<-EOF
+		alg $ALG
+		mode $MODE
+		marker $MARKER
+		sa 10.0.1.1 10.0.1.2 $SPI_AB ${K1:--} ${K2:--}
+		sa 10.0.1.2 10.0.1.1 $SPI_BA ${K1:--} ${K2:--}
+	EOF
+	rm -f "$tmp/sample.pcap"
+}
+
 # --- one combination ----------------------------------------------------
 
 HOLD1=02:00:00:00:00:a1
@@ -475,6 +512,8 @@ combination() {
 	local t0=$SECONDS
 	phase start
 	setup "$pairing" "$mode" "$alg"
+	ALG=$alg MODE=$mode
+	sample "$(printf '%02d' "$COMBO")-$pairing-$mode-$alg"
 	# One capture on the wire for the whole combination.
 	capture_start "$R" b0 "$tmp/wire.pcap"
 

@@ -13,7 +13,11 @@
 #
 # A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" and the
 # console holds no kernel warning, BUG, oops or sanitizer report. The TAP
-# result lines are written to build/vm/results.tap.
+# result lines are written to build/vm/results.tap. Files the tests leave
+# for the host (packet captures and the SAs that read them) come back
+# through a 9p share: the guest mounts it on /export and names it to the
+# tests in NFSEC_EXPORT; the host sees it as build/vm/export/, emptied
+# before each run.
 #
 # Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 1800),
 # NFSEC_VM_KERNEL (boot this bzImage instead of Debian's kernel; its release
@@ -198,6 +202,7 @@ build_initramfs() {
 		die "selftests/config needs options this kernel lacks"
 	fi
 	mods="$mods $moddir/kernel/drivers/virtio/virtio_pci.ko $moddir/kernel/drivers/char/hw_random/virtio-rng.ko"
+	mods="$mods $moddir/kernel/net/9p/9pnet_virtio.ko $moddir/kernel/fs/9p/9p.ko"
 	local name dep
 	for m in $mods; do
 		name=$(basename "$m" .ko)
@@ -332,6 +337,10 @@ append="$append${NFSEC_VM_APPEND:+ $NFSEC_VM_APPEND}"
 qemu=(qemu-system-x86_64 $(qemu_accel_args "$accel") -m 2G -smp 2 -nodefaults
 	-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio"
 	-device virtio-rng-pci)
+export_dir=$out/export
+rm -rf "$export_dir"
+mkdir -p "$export_dir"
+qemu+=(-virtfs "local,path=$export_dir,mount_tag=nfsec-export,security_model=none")
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -nographic -serial mon:stdio \

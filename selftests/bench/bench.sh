@@ -37,15 +37,17 @@
 #
 # Results: lines "NFSEC-OUT results.csv ..." (group, config, metric, unit,
 # contender, repetition, value) and "NFSEC-OUT info.txt ..." (CPU,
-# accelerator, crypto drivers), which run.sh collects on the host; with
-# NFSEC_BENCH_PERF=1 also perf profiles (perf-nfsec.txt, perf-xfrm.txt).
+# accelerator, crypto drivers), which run.sh collects on the host, and
+# perf profiles of one TCP run per contender and protected configuration
+# (perf-IMPL-CONFIG.txt) when perf is in the VM (NFSEC_VM_PERF=1).
 #
 # Knobs: NFSEC_BENCH_REPS (3), NFSEC_BENCH_TIME (iperf3 seconds, 5),
 # NFSEC_BENCH_SCALE ("1 10000 1000000"), NFSEC_BENCH_CTRL (100000),
 # NFSEC_BENCH_GROUPS, NFSEC_BENCH_CONFIGS (subset of "plain esp-gcm-transport
 # esp-gcm-tunnel esp-cbc-hmac ah-hmac"), NFSEC_BENCH_SIMD (auto: load the
 # SIMD crypto drivers when the CPU has the instructions; off),
-# NFSEC_BENCH_PERF (0). Lists may use spaces or commas.
+# NFSEC_BENCH_PERF (1; 0: no profiles), NFSEC_BENCH_CONTENDERS ("xfrm
+# nfsec": one alone gives no ratios). Lists may use spaces or commas.
 source "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd ip iperf3 awk timeout
@@ -58,9 +60,10 @@ CTRL=${NFSEC_BENCH_CTRL:-100000}
 GROUPS_=${NFSEC_BENCH_GROUPS:-tcp udp scale ctrl}
 CONFIGS=${NFSEC_BENCH_CONFIGS:-plain esp-gcm-transport esp-gcm-tunnel esp-cbc-hmac ah-hmac}
 SIMD=${NFSEC_BENCH_SIMD:-auto}
-PERF=${NFSEC_BENCH_PERF:-0}
+PERF=${NFSEC_BENCH_PERF:-1}
 SCALE=${SCALE//,/ } GROUPS_=${GROUPS_//,/ } CONFIGS=${CONFIGS//,/ }
-CONTENDERS="xfrm nfsec"
+CONTENDERS=${NFSEC_BENCH_CONTENDERS:-xfrm nfsec}
+CONTENDERS=${CONTENDERS//,/ }
 
 nfsec() { "$NFSEC_TOOL" "$@"; }
 has() { [[ " $1 " == *" $2 "* ]]; }
@@ -87,9 +90,9 @@ defer "rm -rf $tmp"
 
 info "kernel: $(uname -r)"
 info "accelerator: ${NFSEC_VM_ACCEL:-unknown}"
-info "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(grep -c ^processor /proc/cpuinfo) vCPUs"
+info "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1,1p), $(grep -c ^processor /proc/cpuinfo) vCPUs"
 info "memory: $(awk '/^MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)"
-flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | sed -n 1,1p)
 simd=""
 for f in aes pclmulqdq ssse3 avx avx2 sha_ni; do
 	has "$flags" "$f" && simd="$simd $f"
@@ -99,7 +102,11 @@ if [ "$SIMD" = auto ]; then
 	# Loaded before any transform exists, so that both contenders get the
 	# same (highest priority) implementations.
 	for m in aesni_intel ghash_clmulni_intel sha256_ssse3; do
-		modprobe "$m" 2>/dev/null && info "loaded $m" || info "could not load $m"
+		if modprobe "$m" 2>/dev/null; then
+			info "loaded $m"
+		else
+			info "could not load $m"
+		fi
 	done
 fi
 
@@ -225,6 +232,7 @@ setup() {
 	CONF=$1
 	clear_all
 	conf "$CONF"
+	# shellcheck disable=SC2034 # read through eval
 	AVAIL_xfrm=yes AVAIL_nfsec=yes
 	[ "$CONF" = plain ] && return 0
 	genkeys "$CONF"
@@ -237,6 +245,7 @@ setup() {
 		[ "$impl" = xfrm ] && ns=$X1 || ns=$N1
 		if ! ip netns exec "$ns" ping -c 2 -i 0.2 -W 2 -I "$LADDR" "$RADDR" >/dev/null 2>&1; then
 			if [ "$impl" = nfsec ] && [ "$PROTO" = ah ]; then
+				# shellcheck disable=SC2034 # read through eval
 				AVAIL_nfsec="n/a (AH not available)"
 			else
 				fail "$CONF: no traffic through $impl"
@@ -249,7 +258,7 @@ setup() {
 rx_packets() {
 	if [ "$1" = xfrm ]; then
 		ip -s -n "$X2" xfrm state get src 10.0.1.1 dst 10.0.1.2 proto "$PROTO" spi 0x1000 |
-			sed -n 's/.*[ ,]\([0-9][0-9]*\)(packets).*/\1/p' | head -n 1
+			sed -n 's/.*[ ,]\([0-9][0-9]*\)(packets).*/\1/p' | sed -n 1,1p
 	else
 		ip netns exec "$N2" "$NFSEC_TOOL" -s sa get proto "$PROTO" src 10.0.1.1 spi 0x1000 |
 			sed -n 's/.*stats packets \([0-9][0-9]*\) .*/\1/p'
@@ -332,8 +341,9 @@ measure() {
 		eval "avail=\$AVAIL_$impl; before=\$before_$impl"
 		[ "$avail" = yes ] || continue
 		after=$(rx_packets "$impl")
-		[ -n "$after" ] && [ "$after" -gt $((${before:-0} + 100 * REPS)) ] ||
+		if [ -z "$after" ] || [ "$after" -le $((${before:-0} + 100 * REPS)) ]; then
 			fail "$group $cfg: $impl's inbound SA counted ${before:-?} -> ${after:-?} packets"
+		fi
 	done
 }
 
@@ -366,19 +376,19 @@ profile() {
 		iperf "$impl" tcp >/dev/null
 		wait "$pid" || true
 		# Idle time is most of a TCG guest's: shown once, then the
-		# busy symbols.
+		# busy symbols, the commands and the objects.
 		perf report -q -i "$tmp/perf.data" --stdio --no-children \
-			--sort sym -g none 2>/dev/null | grep -v '^$' >"$tmp/perf.txt" || true
-		grep -E 'halt|idle|mwait' "$tmp/perf.txt" | head -n 3 |
-			while IFS= read -r l; do out "perf-$impl-$1.txt" "idle: $l"; done
-		grep -v -E 'halt|idle|mwait' "$tmp/perf.txt" | head -n 40 |
-			while IFS= read -r l; do out "perf-$impl-$1.txt" "$l"; done
+			--sort sym -g none >"$tmp/perf.sym" 2>/dev/null || true
 		perf report -q -i "$tmp/perf.data" --stdio --no-children \
-			--sort comm -g none 2>/dev/null | grep -v '^$' | head -n 10 |
-			while IFS= read -r l; do out "perf-$impl-$1.txt" "comm: $l"; done
+			--sort comm -g none >"$tmp/perf.comm" 2>/dev/null || true
 		perf report -q -i "$tmp/perf.data" --stdio --no-children \
-			--sort dso -g none 2>/dev/null | grep -v '^$' | head -n 15 |
-			while IFS= read -r l; do out "perf-$impl-$1.txt" "dso: $l"; done
+			--sort dso -g none >"$tmp/perf.dso" 2>/dev/null || true
+		{
+			awk '/halt|idle|mwait/ && n++ < 3 { print "idle: " $0 }' "$tmp/perf.sym"
+			awk 'NF && !/halt|idle|mwait/ && n++ < 40' "$tmp/perf.sym"
+			awk 'NF && n++ < 10 { print "comm: " $0 }' "$tmp/perf.comm"
+			awk 'NF && n++ < 10 { print "dso: " $0 }' "$tmp/perf.dso"
+		} | while IFS= read -r l; do out "perf-$impl-$1.txt" "$l"; done
 		rm -f "$tmp/perf.data"
 	done
 }
@@ -479,7 +489,7 @@ run_ctrl() {
 				"$(awk -v n="$CTRL" -v us="$us" 'BEGIN { printf "%.0f", n / (us / 1e6) }')"
 			if [ "$impl" = xfrm ]; then
 				assert_eq "$CTRL" "$(ip -n "$ns" xfrm state count |
-					sed -n 's/.*count \([0-9][0-9]*\).*/\1/p' | head -n 1)" \
+					sed -n 's/.*count \([0-9][0-9]*\).*/\1/p' | sed -n 1,1p)" \
 					"XFRM SAs after ip -batch"
 				ip -n "$ns" xfrm state flush
 			else

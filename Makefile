@@ -91,9 +91,9 @@ install: all
 # Results in build/bench/: results.md (also on stdout), results.csv (every
 # repetition), summary.csv (medians, ratios), throughput.png. Knobs: the
 # NFSEC_BENCH_* variables of selftests/bench/bench.sh, NFSEC_VM_MEM.
-bench: module tools
+bench:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory -C selftests
+	@$(MAKE) --no-print-directory module tools
 	@selftests/bench/run.sh
 
 demo:

@@ -177,11 +177,15 @@ set key top right
 set grid ytics
 set yrange [0:*]
 set xtics noenhanced
-set multiplot layout $panels,1 title "nfsec vs XFRM (medians; ${accel:-?}: compare the bars, not the numbers)"
+set multiplot layout $panels,1 title "nfsec vs XFRM, medians (accelerator: ${accel:-?}; under TCG compare the bars, not the numbers)"
 $( [ -s "$dir/tcp.dat" ] && cat <<P
-set title "TCP throughput per configuration"
+set title "TCP throughput per configuration (log scale)"
 set ylabel "Mbit/s"
+set logscale y
+set yrange [0.1:*]
 plot "$dir/tcp.dat" using 2:xtic(1) title "XFRM", "" using 3 title "nfsec"
+unset logscale y
+set yrange [0:*]
 P
 )
 $( [ -s "$dir/udp.dat" ] && cat <<P

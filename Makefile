@@ -8,6 +8,7 @@
 #   make check-debug  the VM selftests on a KASAN/lockdep/kmemleak kernel
 #   make vm-shell   boot the test VM with nfsec loaded, interactive shell
 #   make style      checkpatch --strict and sparse on kmod/
+#   make bench      nfsec against XFRM in the test VM: table, CSV, plot
 #   make install    install the module and the tool on this machine
 
 SHELL := /bin/bash
@@ -28,7 +29,7 @@ BUILD := $(TOP)/build
 DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
-	bc flex bison libelf-dev
+	bc flex bison libelf-dev gnuplot-nox linux-perf
 
 .PHONY: all module tools deps check check-debug vm-shell style clean install demo bench
 
@@ -93,6 +94,14 @@ install: all
 	$(SUDO) depmod -a $(KVER)
 	$(SUDO) $(MAKE) -C userspace install
 
-demo bench:
+# Results in build/bench/: results.md (also on stdout), results.csv (every
+# repetition), summary.csv (medians, ratios), throughput.png. Knobs: the
+# NFSEC_BENCH_* variables of selftests/bench/bench.sh, NFSEC_VM_MEM.
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory module tools
+	@selftests/bench/run.sh
+
+demo:
 	@echo "make $@: not implemented yet (arrives with its own issue)" >&2
 	@exit 1

@@ -7,9 +7,16 @@
 # run the selftests there with the kselftest runner, and judge the run.
 #
 # usage: selftests/vm/run.sh [--prepare | --shell | --probe] [TEST.sh ...]
+#        selftests/vm/run.sh --run SCRIPT
 #   --prepare  only fetch and unpack the kernel and extract the runner
 #   --shell    interactive shell on the serial console, nfsec loaded
 #   --probe    only decide the accelerator (KVM or TCG) and print it
+#   --run      run one script of selftests/ (e.g. bench/bench.sh) directly,
+#              not through the kselftest runner, its output on the terminal
+#
+# A guest line "NFSEC-OUT NAME TEXT" appends TEXT to the file NAME (a plain
+# file name) in NFSEC_VM_OUT (default build/vm/out, emptied at each run):
+# that is how results come back from a VM that shares no file system.
 #
 # A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" and the
 # console holds no kernel warning, BUG, oops or sanitizer report. The TAP
@@ -30,7 +37,9 @@
 # make the guest fail on purpose), NFSEC_VM_KO, NFSEC_VM_TOOL,
 # NFSEC_VM_ENV ("VAR=VALUE ...": exported in the guest before the tests run,
 # e.g. NFSEC_VM_ENV="NFSEC_ESP_PAIRINGS=xfrm-xfrm NFSEC_ESP_BYTES=1000000";
-# a VALUE holds no spaces or ';', lists in it use commas).
+# a VALUE holds no spaces or ';', lists in it use commas), NFSEC_VM_MEM
+# (guest memory, default 2G), NFSEC_VM_PERF=1 (put perf in the guest),
+# NFSEC_VM_OUT.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -56,12 +65,23 @@ ko=${NFSEC_VM_KO:-$top/kmod/nfsec.ko}
 tool=${NFSEC_VM_TOOL:-$top/userspace/nfsec}
 timeout_s=${NFSEC_VM_TIMEOUT:-1800}
 inject=${NFSEC_VM_INJECT:-}
+mem=${NFSEC_VM_MEM:-2G}
+outdir=${NFSEC_VM_OUT:-$out/out}
+run_script=""
 
 mode=test
 case "${1:-}" in
 --prepare) mode=prepare; shift ;;
 --shell) mode=shell; shift ;;
 --probe) mode=probe; shift ;;
+--run)
+	mode=run
+	run_script=${2:-}
+	[ -n "$run_script" ] || { echo "run.sh: --run needs a script" >&2; exit 2; }
+	[ -f "selftests/$run_script" ] || { echo "run.sh: no selftests/$run_script" >&2; exit 2; }
+	[[ "$run_script" =~ ^[A-Za-z0-9_./-]+$ ]] || { echo "run.sh: bad script name $run_script" >&2; exit 2; }
+	shift 2
+	;;
 -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 esac
 
@@ -265,6 +285,23 @@ stage_tests() {
 		cp "selftests/$m" "$stage/ksft/nfsec/"
 	done
 	cp kmod/uapi/nfsec.h "$stage/ksft/nfsec/"
+	# Scripts run with --run (the benchmark) live in subdirectories.
+	for m in selftests/*/; do
+		m=${m%/}
+		[ "$(basename "$m")" = vm ] && continue
+		cp -r "$m" "$stage/ksft/nfsec/"
+	done
+	if [ "${NFSEC_VM_PERF:-0}" = 1 ]; then
+		# Older linux-perf packages install perf_<version> and a
+		# wrapper script as /usr/bin/perf.
+		m=$(find /usr/bin -name 'perf_[0-9]*' -type f | sort -V | tail -n 1)
+		[ -n "$m" ] || m=/usr/bin/perf
+		if [ -x "$m" ] && [ "$(head -c 4 "$m" | tail -c 3)" = ELF ]; then
+			copy_bin "$m" /usr/bin/perf
+		else
+			log "NFSEC_VM_PERF=1 but no perf binary (install linux-perf)"
+		fi
+	fi
 	install -m 0755 selftests/vm/init "$stage/init"
 
 	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$out/initramfs.cpio"
@@ -333,8 +370,9 @@ tests=$(IFS=,; echo "$*")
 append="console=ttyS0 loglevel=5 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"
 append="$append${NFSEC_VM_APPEND:+ $NFSEC_VM_APPEND}"
 [ "${NFSEC_VM_KMEMLEAK:-0}" = 1 ] && append="$append nfsecvm_kmemleak=1"
+append="$append nfsecvm_accel=$accel"
 # shellcheck disable=SC2207
-qemu=(qemu-system-x86_64 $(qemu_accel_args "$accel") -m 2G -smp 2 -nodefaults
+qemu=(qemu-system-x86_64 $(qemu_accel_args "$accel") -m "$mem" -smp 2 -nodefaults
 	-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio"
 	-device virtio-rng-pci)
 export_dir=$out/export
@@ -348,6 +386,7 @@ if [ "$mode" = shell ]; then
 fi
 
 [ -n "$tests" ] && append="$append nfsecvm_tests=$tests"
+[ "$mode" = run ] && append="$append nfsecvm_mode=run nfsecvm_run=$run_script"
 [ -n "$inject" ] && append="$append nfsecvm_inject=$inject"
 if [ -n "${NFSEC_VM_ENV:-}" ]; then
 	vm_env=""
@@ -368,6 +407,17 @@ timeout -k 10 "$timeout_s" "${qemu[@]}" -display none -monitor none \
 qrc=${PIPESTATUS[0]}
 set -e
 log "VM ran $(($(date +%s) - start)) s, qemu exit $qrc"
+
+# Files the guest sent back on the console.
+rm -rf "$outdir"
+mkdir -p "$outdir"
+grep -a -E '^NFSEC-OUT [A-Za-z0-9_.-]+( |$)' "$console" |
+	while IFS= read -r m; do
+		m=${m#NFSEC-OUT }
+		name=${m%% *}
+		[ "$name" = "$m" ] && m="" || m=${m#* }
+		printf '%s\n' "$m" >>"$outdir/$name"
+	done
 
 # The TAP lines of the guest runner, then one verdict on the run itself.
 sed -n '/^NFSEC-TAP-BEGIN$/,/^NFSEC-TAP-END$/p' "$console" |

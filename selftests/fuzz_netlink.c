@@ -93,6 +93,7 @@ static unsigned long failures;
 static unsigned long n_sent, n_ok, n_err, n_core, n_mut, n_unanswered,
 		     n_resync, n_unpriv;
 static unsigned long n_errno[256];
+static unsigned long n_cmd_ok[NFSEC_CMD_MAX + 1];
 
 #define FAIL(...) do {							\
 	failures++;							\
@@ -1051,7 +1052,7 @@ static uint8_t pick_cmd(void)
 {
 	static const uint8_t cmds[] = {
 		NFSEC_CMD_GET_VERSION, NFSEC_CMD_SA_ADD, NFSEC_CMD_SA_ADD,
-		NFSEC_CMD_SA_ADD, NFSEC_CMD_SA_DEL, NFSEC_CMD_SA_GET,
+		NFSEC_CMD_SA_ADD, NFSEC_CMD_SA_ADD, NFSEC_CMD_SA_DEL, NFSEC_CMD_SA_GET,
 		NFSEC_CMD_SA_FLUSH, NFSEC_CMD_POLICY_ADD, NFSEC_CMD_POLICY_ADD,
 		NFSEC_CMD_POLICY_ADD, NFSEC_CMD_POLICY_DEL,
 		NFSEC_CMD_POLICY_DEL, NFSEC_CMD_POLICY_GET,
@@ -1067,7 +1068,7 @@ static uint8_t pick_cmd(void)
 		uint8_t c = cmds[rng_below(&rng, sizeof(cmds))];
 
 		if ((c != NFSEC_CMD_SA_FLUSH && c != NFSEC_CMD_POLICY_FLUSH) ||
-		    rng_pct(&rng, 25))
+		    rng_pct(&rng, 10))
 			return c;
 	}
 }
@@ -1144,6 +1145,8 @@ static void one(unsigned long i, bool priv)
 		}
 	} else {
 		n_ok++;
+		if (g.cmd <= NFSEC_CMD_MAX)
+			n_cmd_ok[g.cmd]++;
 	}
 	if (!priv)
 		return;
@@ -1269,6 +1272,9 @@ int main(int argc, char **argv)
 	for (e = 1; e < 256; e++)
 		if (n_errno[e])
 			printf(" %s=%lu", strerrorname_np(e) ?: "?", n_errno[e]);
+	printf("\n# accepted per command:");
+	for (e = 1; e <= NFSEC_CMD_MAX; e++)
+		printf(" %lu=%lu", e, n_cmd_ok[e]);
 	printf("\n# final: %u SAs, %u policies\n", model.nsa, model.npol);
 	if (failures) {
 		printf("fuzz_netlink: FAIL (%lu failures, seed %llu)\n", failures,

@@ -7,7 +7,7 @@
 # message, agreement with its model of the SAs and policies) and the dumps
 # against the model. The kernel log must stay clean.
 #
-# Knobs: NFSEC_FUZZ_NETLINK_COUNT (requests, default 5000; the full run is
+# Knobs: NFSEC_FUZZ_NETLINK_COUNT (requests, default 20000; the full run is
 # 100000), NFSEC_FUZZ_SEED (default: from the clock; printed either way).
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -16,7 +16,7 @@ require_cmd ip insmod
 HERE=$(cd "$(dirname "$0")" && pwd)
 FUZZ=$HERE/fuzz_netlink
 [ -x "$FUZZ" ] || fail "$FUZZ is missing (make -C selftests)"
-COUNT=${NFSEC_FUZZ_NETLINK_COUNT:-5000}
+COUNT=${NFSEC_FUZZ_NETLINK_COUNT:-20000}
 SEED=${NFSEC_FUZZ_SEED:-0}
 
 nfsec_unload_quiet

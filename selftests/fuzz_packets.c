@@ -30,10 +30,14 @@
  * exact expected values; a mismatch that does not resolve is a failure.
  * Delivered datagrams are read and compared with what was sent.
  *
- * usage: fuzz_packets --rx NETNS --src A --dst A --sa SPI:PORT [--sa ...]
- *                     [--inner-src A] [--seed N] [--count N]
- * The SA of each --sa is the receiver's ESP SA (src A, that SPI); PORT is
- * the UDP port its inbound policy protects. Exit 0 pass, 1 fail, 4 skip.
+ * usage: fuzz_packets --rx NETNS --src A --dst A --sa [ah:]SPI:PORT
+ *                     [--sa ...] [--inner-src A] [--seed N] [--count N]
+ * The SA of each --sa is the receiver's ESP SA (AH with "ah:") from src A
+ * with that SPI; PORT is the UDP port its inbound policy protects. AH
+ * packets are built the same way (the ICV with hmac through AF_ALG, over
+ * the IP header with its mutable fields zeroed); for AH, "padding" stands
+ * for a wrong AH length field and falls in the garbage's group, and there
+ * are no dummy packets. Exit 0 pass, 1 fail, 4 skip.
  */
 
 #define _GNU_SOURCE
@@ -80,9 +84,10 @@ struct pkt {
 struct sa {
 	uint32_t spi;			/* host order */
 	uint16_t port;
-	bool tunnel, esn, aead;
+	bool ah, tunnel, esn, aead;
 	unsigned int ivlen, icvlen, block;
 	int opfd;			/* AF_ALG operation socket */
+	int hashfd;			/* AH: AF_ALG hmac */
 	uint64_t seq;			/* last sequence number used */
 	struct pkt saved[SAVED];	/* valid packets, for replays */
 	unsigned int nsaved;
@@ -118,6 +123,7 @@ static uint8_t *buf, *tmp;
 
 struct sa_info {
 	uint32_t spi, src;
+	uint8_t proto;
 	uint8_t mode;
 	uint32_t flags;
 	uint16_t icv_bits;
@@ -146,6 +152,7 @@ static void dump_cb(const struct nlmsghdr *nlh, void *arg)
 	mnl_attr_for_each_nested(a, n) {
 		switch (mnl_attr_get_type(a)) {
 		case NFSEC_SA_A_SPI: i->spi = ntohl(mnl_attr_get_u32(a)); break;
+		case NFSEC_SA_A_PROTO: i->proto = mnl_attr_get_u8(a); break;
 		case NFSEC_SA_A_SRC: i->src = mnl_attr_get_u32(a); break;
 		case NFSEC_SA_A_MODE: i->mode = mnl_attr_get_u8(a); break;
 		case NFSEC_SA_A_FLAGS: i->flags = mnl_attr_get_u32(a); break;
@@ -223,7 +230,8 @@ static bool read_counters(void)
 		return false;
 	for (i = 0; i < nsas; i++) {
 		for (j = 0; j < d.n; j++)
-			if (d.sa[j].spi == sas[i].spi && d.sa[j].src == src)
+			if (d.sa[j].spi == sas[i].spi && d.sa[j].src == src &&
+			    d.sa[j].proto == (sas[i].ah ? IPPROTO_AH : IPPROTO_ESP))
 				break;
 		if (j == d.n) {
 			FAIL("SA 0x%x disappeared from the receiver", sas[i].spi);
@@ -332,6 +340,29 @@ static bool sa_setup(struct sa *s, const struct sa_info *i)
 	s->esn = i->flags & NFSEC_SA_F_ESN;
 	s->seq = i->seq;
 	s->icvlen = i->icv_bits / 8;
+	if (s->ah) {
+		struct sockaddr_alg sa = { .salg_family = AF_ALG,
+					   .salg_type = "hash" };
+		int tfm;
+
+		if (!hmac_name(i->auth)) {
+			FAIL("AH SA 0x%x: %s not supported by the fuzzer", s->spi,
+			     i->auth);
+			return false;
+		}
+		snprintf((char *)sa.salg_name, sizeof(sa.salg_name), "%s",
+			 hmac_name(i->auth));
+		tfm = socket(AF_ALG, SOCK_SEQPACKET, 0);
+		if (tfm < 0 || bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) ||
+		    setsockopt(tfm, SOL_ALG, ALG_SET_KEY, i->auth_key, i->auth_len)) {
+			FAIL("AH SA 0x%x: AF_ALG %s: %s", s->spi, hmac_name(i->auth),
+			     strerror(errno));
+			return false;
+		}
+		s->hashfd = accept(tfm, NULL, 0);
+		close(tfm);
+		return s->hashfd >= 0;
+	}
 	if (!strcmp(i->enc, "aes-gcm") || !strcmp(i->enc, "chacha20-poly1305")) {
 		s->aead = true;
 		s->ivlen = 8;
@@ -528,6 +559,76 @@ static size_t build_valid(struct sa *s, enum kind kind, size_t optlen,
 	return total;
 }
 
+/* The AH ICV length on the wire: the ICV padded to 32 bits (IPv4). */
+static size_t ah_len(const struct sa *s)
+{
+	return 12 + ((s->icvlen + 3) & ~3U);
+}
+
+/*
+ * A correct AH packet for s (RFC 4302): the ICV covers the IP header with
+ * its mutable fields zeroed (NOP and EOL options are immutable), the AH
+ * header with a zero ICV, the payload and, with ESN, the high half of the
+ * sequence number. kind K_PADDING stands for a wrong AH length field.
+ */
+static size_t build_ah(struct sa *s, enum kind kind, size_t optlen, bool huge,
+		       uint8_t *out)
+{
+	uint8_t *pt = tmp, *p, *ah, mac[64];
+	uint64_t seq = ++s->seq;
+	uint16_t port = kind == K_POLICY ? 5555 : s->port;
+	uint32_t tag = next_tag++, hi;
+	size_t body = pick_len(huge), plen, hl, al = ah_len(s), total;
+	struct iphdr *iph;
+	uint8_t nexthdr;
+
+	p = pt;
+	if (s->tunnel) {
+		p += put_iph(p, inner_src, dst, IPPROTO_UDP, 0, 20 + 12 + body);
+		nexthdr = IPPROTO_IPIP;
+	} else {
+		nexthdr = IPPROTO_UDP;
+	}
+	p += put_udp(p, port, tag, body);
+	plen = p - pt;
+	if (kind == K_VALID)
+		exp_udp++;
+	if (kind == K_INNER) {
+		if (rng_pct(&rng, 50))
+			nexthdr = IPPROTO_UDP;
+		else
+			pt[10] ^= 0x55;
+	}
+	total = 20 + optlen + al + plen;
+	hl = put_iph(out, src, dst, IPPROTO_AH, optlen, total);
+	ah = out + hl;
+	memset(ah, 0, al);
+	ah[0] = nexthdr;
+	ah[1] = al / 4 - 2;
+	if (kind == K_PADDING)
+		ah[1] = (ah[1] + 1 + rng_below(&rng, 250)) & 0xff;
+	*(uint32_t *)(ah + 4) = htonl(s->spi);
+	*(uint32_t *)(ah + 8) = htonl((uint32_t)seq);
+	memcpy(ah + al, pt, plen);
+
+	/* The ICV over the packet with the mutable fields zeroed. */
+	iph = (struct iphdr *)(buf + MAX_PKT + 64);
+	memcpy(iph, out, total);
+	iph->tos = 0;
+	iph->frag_off = 0;
+	iph->ttl = 0;
+	iph->check = 0;
+	hi = htonl(seq >> 32);
+	if (send(s->hashfd, iph, total, s->esn ? MSG_MORE : 0) != (ssize_t)total ||
+	    (s->esn && send(s->hashfd, &hi, 4, 0) != 4) ||
+	    read(s->hashfd, mac, sizeof(mac)) < (ssize_t)s->icvlen) {
+		FAIL("AF_ALG hmac: %s", strerror(errno));
+		return 0;
+	}
+	memcpy(ah + 12, mac, s->icvlen);
+	return total;
+}
+
 static void save(struct sa *s, const uint8_t *p, size_t len)
 {
 	struct pkt *k = &s->saved[s->nsaved++ % SAVED];
@@ -620,7 +721,9 @@ static void expect(struct sa *s, enum kind k)
 		s->exp[NFSEC_STATS_A_PACKETS]++;
 		break;
 	case K_PADDING:
-		s->exp[NFSEC_STATS_A_DROP_PADDING]++;
+		/* For AH: a wrong length field, in the garbage's group. */
+		s->exp[s->ah ? NFSEC_STATS_A_DROP_REPLAY :
+			       NFSEC_STATS_A_DROP_PADDING]++;
 		break;
 	case K_POLICY:
 		s->exp[NFSEC_STATS_A_PACKETS]++;
@@ -656,7 +759,7 @@ static enum kind pick_kind(struct sa *s)
 	if (r < 85)
 		return K_POLICY;
 	if (r < 90)
-		return K_DUMMY;
+		return s->ah ? K_VALID : K_DUMMY;	/* AH has no dummies */
 	return s->tunnel ? K_INNER : K_VALID;
 }
 
@@ -667,8 +770,9 @@ static void one_packet(void)
 	size_t optlen = rng_pct(&rng, 15) ? 4 * (1 + rng_below(&rng, 10)) : 0;
 	bool frag = rng_pct(&rng, 12);
 	bool huge = rng_pct(&rng, 2);
-	uint8_t *p = buf;
-	size_t len = 0, hl, body, cut;
+	uint8_t *p = buf, proto = s->ah ? IPPROTO_AH : IPPROTO_ESP;
+	size_t len = 0, hl, body, cut, spi_off = s->ah ? 4 : 0;
+	size_t hdr = s->ah ? 12 : 8;	/* up to the sequence number */
 
 	if (optlen)
 		n_opts++;
@@ -677,16 +781,16 @@ static void one_packet(void)
 	switch (k) {
 	case K_TINY:
 		body = rng_below(&rng, 8);
-		hl = put_iph(p, src, dst, IPPROTO_ESP, optlen, 0);
+		hl = put_iph(p, src, dst, proto, optlen, 0);
 		rng_bytes(&rng, p + hl, body);
 		len = hl + body;
 		break;
 	case K_NOSA:
 	case K_GARBAGE:
-		body = 8 + pick_len(huge);
+		body = hdr + pick_len(huge);
 		if (huge && body > MAX_PKT - 100)
 			body = MAX_PKT - 100;
-		hl = put_iph(p, src, dst, IPPROTO_ESP, optlen, 0);
+		hl = put_iph(p, src, dst, proto, optlen, 0);
 		rng_bytes(&rng, p + hl, body);
 		if (k == K_NOSA) {
 			uint32_t spi;
@@ -696,30 +800,31 @@ again:
 			for (i = 0; i < nsas; i++)
 				if (spi == sas[i].spi)
 					goto again;
-			*(uint32_t *)(p + hl) = htonl(spi);
+			*(uint32_t *)(p + hl + spi_off) = htonl(spi);
 		} else {
-			*(uint32_t *)(p + hl) = htonl(s->spi);
+			*(uint32_t *)(p + hl + spi_off) = htonl(s->spi);
 			/* The next sequence numbers, or anything. */
 			if (rng_pct(&rng, 60))
-				*(uint32_t *)(p + hl + 4) =
+				*(uint32_t *)(p + hl + spi_off + 4) =
 					htonl((uint32_t)(s->seq + 1 + rng_below(&rng, 64)));
 		}
 		len = hl + body;
 		break;
 	case K_TRUNC:
-		len = build_valid(s, K_VALID, optlen, huge, p);
+		len = s->ah ? build_ah(s, K_VALID, optlen, huge, p) :
+			      build_valid(s, K_VALID, optlen, huge, p);
 		if (!len)
 			return;
 		exp_udp--;		/* it will not arrive */
 		hl = ((struct iphdr *)p)->ihl * 4;
 		if (rng_pct(&rng, 50)) {
 			cut = hl + rng_below(&rng, len - hl);
-			if (cut < hl + 8)
-				cut = hl + 8;	/* keep SPI and sequence */
+			if (cut < hl + hdr)
+				cut = hl + hdr;	/* keep SPI and sequence */
 			len = cut;
 		} else {
 			/* One bit flipped after the sequence number. */
-			p[hl + 8 + rng_below(&rng, len - hl - 8)] ^=
+			p[hl + hdr + rng_below(&rng, len - hl - hdr)] ^=
 				1 << rng_below(&rng, 8);
 		}
 		break;
@@ -732,7 +837,8 @@ again:
 		break;
 	}
 	default:
-		len = build_valid(s, k, optlen, huge, p);
+		len = s->ah ? build_ah(s, k, optlen, huge, p) :
+			      build_valid(s, k, optlen, huge, p);
 		if (!len)
 			return;
 		save(s, p, len);
@@ -894,7 +1000,7 @@ static int enter_netns(const char *name)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s --rx NETNS --src A --dst A --sa SPI:PORT [--sa ...] [--inner-src A] [--seed N] [--count N]\n",
+	fprintf(stderr, "usage: %s --rx NETNS --src A --dst A --sa [ah:]SPI:PORT [--sa ...] [--inner-src A] [--seed N] [--count N]\n",
 		prog);
 	exit(2);
 }
@@ -929,7 +1035,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[k], "--sa") && nsas < MAX_SAS) {
 			char *c;
 
-			sas[nsas].spi = strtoul(argv[++k], &c, 0);
+			c = argv[++k];
+			if (!strncmp(c, "ah:", 3)) {
+				sas[nsas].ah = true;
+				c += 3;
+			}
+			sas[nsas].spi = strtoul(c, &c, 0);
 			if (*c != ':')
 				usage(argv[0]);
 			sas[nsas++].port = strtoul(c + 1, NULL, 0);
@@ -998,7 +1109,8 @@ int main(int argc, char **argv)
 		return 1;
 	for (j = 0; j < nsas; j++) {
 		for (k = 0; k < d.n; k++)
-			if (d.sa[k].spi == sas[j].spi && d.sa[k].src == src)
+			if (d.sa[k].spi == sas[j].spi && d.sa[k].src == src &&
+			    d.sa[k].proto == (sas[j].ah ? IPPROTO_AH : IPPROTO_ESP))
 				break;
 		if (k == d.n) {
 			FAIL("no SA with SPI 0x%x from the sender in %s", sas[j].spi, rx);
@@ -1006,8 +1118,8 @@ int main(int argc, char **argv)
 		}
 		if (!sa_setup(&sas[j], &d.sa[k]))
 			return 1;
-		printf("# SA 0x%x: %s%s%s, %s%s, ICV %u bytes, UDP port %u\n",
-		       sas[j].spi, d.sa[k].enc, d.sa[k].auth[0] ? "+" : "",
+		printf("# %s SA 0x%x: %s%s%s, %s%s, ICV %u bytes, UDP port %u\n",
+		       sas[j].ah ? "AH" : "ESP", sas[j].spi, d.sa[k].enc, d.sa[k].auth[0] ? "+" : "",
 		       d.sa[k].auth, sas[j].tunnel ? "tunnel" : "transport",
 		       sas[j].esn ? ", ESN" : "", sas[j].icvlen, sas[j].port);
 	}

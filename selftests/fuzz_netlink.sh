@@ -22,6 +22,7 @@ SEED=${NFSEC_FUZZ_SEED:-0}
 nfsec_unload_quiet
 dmesg_mark
 nfsec_load
+ns=""
 ns_create ns
 
 start=$(date +%s)

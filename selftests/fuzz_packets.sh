@@ -41,6 +41,7 @@ SEED=${NFSEC_FUZZ_SEED:-0}
 nfsec_unload_quiet
 dmesg_mark
 nfsec_load
+tx="" rx=""
 ns_create tx
 ns_create rx
 veth_pair "$tx" vt "$rx" vr
@@ -49,6 +50,7 @@ addr_add "$rx" vr 10.7.0.2/24
 # The tunnel's inner source is not on the link. Fragment sets of one
 # source that arrive interleaved with more than ipfrag_max_dist (64) other
 # fragments are dropped by reassembly: that check is off.
+# shellcheck disable=SC2016 # expanded by the inner shell
 ip netns exec "$rx" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >"$f"; done
 	echo 0 >/proc/sys/net/ipv4/ipfrag_max_dist'
 ip netns exec "$tx" ping -c 1 -W 5 10.7.0.2 >/dev/null || fail "no ping over the veth"
@@ -56,17 +58,17 @@ ip netns exec "$tx" ping -c 1 -W 5 10.7.0.2 >/dev/null || fail "no ping over the
 nx() { ip netns exec "$rx" "$NFSEC_TOOL" "$@"; }
 key() { "$NFSEC_TOOL" genkey "$1"; }
 
-sa="proto esp src 10.7.0.1"
-nx sa add $sa dst 10.7.0.2 spi 0x1001 aead aes-gcm "$(key aes-gcm-128)" esn replay-window 128
-nx sa add $sa dst 10.7.0.2 spi 0x1002 aead chacha20-poly1305 "$(key chacha20-poly1305)"
-nx sa add $sa dst 10.7.0.2 spi 0x1003 enc aes-cbc "$(key aes-cbc-128)" auth hmac-sha256 "$(key hmac-sha256)"
-nx sa add $sa dst 10.7.0.2 spi 0x1004 mode tunnel enc null none auth hmac-sha256 "$(key hmac-sha256)"
+sa=(proto esp src 10.7.0.1)
+nx sa add "${sa[@]}" dst 10.7.0.2 spi 0x1001 aead aes-gcm "$(key aes-gcm-128)" esn replay-window 128
+nx sa add "${sa[@]}" dst 10.7.0.2 spi 0x1002 aead chacha20-poly1305 "$(key chacha20-poly1305)"
+nx sa add "${sa[@]}" dst 10.7.0.2 spi 0x1003 enc aes-cbc "$(key aes-cbc-128)" auth hmac-sha256 "$(key hmac-sha256)"
+nx sa add "${sa[@]}" dst 10.7.0.2 spi 0x1004 mode tunnel enc null none auth hmac-sha256 "$(key hmac-sha256)"
 for i in 1 2 3; do
 	nx policy add dir in src 10.7.0.1/32 dst 10.7.0.2/32 proto udp dport $((3999 + i)) \
-		action protect sa $sa spi 0x100$i
+		action protect sa "${sa[@]}" spi 0x100$i
 done
 nx policy add dir in src 10.8.1.1/32 dst 10.7.0.2/32 proto udp dport 4003 \
-	action protect sa $sa spi 0x1004
+	action protect sa "${sa[@]}" spi 0x1004
 
 # drops: the sum of every drop counter of rx, namespace and SAs.
 drops() {

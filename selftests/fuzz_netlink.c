@@ -35,8 +35,8 @@
 
 #include "fuzz.h"
 
-#define MAX_SA 512
-#define MAX_POL 512
+#define MAX_SA 4096
+#define MAX_POL 4096
 #define MAX_OFFS 128
 
 struct sa_key {
@@ -1161,6 +1161,75 @@ static void one(unsigned long i, bool priv)
 }
 
 /*
+ * Tops the databases up to POPULATE SAs and policies of their own, so that
+ * dumps span many messages and lookups search full tables. Their SPIs and
+ * priorities lie outside what the generator picks at random; the model
+ * knows them, so requests still find them.
+ */
+#define POPULATE 150
+
+static void populate(void)
+{
+	static const uint8_t key[20] = { 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+					 7, 7, 7, 7, 7, 7, 1, 2, 3, 4 };
+	struct answer a;
+	struct reply r;
+	struct nlattr *n;
+	struct nlmsghdr *nlh;
+	struct sa_key k;
+	struct pol p;
+	unsigned int i;
+
+	for (i = 0; i < POPULATE; i++) {
+		k.proto = IPPROTO_ESP;
+		k.src = htonl(0x0a0a0000 + i);
+		k.spi = htonl(0x10000 + i);
+		if (find_sa(&model, &k) >= 0 || model.nsa >= MAX_SA)
+			continue;
+		nlh = nl_req(&nl, NFSEC_CMD_SA_ADD, 0);
+		n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+		mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, k.proto);
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, k.src);
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, k.spi);
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, htonl(0x0a0b0001));
+		mnl_attr_put_strz(nlh, NFSEC_SA_A_ENC_ALG, "aes-gcm");
+		mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, sizeof(key), key);
+		mnl_attr_nest_end(nlh, n);
+		if (nl_talk(&nl, &a, NULL, NULL) || a.err) {
+			FAIL("populating: SA add: %d %s", a.err, a.msg);
+			return;
+		}
+		model.sa[model.nsa++] = k;
+	}
+	for (i = 0; i < POPULATE; i++) {
+		memset(&p, 0, sizeof(p));
+		p.dir = i & 1;
+		p.saddr = htonl(0x0a0a0000 + i);
+		p.splen = 32;
+		p.sp_max = p.dp_max = 0xffff;
+		p.action = NFSEC_ACTION_DISCARD;
+		p.prio = 1000 + i;
+		if (find_pol_sel(&model, &p) >= 0 || model.npol >= MAX_POL)
+			continue;
+		nlh = nl_req(&nl, NFSEC_CMD_POLICY_ADD, 0);
+		n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_DIR, p.dir);
+		mnl_attr_put_u32(nlh, NFSEC_POL_A_SRC, p.saddr);
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_SRC_PLEN, p.splen);
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_ACTION, p.action);
+		mnl_attr_put_u32(nlh, NFSEC_POL_A_PRIORITY, p.prio);
+		mnl_attr_nest_end(nlh, n);
+		memset(&r, 0, sizeof(r));
+		if (nl_talk(&nl, &a, reply_cb, &r) || a.err || !r.has_index) {
+			FAIL("populating: policy add: %d %s", a.err, a.msg);
+			return;
+		}
+		p.index = r.index;
+		model.pol[model.npol++] = p;
+	}
+}
+
+/*
  * count requests from a child that lacks CAP_NET_ADMIN over the namespace
  * (how: "nobody" or "userns"); then the databases must be unchanged.
  */
@@ -1247,6 +1316,8 @@ int main(int argc, char **argv)
 	nl_talk(&nl, &a, NULL, NULL);
 	memset(&model, 0, sizeof(model));
 	check_model("start");
+	populate();
+	check_model("populated");
 
 	/* A tenth of the requests come from unprivileged children. */
 	unpriv = o.count / 10;
@@ -1254,6 +1325,10 @@ int main(int argc, char **argv)
 		one(i, true);
 		if ((i + 1) % 256 == 0)
 			check_model("periodic");
+		if ((i + 1) % 2048 == 0) {
+			populate();
+			check_model("populated");
+		}
 		if ((i + 1) % 10000 == 0)
 			printf("# %lu requests, %u SAs, %u policies\n", i + 1,
 			       model.nsa, model.npol);

@@ -19,6 +19,10 @@
  *    deleted: EEXIST, ENOENT, flush counts, dump sizes; a mutated request
  *    that is accepted changes the database by exactly what its command may;
  *  - every 256 requests and at the end, dumps equal the model.
+ * SAs may carry a hard lifetime of a few seconds: the model lets the kernel
+ * delete those (from a second before their end on, as it counts whole
+ * seconds), never the others. Every 2048 requests the databases are topped
+ * up to 150 SAs and policies of the fuzzer's own.
  *
  * usage: fuzz_netlink [--seed N] [--count N] [--verbose]
  * Runs in the namespace it is started in, which should hold no SA or policy
@@ -43,6 +47,7 @@ struct sa_key {
 	uint8_t proto;
 	uint32_t src;		/* network order */
 	uint32_t spi;		/* network order */
+	uint64_t expires;	/* hard lifetime: ms on CLOCK_MONOTONIC, or 0 */
 };
 
 struct pol {
@@ -77,6 +82,7 @@ struct gen {
 	bool short_dgram;	/* sent shorter than its nlmsg_len */
 	bool has_key;		/* SA key complete */
 	struct sa_key key;
+	uint64_t hard_s;	/* SA_ADD: the hard lifetime in seconds */
 	bool has_pol;		/* policy fields complete (add, del by sel) */
 	struct pol pol;
 	bool by_index;
@@ -91,7 +97,7 @@ static struct model model;
 static bool verbose;
 static unsigned long failures;
 static unsigned long n_sent, n_ok, n_err, n_core, n_mut, n_unanswered,
-		     n_resync, n_unpriv;
+		     n_resync, n_unpriv, n_expired;
 static unsigned long n_errno[256];
 static unsigned long n_cmd_ok[NFSEC_CMD_MAX + 1];
 
@@ -101,6 +107,29 @@ static unsigned long n_cmd_ok[NFSEC_CMD_MAX + 1];
 	printf("\n");							\
 	fflush(stdout);							\
 } while (0)
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* When an SA with a hard lifetime of secs (0: none) added at t expires. */
+static uint64_t expiry(uint64_t t, uint64_t secs)
+{
+	return secs && secs < 1000000000ULL ? t + secs * 1000 : 0;
+}
+
+/*
+ * The kernel counts an SA's age in whole seconds, so it may delete it up
+ * to a second before its lifetime is over: allow two.
+ */
+static bool may_have_expired(const struct sa_key *k)
+{
+	return k->expires && now_ms() + 2000 >= k->expires;
+}
 
 static const uint32_t src_pool[] = {
 	0x0a090001, 0x0a090002, 0xc0000201, 0x00000000,
@@ -306,9 +335,15 @@ static void gen_sa_add(struct mb *m, struct gen *g)
 		put_u64(m, NFSEC_SA_A_SEQ, pick_u64());
 	if (rng_pct(&rng, 15)) {
 		lft = nest(m, NFSEC_SA_A_LIFETIME);
-		for (i = NFSEC_LFT_A_SOFT_BYTES; i <= NFSEC_LFT_A_MAX; i++)
-			if (rng_pct(&rng, 40))
-				put_u64(m, i, pick_u64());
+		for (i = NFSEC_LFT_A_SOFT_BYTES; i <= NFSEC_LFT_A_MAX; i++) {
+			uint64_t v = pick_u64();
+
+			if (!rng_pct(&rng, 40))
+				continue;
+			put_u64(m, i, v);
+			if (i == NFSEC_LFT_A_HARD_SECONDS)
+				g->hard_s = v;
+		}
 		mnl_attr_nest_end(m->nlh, lft);
 	}
 	if (rng_pct(&rng, 3))
@@ -553,7 +588,7 @@ static void generate(struct mb *m, struct gen *g, uint8_t cmd)
 	}
 }
 
-/* Byte-level mutations of the request; returns how many were applied. */
+/* One to three byte-level mutations of the request. */
 static void mutate(struct mb *m, struct gen *g)
 {
 	struct nlmsghdr *nlh = m->nlh;
@@ -711,6 +746,14 @@ static void sa_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		k.src = mnl_attr_get_u32(a);
 	if ((a = nl_nested(sa, NFSEC_SA_A_SPI)))
 		k.spi = mnl_attr_get_u32(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_LIFETIME)) &&
+	    (a = nl_nested(a, NFSEC_LFT_A_HARD_SECONDS))) {
+		uint64_t hard = mnl_attr_get_u64(a), age = 0;
+
+		if ((a = nl_nested(sa, NFSEC_SA_A_AGE)))
+			age = mnl_attr_get_u64(a);
+		k.expires = expiry(now_ms() - age * 1000, hard);
+	}
 	d->sa[d->nsa++] = k;
 }
 
@@ -838,6 +881,18 @@ static struct diff diff(const struct model *a, const struct model *b)
 	return d;
 }
 
+/* SAs of the model that the dump d lacks because their lifetime is over. */
+static void prune_expired(const struct model *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < model.nsa; i++)
+		if (find_sa(d, &model.sa[i]) < 0 && may_have_expired(&model.sa[i])) {
+			model.sa[i--] = model.sa[--model.nsa];
+			n_expired++;
+		}
+}
+
 static bool check_model(const char *when)
 {
 	struct model d;
@@ -845,6 +900,7 @@ static bool check_model(const char *when)
 
 	if (!dump_all(&d))
 		return false;
+	prune_expired(&d);
 	df = diff(&model, &d);
 	if (df.sa_add || df.sa_del || df.pol_add || df.pol_del ||
 	    d.nsa != model.nsa || d.npol != model.npol) {
@@ -859,13 +915,15 @@ static bool check_model(const char *when)
 
 /* The model after a request that was accepted ------------------------ */
 
-static unsigned int count_filter(const struct gen *g)
+/* How many the flush g deletes; lasting: only SAs that cannot expire. */
+static unsigned int count_filter(const struct gen *g, bool lasting)
 {
 	unsigned int i, n = 0;
 
 	if (g->cmd == NFSEC_CMD_SA_FLUSH) {
 		for (i = 0; i < model.nsa; i++)
-			n += g->filter < 0 || model.sa[i].proto == g->filter;
+			n += (g->filter < 0 || model.sa[i].proto == g->filter) &&
+			     !(lasting && may_have_expired(&model.sa[i]));
 		return n;
 	}
 	for (i = 0; i < model.npol; i++)
@@ -923,6 +981,7 @@ static void resync(unsigned long i, const struct gen *g, const struct reply *r)
 	n_resync++;
 	if (!dump_all(&d))
 		return;
+	prune_expired(&d);
 	df = diff(&model, &d);
 	switch (g->cmd) {
 	case NFSEC_CMD_SA_ADD:
@@ -958,7 +1017,7 @@ static void resync(unsigned long i, const struct gen *g, const struct reply *r)
 
 /* An unmutated request was answered: the answer must fit the model. */
 static void apply(unsigned long i, const struct gen *g, const struct answer *a,
-		  const struct reply *r)
+		  const struct reply *r, uint64_t t0)
 {
 	int j;
 
@@ -969,12 +1028,16 @@ static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 		if (!g->has_key)
 			break;
 		j = find_sa(&model, &g->key);
-		if (!a->err && j >= 0)
+		if (!a->err && j >= 0 && may_have_expired(&model.sa[j]))
+			model.sa[j] = model.sa[--model.nsa];	/* it did */
+		else if (!a->err && j >= 0)
 			FAIL("request %lu: SA added twice (expected EEXIST)", i);
 		if (a->err == -EEXIST && j < 0)
 			FAIL("request %lu: EEXIST for an SA the model lacks", i);
-		if (!a->err && j < 0 && model.nsa < MAX_SA)
-			model.sa[model.nsa++] = g->key;
+		if (!a->err && model.nsa < MAX_SA) {
+			model.sa[model.nsa] = g->key;
+			model.sa[model.nsa++].expires = expiry(t0, g->hard_s);
+		}
 		break;
 	case NFSEC_CMD_SA_DEL:
 	case NFSEC_CMD_SA_GET:
@@ -989,9 +1052,9 @@ static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 		j = find_sa(&model, &g->key);
 		if (!a->err && j < 0)
 			FAIL("request %lu: cmd %u found an SA the model lacks", i, g->cmd);
-		if (a->err == -ENOENT && j >= 0)
+		if (a->err == -ENOENT && j >= 0 && !may_have_expired(&model.sa[j]))
 			FAIL("request %lu: ENOENT for an SA of the model", i);
-		if (!a->err && j >= 0 && g->cmd == NFSEC_CMD_SA_DEL)
+		if (j >= 0 && (a->err == -ENOENT || g->cmd == NFSEC_CMD_SA_DEL))
 			model.sa[j] = model.sa[--model.nsa];
 		break;
 	case NFSEC_CMD_SA_FLUSH:
@@ -1000,9 +1063,10 @@ static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 			break;
 		if (!g->filter_ok)
 			FAIL("request %lu: flush with an invalid filter accepted", i);
-		else if (!r->has_count || r->count != count_filter(g))
+		else if (!r->has_count || r->count > count_filter(g, false) ||
+			 r->count < count_filter(g, true))
 			FAIL("request %lu: flush deleted %u, the model expected %u",
-			     i, r->count, count_filter(g));
+			     i, r->count, count_filter(g, false));
 		remove_filter(g);
 		break;
 	case NFSEC_CMD_POLICY_ADD:
@@ -1092,6 +1156,7 @@ static void one(unsigned long i, bool priv)
 	struct answer a;
 	struct reply r = { 0 };
 	int expect, ret;
+	uint64_t t0;
 	size_t len;
 
 	generate(&m, &g, pick_cmd());
@@ -1104,6 +1169,7 @@ static void one(unsigned long i, bool priv)
 		g.short_dgram = false;
 	expect = core_error(m.nlh, priv);
 	n_sent++;
+	t0 = now_ms();
 
 	if (g.short_dgram) {
 		/* Netlink drops it silently: the next request shows whether. */
@@ -1157,7 +1223,7 @@ static void one(unsigned long i, bool priv)
 			resync(i, &g, &r);
 		return;
 	}
-	apply(i, &g, &a, &r);
+	apply(i, &g, &a, &r, t0);
 }
 
 /*
@@ -1182,6 +1248,7 @@ static void populate(void)
 
 	for (i = 0; i < POPULATE; i++) {
 		k.proto = IPPROTO_ESP;
+		k.expires = 0;
 		k.src = htonl(0x0a0a0000 + i);
 		k.spi = htonl(0x10000 + i);
 		if (find_sa(&model, &k) >= 0 || model.nsa >= MAX_SA)
@@ -1350,7 +1417,8 @@ int main(int argc, char **argv)
 	printf("\n# accepted per command:");
 	for (e = 1; e <= NFSEC_CMD_MAX; e++)
 		printf(" %lu=%lu", e, n_cmd_ok[e]);
-	printf("\n# final: %u SAs, %u policies\n", model.nsa, model.npol);
+	printf("\n# final: %u SAs, %u policies; %lu SAs ended by their hard lifetime\n",
+	       model.nsa, model.npol, n_expired);
 	if (failures) {
 		printf("fuzz_netlink: FAIL (%lu failures, seed %llu)\n", failures,
 		       (unsigned long long)o.seed);

@@ -25,8 +25,13 @@
 # writes its checksum and total length), so ip_rcv() never drops one before
 # PRE_ROUTING.
 #
+# With NFSEC_FUZZ_AH=1, two AH SAs as well:
+#   0x2001 AH hmac-sha256, ESN                    transport  udp 4004
+#   0x2002 AH hmac-sha1                           tunnel     udp 4005
+#
 # Knobs: NFSEC_FUZZ_PACKETS_COUNT (packets, default 10000; the full run is
-# 100000), NFSEC_FUZZ_SEED (default: from the clock; printed either way).
+# 100000), NFSEC_FUZZ_SEED (default: from the clock; printed either way),
+# NFSEC_FUZZ_AH (0 or 1, default 0: nfsec has no AH input path yet).
 source "$(dirname "$0")/lib.sh"
 require_root
 require_tool
@@ -37,6 +42,7 @@ FUZZ=$HERE/fuzz_packets
 [ -x "$FUZZ" ] || fail "$FUZZ is missing (make -C selftests)"
 COUNT=${NFSEC_FUZZ_PACKETS_COUNT:-10000}
 SEED=${NFSEC_FUZZ_SEED:-0}
+AH=${NFSEC_FUZZ_AH:-0}
 
 nfsec_unload_quiet
 dmesg_mark
@@ -69,6 +75,17 @@ for i in 1 2 3; do
 done
 nx policy add dir in src 10.8.1.1/32 dst 10.7.0.2/32 proto udp dport 4003 \
 	action protect sa "${sa[@]}" spi 0x1004
+sas=(--sa 0x1001:4000 --sa 0x1002:4001 --sa 0x1003:4002 --sa 0x1004:4003)
+if [ "$AH" = 1 ]; then
+	ah=(proto ah src 10.7.0.1)
+	nx sa add "${ah[@]}" dst 10.7.0.2 spi 0x2001 auth hmac-sha256 "$(key hmac-sha256)" esn
+	nx sa add "${ah[@]}" dst 10.7.0.2 spi 0x2002 mode tunnel auth hmac-sha1 "$(key hmac-sha1)"
+	nx policy add dir in src 10.7.0.1/32 dst 10.7.0.2/32 proto udp dport 4004 \
+		action protect sa "${ah[@]}" spi 0x2001
+	nx policy add dir in src 10.8.1.1/32 dst 10.7.0.2/32 proto udp dport 4005 \
+		action protect sa "${ah[@]}" spi 0x2002
+	sas+=(--sa ah:0x2001:4004 --sa ah:0x2002:4005)
+fi
 
 # drops: the sum of every drop counter of rx, namespace and SAs.
 drops() {
@@ -81,8 +98,7 @@ d0=$(drops)
 start=$(date +%s)
 rc=0
 out=$(ip netns exec "$tx" "$FUZZ" --rx "$rx" --src 10.7.0.1 --dst 10.7.0.2 \
-	--sa 0x1001:4000 --sa 0x1002:4001 --sa 0x1003:4002 --sa 0x1004:4003 \
-	--inner-src 10.8.1.1 --seed "$SEED" --count "$COUNT") || rc=$?
+	"${sas[@]}" --inner-src 10.8.1.1 --seed "$SEED" --count "$COUNT") || rc=$?
 echo "$out"
 log "$COUNT packets in $(($(date +%s) - start)) s"
 [ "$rc" -ne "$KSFT_SKIP" ] || skip "fuzz_packets skipped"

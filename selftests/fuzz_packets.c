@@ -1119,7 +1119,8 @@ int main(int argc, char **argv)
 		if (!sa_setup(&sas[j], &d.sa[k]))
 			return 1;
 		printf("# %s SA 0x%x: %s%s%s, %s%s, ICV %u bytes, UDP port %u\n",
-		       sas[j].ah ? "AH" : "ESP", sas[j].spi, d.sa[k].enc, d.sa[k].auth[0] ? "+" : "",
+		       sas[j].ah ? "AH" : "ESP", sas[j].spi, d.sa[k].enc,
+		       d.sa[k].enc[0] && d.sa[k].auth[0] ? "+" : "",
 		       d.sa[k].auth, sas[j].tunnel ? "tunnel" : "transport",
 		       sas[j].esn ? ", ESN" : "", sas[j].icvlen, sas[j].port);
 	}

@@ -679,7 +679,7 @@ static void send_ip(uint8_t *p, size_t len, bool frag)
 			offs[i] = offs[j];
 			offs[j] = off;
 		}
-	iph->id = htons(1 + rng_below(&rng, 65535));
+	/* The ID stays: AH covers it, and put_iph() chose one. */
 	for (i = 0; i < n; i++) {
 		size_t fl = plen - offs[i] < chunk ? plen - offs[i] : chunk;
 		struct iphdr *f = (struct iphdr *)frame;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packet fuzzer: mutated ESP packets aimed at the live inbound SAs of a
+ * Packet fuzzer: mutated ESP and AH packets aimed at the live inbound SAs of a
  * receiver namespace, sent from the namespace it runs in over a raw socket
  * (IP_HDRINCL, IP_NODEFRAG). The SAs, keys included, are read from the
  * receiver over netlink; valid packets are built with the kernel's own

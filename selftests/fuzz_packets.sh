@@ -25,13 +25,13 @@
 # writes its checksum and total length), so ip_rcv() never drops one before
 # PRE_ROUTING.
 #
-# With NFSEC_FUZZ_AH=1, two AH SAs as well:
+# and two AH SAs (NFSEC_FUZZ_AH=0 leaves them out):
 #   0x2001 AH hmac-sha256, ESN                    transport  udp 4004
 #   0x2002 AH hmac-sha1                           tunnel     udp 4005
 #
 # Knobs: NFSEC_FUZZ_PACKETS_COUNT (packets, default 10000; the full run is
 # 100000), NFSEC_FUZZ_SEED (default: from the clock; printed either way),
-# NFSEC_FUZZ_AH (0 or 1, default 0: nfsec has no AH input path yet).
+# NFSEC_FUZZ_AH (1 or 0, default 1).
 source "$(dirname "$0")/lib.sh"
 require_root
 require_tool
@@ -42,7 +42,7 @@ FUZZ=$HERE/fuzz_packets
 [ -x "$FUZZ" ] || fail "$FUZZ is missing (make -C selftests)"
 COUNT=${NFSEC_FUZZ_PACKETS_COUNT:-10000}
 SEED=${NFSEC_FUZZ_SEED:-0}
-AH=${NFSEC_FUZZ_AH:-0}
+AH=${NFSEC_FUZZ_AH:-1}
 
 nfsec_unload_quiet
 dmesg_mark

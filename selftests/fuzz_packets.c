@@ -559,10 +559,14 @@ static size_t build_valid(struct sa *s, enum kind kind, size_t optlen,
 	return total;
 }
 
-/* The AH ICV length on the wire: the ICV padded to 32 bits (IPv4). */
+/*
+ * The AH header length: the ICV padded to 32 bits, as RFC 4302 asks for
+ * IPv4, or to 64 bits, as nfsec and XFRM send; either at random.
+ */
 static size_t ah_len(const struct sa *s)
 {
-	return 12 + ((s->icvlen + 3) & ~3U);
+	return rng_pct(&rng, 50) ? (12 + s->icvlen + 3) & ~3UL :
+				   (12 + s->icvlen + 7) & ~7UL;
 }
 
 /*
@@ -605,8 +609,11 @@ static size_t build_ah(struct sa *s, enum kind kind, size_t optlen, bool huge,
 	memset(ah, 0, al);
 	ah[0] = nexthdr;
 	ah[1] = al / 4 - 2;
-	if (kind == K_PADDING)
-		ah[1] = (ah[1] + 1 + rng_below(&rng, 250)) & 0xff;
+	/* A wrong length: neither of the two paddings the receiver takes. */
+	while (kind == K_PADDING &&
+	       (ah[1] == ((12 + s->icvlen + 3) & ~3UL) / 4 - 2 ||
+		ah[1] == ((12 + s->icvlen + 7) & ~7UL) / 4 - 2))
+		ah[1] = rng_below(&rng, 256);
 	*(uint32_t *)(ah + 4) = htonl(s->spi);
 	*(uint32_t *)(ah + 8) = htonl((uint32_t)seq);
 	memcpy(ah + al, pt, plen);

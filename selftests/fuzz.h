@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the fuzzers (fuzz_netlink.c, fuzz_packets.c): a small
+ * deterministic PRNG, the common options, and a generic netlink socket for
+ * the nfsec family that collects the kernel's answers with their extended
+ * acknowledgements.
+ */
+
+#ifndef NFSEC_FUZZ_H
+#define NFSEC_FUZZ_H
+
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+
+#include "../kmod/uapi/nfsec.h"
+
+#define FUZZ_BUFSZ (1 << 16)
+
+/* splitmix64: every run is reproduced by its seed. */
+struct rng {
+	uint64_t s;
+};
+
+static inline uint64_t rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n). */
+static inline uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	return n ? (uint32_t)(((rng_next(r) >> 32) * n) >> 32) : 0;
+}
+
+/* True with probability pct percent. */
+static inline bool rng_pct(struct rng *r, unsigned int pct)
+{
+	return rng_below(r, 100) < pct;
+}
+
+static inline void rng_bytes(struct rng *r, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!(i & 7))
+			v = rng_next(r);
+		p[i] = v;
+		v >>= 8;
+	}
+}
+
+/* --seed N --count N [more]: a seed of 0 or none is taken from the clock. */
+struct fuzz_opts {
+	uint64_t seed;
+	unsigned long count;
+};
+
+static inline int fuzz_opt(struct fuzz_opts *o, int argc, char **argv,
+			   int *i)
+{
+	if (*i + 1 >= argc)
+		return 0;
+	if (!strcmp(argv[*i], "--seed")) {
+		o->seed = strtoull(argv[++*i], NULL, 0);
+		return 1;
+	}
+	if (!strcmp(argv[*i], "--count")) {
+		o->count = strtoul(argv[++*i], NULL, 0);
+		return 1;
+	}
+	return 0;
+}
+
+static inline void fuzz_seed(struct fuzz_opts *o, const char *prog)
+{
+	if (!o->seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		o->seed = (uint64_t)ts.tv_sec * 1000000007ULL + ts.tv_nsec;
+	}
+	/* First, so that a crash still leaves the seed behind. */
+	printf("%s: seed %llu count %lu\n", prog, (unsigned long long)o->seed,
+	       o->count);
+	fflush(stdout);
+}
+
+struct nl {
+	struct mnl_socket *sock;
+	uint16_t family;
+	uint32_t seq;
+	char *buf;		/* the request being built */
+	char *rbuf;		/* answers */
+};
+
+/* What the kernel answered to one request. */
+struct answer {
+	bool answered;		/* an ACK, an error or the end of a dump */
+	int err;		/* 0 or a negative errno */
+	char msg[256];		/* NLMSGERR_ATTR_MSG, "" if none */
+	unsigned int replies;	/* messages of the family before the end */
+	bool intr;		/* NLM_F_DUMP_INTR seen */
+};
+
+static int fuzz_ctrl_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nl *nl = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
+		nl->family = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static int fuzz_ctrl_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr),
+			      fuzz_ctrl_attr_cb, data) < 0 ?
+	       MNL_CB_ERROR : MNL_CB_OK;
+}
+
+/* Opens a socket in the current network namespace; 0 or -1. */
+static inline int nl_open(struct nl *nl)
+{
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	int one = 1, ret;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->buf = calloc(1, FUZZ_BUFSZ);
+	nl->rbuf = calloc(1, FUZZ_BUFSZ);
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->buf || !nl->rbuf || !nl->sock ||
+	    mnl_socket_bind(nl->sock, 0, 0) < 0)
+		return -1;
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->seq = 1;
+
+	nlh = mnl_nlmsg_put_header(nl->buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++nl->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NFSEC_GENL_NAME);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	ret = mnl_socket_recvfrom(nl->sock, nl->rbuf, FUZZ_BUFSZ);
+	if (ret <= 0)
+		return -1;
+	ret = mnl_cb_run(nl->rbuf, ret, nl->seq, 0, fuzz_ctrl_cb, nl);
+	return ret < 0 || !nl->family ? -1 : 0;
+}
+
+static inline void nl_close(struct nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->buf);
+	free(nl->rbuf);
+	memset(nl, 0, sizeof(*nl));
+}
+
+static inline struct nlmsghdr *nl_req(struct nl *nl, uint8_t cmd,
+				      uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = nl->family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = NFSEC_GENL_VERSION;
+	return nlh;
+}
+
+static int fuzz_ext_ack_cb(const struct nlattr *attr, void *data)
+{
+	struct answer *a = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    !mnl_attr_validate(attr, MNL_TYPE_NUL_STRING))
+		snprintf(a->msg, sizeof(a->msg), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/* Called for each message of the family in an answer. */
+typedef void (*nl_reply_fn)(const struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Sends len bytes of the request in nl->buf and reads until its ACK, its
+ * error or the end of its dump. Returns -1 (errno set) if the socket fails.
+ */
+static inline int nl_talk_len(struct nl *nl, size_t len, struct answer *a,
+			      nl_reply_fn fn, void *arg)
+{
+	uint32_t seq = ((struct nlmsghdr *)nl->buf)->nlmsg_seq;
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	if (mnl_socket_sendto(nl->sock, nl->buf, len) < 0)
+		return -1;
+	for (;;) {
+		struct nlmsghdr *r;
+
+		n = mnl_socket_recvfrom(nl->sock, nl->rbuf, FUZZ_BUFSZ);
+		if (n < 0)
+			return -1;
+		for (r = (struct nlmsghdr *)nl->rbuf; mnl_nlmsg_ok(r, n);
+		     r = mnl_nlmsg_next(r, &n)) {
+			if (r->nlmsg_seq != seq)
+				continue;
+			if (r->nlmsg_flags & NLM_F_DUMP_INTR)
+				a->intr = true;
+			if (r->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
+				size_t off = sizeof(*e);
+
+				a->answered = true;
+				a->err = e->error;
+				if (!(r->nlmsg_flags & NLM_F_CAPPED))
+					off += e->msg.nlmsg_len -
+					       sizeof(struct nlmsghdr);
+				if (r->nlmsg_flags & NLM_F_ACK_TLVS)
+					mnl_attr_parse(r, off, fuzz_ext_ack_cb,
+						       a);
+				return 0;
+			}
+			if (r->nlmsg_type == NLMSG_DONE) {
+				a->answered = true;
+				a->err = *(int *)mnl_nlmsg_get_payload(r);
+				if (r->nlmsg_flags & NLM_F_ACK_TLVS)
+					mnl_attr_parse(r, sizeof(int),
+						       fuzz_ext_ack_cb, a);
+				return 0;
+			}
+			if (r->nlmsg_type == nl->family) {
+				a->replies++;
+				if (fn)
+					fn(r, arg);
+			}
+		}
+	}
+}
+
+static inline int nl_talk(struct nl *nl, struct answer *a, nl_reply_fn fn,
+			  void *arg)
+{
+	return nl_talk_len(nl, ((struct nlmsghdr *)nl->buf)->nlmsg_len, a, fn,
+			   arg);
+}
+
+/* The attribute of type type in a reply of the family, or NULL. */
+static inline const struct nlattr *nl_attr(const struct nlmsghdr *nlh,
+					   uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == type)
+			return a;
+	return NULL;
+}
+
+/* The nested attribute of type type in nest, or NULL. */
+static inline const struct nlattr *nl_nested(const struct nlattr *nest,
+					     uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest)
+		if (mnl_attr_get_type(a) == type)
+			return a;
+	return NULL;
+}
+
+#endif /* NFSEC_FUZZ_H */

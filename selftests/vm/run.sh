@@ -7,9 +7,15 @@
 # run the selftests there with the kselftest runner, and judge the run.
 #
 # usage: selftests/vm/run.sh [--prepare | --shell | --probe] [TEST.sh ...]
+#        selftests/vm/run.sh --demo SCRIPT.sh
 #   --prepare  only fetch and unpack the kernel and extract the runner
 #   --shell    interactive shell on the serial console, nfsec loaded
 #   --probe    only decide the accelerator (KVM or TCG) and print it
+#   --demo     run one selftest script directly, not through the kselftest
+#              runner, its output on the console as it comes; exit with
+#              its status (or 1 if the run itself went wrong). Colour is
+#              on when standard output is a terminal (NFSEC_DEMO_COLOUR=
+#              1 or 0 forces it), passed to the script as NFSEC_DEMO_COLOUR.
 #
 # A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" and the
 # console holds no kernel warning, BUG, oops or sanitizer report. The TAP
@@ -41,6 +47,12 @@ case "${1:-}" in
 --prepare) mode=prepare; shift ;;
 --shell) mode=shell; shift ;;
 --probe) mode=probe; shift ;;
+--demo)
+	mode=demo
+	[ $# = 2 ] && [[ "$2" =~ ^[A-Za-z0-9_-]+\.sh$ ]] ||
+		{ echo "run.sh: --demo takes one script name, e.g. demo.sh" >&2; exit 2; }
+	shift
+	;;
 -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 esac
 
@@ -290,6 +302,14 @@ if [ "$mode" = shell ]; then
 fi
 
 [ -n "$tests" ] && append="$append nfsecvm_tests=$tests"
+if [ "$mode" = demo ]; then
+	colour=${NFSEC_DEMO_COLOUR:-}
+	if [ -z "$colour" ]; then
+		colour=0
+		[ -t 1 ] && colour=1
+	fi
+	append="$append nfsecvm_mode=demo nfsecvm_colour=$colour"
+fi
 [ -n "$inject" ] && append="$append nfsecvm_inject=$inject"
 if [ -n "${NFSEC_VM_ENV:-}" ]; then
 	vm_env=""
@@ -322,6 +342,7 @@ elif [ -z "$done_line" ]; then
 	why="no completion marker (the guest crashed or powered off early)"
 elif [ "$done_line" != "NFSEC-VM-DONE rc=0" ]; then
 	why="guest reported ${done_line#NFSEC-VM-DONE }"
+	guest_rc=${done_line#NFSEC-VM-DONE rc=}
 fi
 bad=$(grep -a -n -E 'WARNING:|BUG:|Oops|Call Trace|kernel BUG|UBSAN|KASAN|kmemleak' "$console" | head -n 20 || true)
 if [ -n "$bad" ]; then
@@ -335,4 +356,8 @@ fi
 echo "not ok - vm: $why" >>"$results"
 log "FAIL: $why"
 [ -n "$bad" ] && echo "$bad" | sed 's/^/vm:   console:/' >&2
+# A demo that failed on its own ends with its own status.
+if [ "$mode" = demo ] && [ -z "$bad" ] && [ -n "${guest_rc:-}" ] && [ "$guest_rc" != 0 ]; then
+	exit "$guest_rc"
+fi
 exit 1

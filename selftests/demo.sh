@@ -114,9 +114,10 @@ run_bg() {
 	defer "kill $BG_PID"
 }
 
-# sh_in WHO CMD: CMD without printing (values the demo measures).
+# sh_in WHO CMD: the same without printing. Nothing runs longer than a
+# minute: a command that hangs fails.
 sh_in() {
-	ip netns exec "${NS[$1]}" env PATH="$HERE:$PATH" bash -c "cd '$WORK' && $2"
+	timeout 60 ip netns exec "${NS[$1]}" env PATH="$HERE:$PATH" bash -c "cd '$WORK' && $2"
 }
 
 # --- the scene ----------------------------------------------------------------
@@ -166,9 +167,9 @@ run alice "cat letter.txt"
 
 # wait_for WHAT CMD...: poll CMD until it succeeds, for 10 s at most.
 wait_for() {
-	local what=$1 i
+	local what=$1
 	shift
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -180,7 +181,7 @@ bob_connected() { [ -n "$(ip netns exec "$B" ss -Htn state connected "sport = :$
 
 # listen FILE: Bob's mailbox, a TCP listener writing to FILE.
 listen() {
-	run_bg bob "timeout 60 nc -l -p $PORT >$1"
+	run_bg bob "nc -l -p $PORT >$1"
 	MAILBOX_PID=$BG_PID
 	wait_for "Bob's listener" bob_listening
 }
@@ -194,6 +195,7 @@ count_pkts() {
 bob_esp() { nfsec_sa_stat "$B" esp "$ALICE_IP" "$SPI_AB" "$1"; }
 alice_esp() { nfsec_sa_stat "$A" esp "$ALICE_IP" "$SPI_AB" "$1"; }
 bob_ah() { nfsec_sa_stat "$B" ah "$ALICE_IP" "$AH_AB" "$1"; }
+bob_ah_sum() { echo $(($(bob_ah packets) + $(bob_ah drop_icv))); }
 
 same_file() { cmp "$WORK/$1" "$WORK/$2"; }
 letter_in() {
@@ -279,37 +281,55 @@ check "Bob's drop-replay rose by exactly $N_ESP" expect_delta drop-replay "$r0" 
 check "Bob accepted none of them" expect_delta packets "$p0" 0 bob_esp packets
 run bob "nfsec -s sa get proto esp src $ALICE_IP spi $SPI_AB"
 
+# hold FILE PROTO SPI: Alice connects to Bob's mailbox FILE; once the
+# connection is open Trudy stops forwarding to Bob and captures what Alice
+# sends next (Alice's letter, protocol PROTO, SPI) into hold.pcap.
+hold() {
+	local file=$1 proto=$2 spi=$3
+	listen "$file"
+	rm -f "$WORK/go"
+	mkfifo "$WORK/go"
+	run_bg alice "exec 3>/dev/tcp/$BOB_IP/$PORT && read -r _ <go && cat letter.txt >&3"
+	SENDER_PID=$BG_PID
+	wait_for "Alice's connection" bob_connected
+	say "(Alice's connection is open; she writes once Trudy is ready)"
+	run trudy "ip route add blackhole $BOB_IP/32"
+	capture_start "$T" a0 "$WORK/hold.pcap" "ip proto $proto"
+	HOLD_PID=$CAP_PID
+	say "(trudy# tcpdump -i a0 -w hold.pcap ip proto $proto)"
+	echo go >"$WORK/go"
+	HOLD_FILTER="ip[9] = $proto and src $ALICE_IP and ip[20:4] = $spi and greater 200"
+	[ "$proto" = 51 ] && HOLD_FILTER="ip[9] = 51 and src $ALICE_IP and ip[24:4] = $spi and greater 200"
+	wait_for "Alice's letter in Trudy's capture" held
+}
+
+held() { [ "$(count_pkts hold.pcap "$HOLD_FILTER")" -gt 0 ]; }
+
+# release FILE: Trudy forwards to Bob again; Alice's connection ends and
+# Bob's mailbox FILE must hold the letter.
+release() {
+	run trudy "ip route del blackhole $BOB_IP/32"
+	wait "$SENDER_PID" || fail "step $STEP: Alice's sender failed"
+	wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
+	capture_stop "$HOLD_PID"
+	check "Bob received the letter intact" same_file letter.txt "$1"
+}
+
 # --- 4. tampering -----------------------------------------------------------
 
 heading 4 "Trudy flips a byte"
 expect "Trudy holds back Alice's next packet, inverts one byte of its ciphertext"
 expect "and sends it on: Bob drops it as an ICV failure (drop-icv +1). The same"
 expect "packet unmodified is then accepted: the flipped byte was the reason."
-listen inbox4.txt
-mkfifo "$WORK/go"
-run_bg alice "exec 3>/dev/tcp/$BOB_IP/$PORT && read -r _ <go && cat letter.txt >&3"
-ALICE_PID=$BG_PID
-wait_for "Alice's connection" bob_connected
-say "(Alice's connection is open; she writes once Trudy is ready)"
-run trudy "ip route add blackhole $BOB_IP/32"
-capture_start "$T" a0 "$WORK/step4.pcap" esp
-CAP4=$CAP_PID
-say "(trudy# tcpdump -i a0 -w step4.pcap esp)"
-echo go >"$WORK/go"
-held() { [ "$(count_pkts step4.pcap "src $ALICE_IP and ip[20:4] = $SPI_AB and greater 200")" -gt 0 ]; }
-wait_for "Alice's letter in Trudy's capture" held
+hold inbox4.txt 50 "$SPI_AB"
 p0=$(bob_esp packets) i0=$(bob_esp drop_icv)
-run trudy "pktinject -i b0 --dmac $BOB_MAC -r step4.pcap --spi $SPI_AB -n 1 --flip 16"
+run trudy "pktinject -i b0 --dmac $BOB_MAC -r hold.pcap --spi $SPI_AB -n 1 --flip 16"
 check "Bob's drop-icv rose by exactly 1" expect_delta drop-icv "$i0" 1 bob_esp drop_icv
 check "Bob accepted nothing" expect_delta packets "$p0" 0 bob_esp packets
-run trudy "pktinject -i b0 --dmac $BOB_MAC -r step4.pcap --spi $SPI_AB -n 1"
+run trudy "pktinject -i b0 --dmac $BOB_MAC -r hold.pcap --spi $SPI_AB -n 1"
 check "the same packet unmodified is accepted (packets +1)" expect_delta packets "$p0" 1 bob_esp packets
 check "and does not count as an ICV failure" expect_delta drop-icv "$i0" 1 bob_esp drop_icv
-run trudy "ip route del blackhole $BOB_IP/32"
-wait "$ALICE_PID" || fail "step 4: Alice's sender failed"
-wait "$MAILBOX_PID" || fail "step 4: Bob's listener failed"
-capture_stop "$CAP4"
-check "Bob received the letter intact" same_file letter.txt inbox4.txt
+release inbox4.txt
 run bob "nfsec -s sa get proto esp src $ALICE_IP spi $SPI_AB"
 
 # --- 5. plaintext posing as Alice ---------------------------------------------
@@ -338,11 +358,68 @@ check "the forged datagram did not reach Bob's UDP (NoPorts unchanged)" \
 	expect_delta Udp-NoPorts "$u0" 1 snmp "$B" Udp NoPorts
 run bob "nfsec stats"
 
+# --- 6. AH -------------------------------------------------------------------
+
+heading 6 "AH"
+expect "AH authenticates without encrypting: Trudy reads the letter in her"
+expect "capture (protocol 51), yet cannot change it, nor its sender address."
+run alice "nfsec genkey hmac-sha256 >ah-alice-to-bob.key"
+run bob "nfsec genkey hmac-sha256 >ah-bob-to-alice.key"
+for who in alice bob; do
+	run "$who" "nfsec sa add proto ah src $ALICE_IP dst $BOB_IP spi $AH_AB auth hmac-sha256 @ah-alice-to-bob.key"
+	run "$who" "nfsec sa add proto ah src $BOB_IP dst $ALICE_IP spi $AH_BA auth hmac-sha256 @ah-bob-to-alice.key"
+	run "$who" "nfsec policy flush"
+done
+run alice "nfsec policy add dir out src $ALICE_IP dst $BOB_IP action protect sa proto ah src $ALICE_IP spi $AH_AB"
+run alice "nfsec policy add dir in src $BOB_IP dst $ALICE_IP action protect sa proto ah src $BOB_IP spi $AH_BA"
+run bob "nfsec policy add dir out src $BOB_IP dst $ALICE_IP action protect sa proto ah src $BOB_IP spi $AH_BA"
+run bob "nfsec policy add dir in src $ALICE_IP dst $BOB_IP action protect sa proto ah src $ALICE_IP spi $AH_AB"
+capture_start "$T" a0 "$WORK/step6.pcap" ip
+CAP6=$CAP_PID
+say "(trudy# tcpdump -i a0 -w step6.pcap ip)"
+listen inbox6.txt
+run alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT"
+wait "$MAILBOX_PID" || fail "step 6: Bob's listener failed"
+capture_stop "$CAP6"
+run trudy "tcpdump -nn -r step6.pcap 2>/dev/null | head -n 4"
+run trudy "strings -n 8 step6.pcap"
+N_AH=$(count_pkts step6.pcap "ip[9] = 51 and src $ALICE_IP and ip[24:4] = $AH_AB")
+check "Bob received the letter intact" same_file letter.txt inbox6.txt
+check "Trudy's capture holds the letter in the clear" letter_in step6.pcap
+check "Trudy captured AH from Alice ($N_AH packets)" test "$N_AH" -gt 0
+check "every IP packet Trudy captured is AH (protocol 51)" \
+	eq 0 count_pkts step6.pcap "not ip[9] = 51"
+check "Bob's AH SA counted exactly the $N_AH packets Alice sent" eq "$N_AH" bob_ah packets
+
+expect "Trudy holds back Alice's next letter and flips one byte of its text"
+expect "(past the 28 bytes of AH header and the 32 of TCP): Bob's AH SA counts"
+expect "an ICV failure. Then she changes only the sender address of the same"
+expect "packet to her own: Bob has no SA from her (an SA is named by protocol,"
+expect "sender and SPI), so nfsec counts it as no-sa and nothing is accepted."
+hold inbox6b.txt 51 "$AH_AB"
+p0=$(bob_ah packets) i0=$(bob_ah drop_icv)
+run trudy "pktinject -i b0 --dmac $BOB_MAC -r hold.pcap -f 51 -n 1 --flip 70"
+check "Bob's AH drop-icv rose by exactly 1 (payload changed)" \
+	expect_delta drop-icv "$i0" 1 bob_ah drop_icv
+check "Bob accepted nothing" expect_delta packets "$p0" 0 bob_ah packets
+n0=$(nfsec_nstat "$B" no_sa)
+run trudy "pktinject -i b0 --dmac $BOB_MAC -r hold.pcap -f 51 -n 1 --src $TRUDY_A"
+check "sender address changed: Bob's no-sa rose by exactly 1" \
+	expect_delta no-sa "$n0" 1 nfsec_nstat "$B" no_sa
+check "Bob accepted nothing, no further ICV failure" \
+	expect_delta packets-and-icv "$((p0 + i0 + 1))" 0 bob_ah_sum
+run trudy "pktinject -i b0 --dmac $BOB_MAC -r hold.pcap -f 51 -n 1"
+check "the same packet unmodified is accepted (packets +1)" \
+	expect_delta packets "$p0" 1 bob_ah packets
+release inbox6b.txt
+run bob "nfsec -s sa get proto ah src $ALICE_IP spi $AH_AB"
+
 # --- 7. counters ----------------------------------------------------------------
 
 heading 7 "The counters"
-expect "Bob's SA from Alice shows exactly what Trudy did: drop-replay $N_ESP,"
-expect "drop-icv 1, drop-policy 1; Alice's SA counted every ESP packet Trudy saw."
+expect "Bob's ESP SA from Alice shows exactly what Trudy did: drop-replay $N_ESP,"
+expect "drop-icv 1, drop-policy 1; his AH SA from Alice drop-icv 1; his namespace"
+expect "plaintext 1, no-sa 1; Alice's ESP SA counted every ESP packet Trudy saw."
 capture_stop "$CAPW"
 run alice "nfsec -s show"
 run bob "nfsec -s show"
@@ -356,6 +433,9 @@ check "Bob's 'nfsec -s show': drop-replay $N_ESP" assert_match " drop-replay $N_
 check "Bob's 'nfsec -s show': drop-icv 1" assert_match " drop-icv 1( |$)" "$esp_line" "stats line"
 check "Bob's 'nfsec -s show': drop-policy 1" assert_match " drop-policy 1( |$)" "$esp_line" "stats line"
 check "Bob's 'nfsec -s show': plaintext 1" assert_match "^stats .* plaintext 1( |$)" "$show" "nfsec -s show"
+ah_line=$(sa_stats_line "$show" "$AH_AB")
+check "Bob's 'nfsec -s show': AH drop-icv 1" assert_match " drop-icv 1( |$)" "$ah_line" "AH stats line"
+check "Bob's 'nfsec -s show': no-sa 1" assert_match "^stats no-sa 1( |$)" "$show" "nfsec -s show"
 N_WIRE=$(count_pkts wire.pcap "ip[9] = 50 and src $ALICE_IP and ip[20:4] = $SPI_AB")
 check "Alice's SA sent exactly the $N_WIRE ESP packets Trudy saw" eq "$N_WIRE" alice_esp packets
 

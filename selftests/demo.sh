@@ -24,8 +24,9 @@
 #      one; the same packet unmodified is then accepted;
 #   5. Trudy sends plaintext posing as Alice: Bob's inbound policy drops it
 #      (drop-policy of the SA, namespace counter plaintext);
-#   6. AH: Trudy reads the letter, but a modified payload or sender
-#      address is dropped by Bob;
+#   6. AH: Trudy reads the letter, but a byte of it flipped is an ICV
+#      failure at Bob (drop-icv +1), and the sender address changed to
+#      hers finds no SA at Bob (no-sa +1);
 #   7. the per-SA counters and `nfsec -s show`, checked against the steps.
 # Each expectation is checked; a failed one does not stop the demo, which
 # ends with the list of those that failed and exits 1 (0 if all held).

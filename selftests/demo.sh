@@ -477,9 +477,9 @@ check "the kernel log holds no warning" dmesg_check
 
 printf '\n'
 if [ ${#FAILED[@]} = 0 ]; then
-	printf '%sAll %d expectations held.%s\n' "$C_OK" "$NCHECKS" "$C_OFF"
+	printf '%sAll %d expectations held (%d s).%s\n' "$C_OK" "$NCHECKS" "$SECONDS" "$C_OFF"
 	exit "$KSFT_PASS"
 fi
-printf '%s%d of %d expectations failed:%s\n' "$C_BAD" "${#FAILED[@]}" "$NCHECKS" "$C_OFF"
+printf '%s%d of %d expectations failed (%d s):%s\n' "$C_BAD" "${#FAILED[@]}" "$NCHECKS" "$SECONDS" "$C_OFF"
 printf '  %s\n' "${FAILED[@]}"
 exit "$KSFT_FAIL"

@@ -21,9 +21,9 @@
 #include <net/route.h>
 
 #include "esp.h"
-#include "hooks.h"
 #include "pernet.h"
 #include "sa.h"
+#include "xform.h"
 
 #define NFSEC_ESP_HLEN	8	/* SPI and sequence number */
 
@@ -120,90 +120,19 @@ static unsigned int nfsec_esp_set_ad(struct nfsec_esp_pkt *pkt)
 	return 8;
 }
 
-/* Makes skb linear and private, with room for head and tail bytes more. */
-static int nfsec_esp_make_room(struct sk_buff *skb, unsigned int head,
-			       unsigned int tail)
-{
-	int dh, dt;
-
-	if (skb_linearize_cow(skb))
-		return -ENOMEM;
-	dh = max_t(int, 0, head - skb_headroom(skb));
-	dt = max_t(int, 0, tail - skb_tailroom(skb));
-	if (dh || dt)
-		return pskb_expand_head(skb, ALIGN(dh, NET_SKB_PAD), dt,
-					GFP_ATOMIC);
-	return 0;
-}
-
-static void nfsec_esp_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
-				  const struct nfsec_cont *cont)
-{
-	struct flowi4 fl4 = {
-		.daddr = sa->daddr,
-		.saddr = sa->key.saddr,
-		.flowi4_proto = IPPROTO_ESP,
-	};
-	struct rtable *rt;
-
-	rt = ip_route_output_key(cont->net, &fl4);
-	if (IS_ERR(rt)) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
-		kfree_skb(skb);
-		return;
-	}
-	skb_dst_drop(skb);
-	skb_dst_set(skb, &rt->dst);
-	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-	/*
-	 * Not seen again by nfsec's own output hook, and sized by the link's
-	 * MTU: the route to the peer may carry the MTU lowered for plaintext
-	 * to the same address (see nfsec_check_mtu()).
-	 */
-	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED | IPSKB_FORWARDED;
-	nf_reset_ct(skb);
-	skb->protocol = htons(ETH_P_IP);
-	skb->ignore_df = 1;
-	ip_select_ident(cont->net, skb, NULL);
-	ip_local_out(cont->net, skb->sk, skb);
-}
-
-/*
- * After encryption, synchronous or not: send the packet on. sk is the
- * hook's socket, or after an asynchronous transform the skb's own (which
- * the skb keeps alive; the hook's may be gone).
- */
-static void nfsec_esp_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
-				  const struct nfsec_cont *cont, struct sock *sk)
-{
-	if (sa->mode == NFSEC_MODE_TUNNEL)
-		nfsec_esp_tunnel_xmit(sa, skb, cont);
-	else
-		cont->okfn(cont->net, sk, skb);
-}
-
-/* The last thing an asynchronous completion does. */
-static void nfsec_esp_async_end(struct nfsec_net *nn)
-{
-	if (atomic_dec_and_test(&nn->inflight))
-		wake_up_var(&nn->inflight);
-}
-
 static void nfsec_esp_output_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_esp_pkt *pkt = base->data;
 	struct nfsec_sa *sa = pkt->sa;
-	struct nfsec_net *nn = sa->nn;
 
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
 		kfree_skb(pkt->skb);
 	} else {
-		nfsec_esp_output_xmit(sa, pkt->skb, &pkt->cont, pkt->skb->sk);
+		nfsec_xform_output_xmit(sa, pkt->skb, &pkt->cont, pkt->skb->sk);
 	}
-	nfsec_sa_put(sa);
 	kfree(pkt);
-	nfsec_esp_async_end(nn);
+	nfsec_xform_release(sa);
 }
 
 /* The most ESP adds to a packet (worst-case padding). */
@@ -231,7 +160,7 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	unsigned int blksize = ALIGN(crypto_aead_blocksize(aead), 4);
 	bool tunnel = sa->mode == NFSEC_MODE_TUNNEL;
 	unsigned int ihl, hlen, plen, clen, padlen, assoclen, i;
-	struct iphdr *iph = ip_hdr(skb), *outer;
+	struct iphdr *iph = ip_hdr(skb);
 	struct nfsec_esp_pkt *pkt;
 	struct aead_request *req;
 	u8 nexthdr, *tail, *iv;
@@ -254,14 +183,14 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	    !nfsec_sa_account(sa, plen, false))
 		goto drop;
 
-	err = nfsec_esp_make_room(skb, NFSEC_ESP_HLEN + ivlen +
-				  (tunnel ? hlen : 0) + LL_RESERVED_SPACE(skb_dst(skb)->dev),
-				  clen - plen + alen);
+	err = nfsec_xform_make_room(skb, NFSEC_ESP_HLEN + ivlen +
+				    (tunnel ? hlen : 0) +
+				    LL_RESERVED_SPACE(skb_dst(skb)->dev),
+				    clen - plen + alen);
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		goto drop;
 	}
-	iph = ip_hdr(skb);
 
 	/* The trailer: padding 1, 2, 3..., its length, the next header. */
 	tail = skb_put(skb, clen - plen + alen);
@@ -270,36 +199,7 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	tail[padlen] = padlen;
 	tail[padlen + 1] = nexthdr;
 
-	if (tunnel) {
-		outer = skb_push(skb, hlen + NFSEC_ESP_HLEN + ivlen);
-		outer->version = 4;
-		outer->ihl = 5;
-		outer->tos = iph->tos;
-		outer->frag_off = 0;
-		outer->ttl = IPDEFTTL;
-		outer->saddr = sa->key.saddr;
-		outer->daddr = sa->daddr;
-	} else {
-		outer = skb_push(skb, NFSEC_ESP_HLEN + ivlen);
-		memmove(outer, iph, ihl);
-	}
-	skb_reset_network_header(skb);
-	skb_set_transport_header(skb, hlen);
-	outer->protocol = IPPROTO_ESP;
-	outer->tot_len = htons(skb->len);
-	if (!tunnel) {
-		/*
-		 * The route's MTU may be the one lowered for the plaintext
-		 * (see nfsec_check_mtu()): size ESP packets by the link's.
-		 */
-		IPCB(skb)->flags |= IPSKB_FORWARDED;
-		if (skb->len > READ_ONCE(skb_dst(skb)->dev->mtu)) {
-			/* Fragmented after ESP rather than a black hole. */
-			outer->frag_off &= ~htons(IP_DF);
-			skb->ignore_df = 1;
-		}
-	}
-	ip_send_check(outer);
+	nfsec_xform_push(sa, skb, cont, NFSEC_ESP_HLEN + ivlen);
 
 	esph = (__be32 *)(skb->data + hlen);
 	esph[0] = sa->key.spi;
@@ -318,17 +218,15 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 		iv[ivlen - 1 - i] = seq >> (8 * i);
 	aead_request_set_callback(req, 0, nfsec_esp_output_done, pkt);
 
-	if (!refcount_inc_not_zero(&sa->refcnt)) {
+	if (!nfsec_xform_hold(sa)) {
 		kfree(pkt);
 		goto drop;	/* being deleted */
 	}
-	atomic_inc(&sa->nn->inflight);
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_esp_output_done() goes on */
-	atomic_dec(&sa->nn->inflight);
-	nfsec_sa_put(sa);
 	kfree(pkt);
+	nfsec_xform_release(sa);
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
 		goto drop;
@@ -336,7 +234,7 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 
 	if (!tunnel && !cont->xmit)
 		return NF_ACCEPT;
-	nfsec_esp_output_xmit(sa, skb, cont, cont->sk);
+	nfsec_xform_output_xmit(sa, skb, cont, cont->sk);
 	return NF_STOLEN;
 
 drop:
@@ -357,8 +255,6 @@ static unsigned int nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
 	struct nfsec_sa *sa = pkt->sa;
 	unsigned int hlen = pkt->hlen, elen, i;
 	u8 padlen, nexthdr, *trailer;
-	int iif;
-	struct iphdr *iph;
 
 	if (!nfsec_sa_replay_advance(sa, pkt->seq))
 		goto drop;
@@ -384,47 +280,7 @@ static unsigned int nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
 
 	if (pskb_trim(skb, skb->len - alen - 2 - padlen))
 		goto malformed;
-
-	if (sa->mode == NFSEC_MODE_TUNNEL) {
-		if (nexthdr != IPPROTO_IPIP)
-			goto malformed;
-		skb_pull(skb, hlen + NFSEC_ESP_HLEN + ivlen);
-		skb_reset_network_header(skb);
-		if (!pskb_may_pull(skb, sizeof(*iph)))
-			goto malformed;
-		iph = ip_hdr(skb);
-		if (iph->version != 4 || iph->ihl < 5 ||
-		    !pskb_may_pull(skb, iph->ihl * 4))
-			goto malformed;
-		iph = ip_hdr(skb);
-		if (ip_fast_csum((u8 *)iph, iph->ihl) ||
-		    ntohs(iph->tot_len) > skb->len ||
-		    ntohs(iph->tot_len) < iph->ihl * 4 ||
-		    pskb_trim(skb, ntohs(iph->tot_len)))
-			goto malformed;
-		skb->protocol = htons(ETH_P_IP);
-	} else {
-		iph = ip_hdr(skb);
-		memmove((u8 *)iph + NFSEC_ESP_HLEN + ivlen, iph, hlen);
-		skb_pull(skb, NFSEC_ESP_HLEN + ivlen);
-		skb_reset_network_header(skb);
-		iph = ip_hdr(skb);
-		iph->protocol = nexthdr;
-		iph->tot_len = htons(skb->len);
-		ip_send_check(iph);
-	}
-	skb_set_transport_header(skb, ip_hdr(skb)->ihl * 4);
-	skb->ip_summed = CHECKSUM_NONE;
-	iif = IPCB(skb)->iif;
-	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-	IPCB(skb)->iif = iif;
-	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;	/* nfsec is done */
-
-	if (!nfsec_in_policy_ok(sa, skb)) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);
-		goto drop;
-	}
-	return NF_ACCEPT;
+	return nfsec_xform_decap(sa, skb, hlen, NFSEC_ESP_HLEN + ivlen, nexthdr);
 
 bad_padding:
 	nfsec_sa_count(sa, NFSEC_STATS_A_DROP_PADDING);
@@ -450,20 +306,14 @@ static unsigned int nfsec_esp_input_result(struct nfsec_esp_pkt *pkt, int err)
 static void nfsec_esp_input_done(struct crypto_async_request *base, int err)
 {
 	struct nfsec_esp_pkt *pkt = base->data;
-	struct nfsec_net *nn = pkt->sa->nn;
 	struct net_device *dev = pkt->skb->dev;
+	struct nfsec_sa *sa = pkt->sa;
 
-	/*
-	 * Continue through PRE_ROUTING from its start, as XFRM does, so that
-	 * conntrack and NAT see the packet; nfsec's hook lets it pass.
-	 */
-	if (nfsec_esp_input_result(pkt, err) == NF_ACCEPT)
-		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, pkt->cont.net, NULL,
-			pkt->skb, pkt->skb->dev, NULL, pkt->cont.okfn);
+	nfsec_xform_input_resume(pkt->skb, &pkt->cont,
+				 nfsec_esp_input_result(pkt, err));
 	dev_put(dev);
-	nfsec_sa_put(pkt->sa);
 	kfree(pkt);
-	nfsec_esp_async_end(nn);
+	nfsec_xform_release(sa);
 }
 
 /* seq: the full sequence number the replay check inferred. */
@@ -498,21 +348,19 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		goto drop;
 	aead_request_set_callback(req, 0, nfsec_esp_input_done, pkt);
 
-	if (!refcount_inc_not_zero(&sa->refcnt)) {
+	if (!nfsec_xform_hold(sa)) {
 		kfree(pkt);
 		goto drop;	/* being deleted */
 	}
 	/* The completion needs the device the packet came in on. */
 	dev_hold(skb->dev);
-	atomic_inc(&sa->nn->inflight);
 	err = crypto_aead_decrypt(req);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_esp_input_done() goes on */
-	atomic_dec(&sa->nn->inflight);
 	dev_put(skb->dev);
 	verdict = nfsec_esp_input_result(pkt, err);
-	nfsec_sa_put(sa);
 	kfree(pkt);
+	nfsec_xform_release(sa);
 	return verdict;
 
 drop:

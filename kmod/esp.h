@@ -2,29 +2,13 @@
 #ifndef _NFSEC_ESP_H
 #define _NFSEC_ESP_H
 
-#include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
 struct nfsec_sa;
+struct nfsec_cont;
 
-typedef int (*nfsec_okfn_t)(struct net *net, struct sock *sk,
-			    struct sk_buff *skb);
-
-/* Where a packet goes once its crypto is done. */
-struct nfsec_cont {
-	struct net *net;
-	struct sock *sk;
-	nfsec_okfn_t okfn;	/* the hook's continuation */
-	bool xmit;		/* call okfn even when done synchronously */
-};
-
-/*
- * Both return NF_ACCEPT when the packet was transformed synchronously in
- * place and may continue through the hook chain, or NF_STOLEN when nfsec
- * took it: sent on, in flight in an asynchronous transform, or dropped and
- * counted. The caller holds a reference on sa for the call.
- */
+/* See nfsec_xform_output() and nfsec_xform_input(). */
 unsigned int nfsec_esp_overhead(const struct nfsec_sa *sa);
 unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 			      const struct nfsec_cont *cont);

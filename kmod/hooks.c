@@ -3,10 +3,11 @@
  * The netfilter entry points. Outbound, at POST_ROUTING after source NAT,
  * locally generated and forwarded packets meet the outbound policies:
  * bypass, discard, or protect with the SA the policy names. Inbound, at
- * PRE_ROUTING after defragmentation, ESP is looked up by (protocol, source,
- * SPI), checked against the replay window, decrypted and verified, and the
- * inner packet must match an inbound policy that names the SA it arrived
- * on; a packet in the clear that matches a protect policy is dropped.
+ * PRE_ROUTING after defragmentation, ESP and AH are looked up by (protocol,
+ * source, SPI), checked against the replay window and verified (ESP also
+ * decrypted), and the inner packet must match an inbound policy that names
+ * the SA it arrived on; a packet in the clear that matches a protect policy
+ * is dropped.
  */
 
 #include <linux/ip.h>
@@ -18,11 +19,11 @@
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 
-#include "esp.h"
 #include "hooks.h"
 #include "pernet.h"
 #include "policy.h"
 #include "sa.h"
+#include "xform.h"
 
 static bool nfsec_proto_has_ports(u8 proto)
 {
@@ -119,8 +120,8 @@ static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
 		return true;
 	/* The link's MTU: the route's own may already be the lowered one. */
 	mtu = READ_ONCE(dst->dev->mtu);
-	mtu = mtu > nfsec_esp_overhead(sa) + 68 ?
-	      mtu - nfsec_esp_overhead(sa) : 68;
+	mtu = mtu > nfsec_xform_overhead(sa) + 68 ?
+	      mtu - nfsec_xform_overhead(sa) : 68;
 	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
 			      skb->len <= mtu)
 		return true;
@@ -153,7 +154,7 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 			nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 			return NF_DROP;
 		}
-		return nfsec_esp_output(sa, skb, &cont);
+		return nfsec_xform_output(sa, skb, &cont);
 	}
 
 	/* Encrypt each segment; they go on through the continuation. */
@@ -172,7 +173,7 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 			kfree_skb(seg);
 			continue;
 		}
-		verdict = nfsec_esp_output(sa, seg, &cont);
+		verdict = nfsec_xform_output(sa, seg, &cont);
 		WARN_ON_ONCE(verdict != NF_STOLEN);
 	}
 	return NF_STOLEN;
@@ -225,59 +226,72 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 		return verdict;
 
 	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);
-	if (!sa || sa->key.proto != IPPROTO_ESP) {
-		/* No SA (or AH, not done yet): fail closed. */
+	if (!sa) {
+		/* Fail closed. */
 		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
 		return NF_DROP;
 	}
 	return nfsec_protect(sa, skb, state);
 }
 
-static unsigned int nfsec_in_esp(struct nfsec_net *nn, struct nfsec_sa *sa,
-				 struct sk_buff *skb,
-				 const struct nf_hook_state *state, u32 seq_lo)
+static unsigned int nfsec_in_ipsec(struct nfsec_net *nn, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
 {
 	struct nfsec_cont cont = {
 		.net = state->net,
 		.okfn = state->okfn,
 	};
+	const struct iphdr *iph = ip_hdr(skb);
+	struct nfsec_sa_key key = {};
+	unsigned int off = 0;
+	struct nfsec_sa *sa;
+	__be32 buf[2];
+	const __be32 *hdr;
 	u64 seq;
 
-	if (!nfsec_sa_replay_check(sa, seq_lo, &seq))
+	/* SPI and sequence number: first in ESP, after 4 bytes in AH. */
+	if (iph->protocol == IPPROTO_AH)
+		off = 4;
+	hdr = skb_header_pointer(skb, iph->ihl * 4 + off, sizeof(buf), buf);
+	if (!hdr) {
+		nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
 		return NF_DROP;
-	return nfsec_esp_input(sa, skb, seq, &cont);
+	}
+	key.proto = iph->protocol;
+	key.saddr = iph->saddr;
+	key.spi = hdr[0];
+	sa = nfsec_sa_lookup_rcu(nn, &key);
+	if (!sa || sa->daddr != iph->daddr) {
+		/* Not one of ours: transit, or for XFRM. */
+		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
+		return NF_ACCEPT;
+	}
+	if (!nfsec_sa_replay_check(sa, ntohl(hdr[1]), &seq))
+		return NF_DROP;
+	return nfsec_xform_input(sa, skb, seq, &cont);
 }
 
 static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct nfsec_net *nn = nfsec_pernet(state->net);
-	const struct iphdr *iph = ip_hdr(skb);
-	struct nfsec_sa_key key = {};
 	struct nfsec_policy *pol;
 	unsigned int verdict;
 	struct nfsec_sa *sa;
-	__be32 buf[2];
-	const __be32 *esph;
+	u8 proto;
 
 	/* Decrypted by nfsec and sent through PRE_ROUTING again. */
 	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
 		return NF_ACCEPT;
 
-	if (iph->protocol == IPPROTO_ESP && READ_ONCE(nn->sad.count)) {
-		esph = skb_header_pointer(skb, iph->ihl * 4, sizeof(buf), buf);
-		if (!esph) {
-			nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
-			return NF_DROP;
-		}
-		key.proto = IPPROTO_ESP;
-		key.saddr = iph->saddr;
-		key.spi = esph[0];
-		sa = nfsec_sa_lookup_rcu(nn, &key);
-		if (sa && sa->daddr == iph->daddr)
-			return nfsec_in_esp(nn, sa, skb, state, ntohl(esph[1]));
-		/* Not one of ours: transit ESP, or for XFRM. */
-		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
+	proto = ip_hdr(skb)->protocol;
+	if ((proto == IPPROTO_ESP || proto == IPPROTO_AH) &&
+	    READ_ONCE(nn->sad.count)) {
+		verdict = nfsec_in_ipsec(nn, skb, state);
+		/* Taken, dropped, or verified and stripped in place. */
+		if (verdict != NF_ACCEPT ||
+		    (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED))
+			return verdict;
 	}
 
 	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);

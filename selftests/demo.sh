@@ -417,7 +417,7 @@ check "Bob's AH SA counted exactly the $N_AH packets Alice sent" eq "$N_AH" bob_
 ah_tamper() {
 	local p0 i0 n0
 	expect "Trudy holds back Alice's next letter and flips one byte of its text"
-	expect "(past the 28 bytes of AH header and the 32 of TCP): Bob's AH SA counts"
+	expect "(past the 32 bytes of AH header and the 32 of TCP): Bob's AH SA counts"
 	expect "an ICV failure. Then she changes only the sender address of the same"
 	expect "packet to her own: Bob has no SA from her (an SA is named by protocol,"
 	expect "sender and SPI), so nfsec counts it as no-sa and nothing is accepted."

@@ -3,7 +3,8 @@
 #
 # ESP interoperability: nfsec against the kernel's own IPsec (XFRM) and
 # against itself, with XFRM against XFRM as the reference that proves the
-# test itself right.
+# test itself right. ah.sh runs the same for AH (NFSEC_IPSEC_PROTO=ah), see
+# "AH" below.
 #
 #      ha                a                  r                  b                 hb
 #  +----------+     +----------+       +----------+       +----------+     +----------+
@@ -41,7 +42,8 @@
 # Then per pairing: ESN with replay-window 1024 across the 2^32 boundary
 # (both peers' SAs start at 2^32 - 16; an nfsec inbound SA takes `seq` as
 # the highest sequence number received, as XFRM's replay-seq), and sequence
-# number exhaustion of a non-ESN SA started at 4294967290.
+# number exhaustion of a non-ESN SA started at 4294967290, and for an
+# nfsec sender packet and byte lifetimes (soft: state, hard: SA gone).
 #
 # Knobs: NFSEC_ESP_PAIRINGS (default "xfrm-xfrm nfsec-xfrm xfrm-nfsec
 # nfsec-nfsec"; LEFT-RIGHT: a's side, b's side), NFSEC_ESP_ALGS,
@@ -49,6 +51,16 @@
 # NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1 (time
 # each phase). Lists may use spaces or commas.
 # An nfsec pairing fails (it does not skip) while nfsec has no data path.
+#
+# AH (ah.sh): the same, with the AH algorithms (hmac-sha256, hmac-sha1),
+# except that the marker must show in the capture (AH does not encrypt),
+# and per combination also: a held packet with its IP identification
+# changed is an ICV failure, with its source address changed it finds no
+# SA, with its TTL changed (mutable) it is accepted; in transport mode a
+# datagram carrying a Record Route option, which r fills in on the way,
+# verifies, and one carrying Router Alert (immutable) is an ICV failure
+# once a byte of the option is changed, accepted unchanged. r decrements
+# the TTL of every packet. Knobs: NFSEC_AH_PAIRINGS, NFSEC_AH_ALGS, ...
 source "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip tcpdump busybox timeout
@@ -56,14 +68,30 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PKTINJECT=$HERE/pktinject
 [ -x "$PKTINJECT" ] || fail "$PKTINJECT is missing (make -C selftests)"
 
-PAIRINGS=${NFSEC_ESP_PAIRINGS:-xfrm-xfrm nfsec-xfrm xfrm-nfsec nfsec-nfsec}
-ALGS=${NFSEC_ESP_ALGS:-aes-gcm-128 aes-gcm-256 chacha20-poly1305 aes-cbc-128+hmac-sha256 null+hmac-sha256}
-MODES=${NFSEC_ESP_MODES:-transport tunnel}
-BYTES=${NFSEC_ESP_BYTES:-10000000}
-NREPLAY=${NFSEC_ESP_REPLAY:-5}
+PROTO=${NFSEC_IPSEC_PROTO:-esp}
+case "$PROTO" in
+# PNUM: the IP protocol; SPI_OFF: where the SPI is (no IP options).
+esp) PNUM=50 SPI_OFF=20 PNAME=ESP BASE_ALG=aes-gcm-128 FLIP=16
+	DEF_ALGS="aes-gcm-128 aes-gcm-256 chacha20-poly1305 aes-cbc-128+hmac-sha256 null+hmac-sha256" ;;
+# FLIP: a payload byte after the AH header of any of the algorithms.
+ah) PNUM=51 SPI_OFF=24 PNAME=AH BASE_ALG=hmac-sha256 FLIP=36
+	DEF_ALGS="hmac-sha256 hmac-sha1" ;;
+*) fail "NFSEC_IPSEC_PROTO: '$PROTO' is neither esp nor ah" ;;
+esac
+# knob NAME DEFAULT: NFSEC_ESP_NAME or NFSEC_AH_NAME.
+knob() {
+	local v="NFSEC_${PNAME}_$1"
+	echo "${!v:-$2}"
+}
+PAIRINGS=$(knob PAIRINGS "xfrm-xfrm nfsec-xfrm xfrm-nfsec nfsec-nfsec")
+ALGS=$(knob ALGS "$DEF_ALGS")
+MODES=$(knob MODES "transport tunnel")
+BYTES=$(knob BYTES 10000000)
+NREPLAY=$(knob REPLAY 5)
+VERBOSE=$(knob VERBOSE 0)
 PAIRINGS=${PAIRINGS//,/ } ALGS=${ALGS//,/ } MODES=${MODES//,/ }
 WINDOW=32
-MARKER="NFSEC-ESP-PLAINTEXT-MARKER-$$-$RANDOM"
+MARKER="NFSEC-$PNAME-PLAINTEXT-MARKER-$$-$RANDOM"
 
 tmp=$(mktemp -d)
 defer "rm -rf $tmp"
@@ -73,7 +101,7 @@ for p in $PAIRINGS; do
 	case "$p" in
 	xfrm-xfrm) ;;
 	nfsec-xfrm | xfrm-nfsec | nfsec-nfsec) need_nfsec=1 ;;
-	*) fail "NFSEC_ESP_PAIRINGS: unknown pairing '$p'" ;;
+	*) fail "NFSEC_${PNAME}_PAIRINGS: unknown pairing '$p'" ;;
 	esac
 done
 require_tool	# genkey, even for xfrm-xfrm
@@ -139,6 +167,7 @@ ip netns exec "$HA" ping -c 1 -W 2 10.2.0.2 >/dev/null || fail "no plaintext pat
 genkeys() {
 	case "$1" in
 	aes-gcm-128 | aes-gcm-256 | chacha20-poly1305) K1=$(nfsec genkey "$1") K2='' ;;
+	hmac-sha256 | hmac-sha1) K1='' K2=$(nfsec genkey "$1") ;;
 	aes-cbc-128+hmac-sha256) K1=$(nfsec genkey aes-cbc-128) K2=$(nfsec genkey hmac-sha256) ;;
 	null+hmac-sha256) K1='' K2=$(nfsec genkey hmac-sha256) ;;
 	*) fail "unknown algorithm '$1'" ;;
@@ -151,6 +180,8 @@ xfrm_alg() {
 	chacha20-poly1305) echo "aead 'rfc7539esp(chacha20,poly1305)' $2 128" ;;
 	aes-cbc-128+hmac-sha256) echo "enc 'cbc(aes)' $2 auth-trunc 'hmac(sha256)' $3 128" ;;
 	null+hmac-sha256) echo "enc 'ecb(cipher_null)' '' auth-trunc 'hmac(sha256)' $3 128" ;;
+	hmac-sha256) echo "auth-trunc 'hmac(sha256)' $3 128" ;;
+	hmac-sha1) echo "auth-trunc 'hmac(sha1)' $3 96" ;;
 	esac
 }
 
@@ -160,6 +191,7 @@ nfsec_alg() {
 	chacha20-poly1305) echo "aead chacha20-poly1305 $2" ;;
 	aes-cbc-128+hmac-sha256) echo "enc aes-cbc $2 auth hmac-sha256 $3" ;;
 	null+hmac-sha256) echo "enc null none auth hmac-sha256 $3" ;;
+	hmac-sha256 | hmac-sha1) echo "auth $1 $3" ;;
 	esac
 }
 
@@ -185,17 +217,17 @@ side() {
 		case "$iext" in
 		esn\ *) i="flag esn replay-window 1024 replay-seq ${iext#esn }" ;;
 		esac
-		eval "cfg ip -n $ns xfrm state add src $local dst $peer proto esp spi $spi_out \
+		eval "cfg ip -n $ns xfrm state add src $local dst $peer proto $PROTO spi $spi_out \
 			reqid 1 mode $mode $xa $o"
-		eval "cfg ip -n $ns xfrm state add src $peer dst $local proto esp spi $spi_in \
+		eval "cfg ip -n $ns xfrm state add src $peer dst $local proto $PROTO spi $spi_in \
 			reqid 2 mode $mode $xa $i"
 		cfg ip -n "$ns" xfrm policy add src "$lnet" dst "$rnet" dir out \
-			tmpl src "$local" dst "$peer" proto esp reqid 1 mode "$mode"
+			tmpl src "$local" dst "$peer" proto "$PROTO" reqid 1 mode "$mode"
 		cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir in \
-			tmpl src "$peer" dst "$local" proto esp reqid 2 mode "$mode"
+			tmpl src "$peer" dst "$local" proto "$PROTO" reqid 2 mode "$mode"
 		[ "$mode" = transport ] ||
 			cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir fwd \
-				tmpl src "$peer" dst "$local" proto esp reqid 2 mode "$mode"
+				tmpl src "$peer" dst "$local" proto "$PROTO" reqid 2 mode "$mode"
 	else
 		o="replay-window $WINDOW" i="replay-window $WINDOW"
 		case "$oext" in
@@ -203,6 +235,8 @@ side() {
 		seq\ *) o="$o seq ${oext#seq }" ;;
 		lft\ *) set -- ${oext#lft }
 			o="$o soft-packets $1 hard-packets $2" ;;
+		lftb\ *) set -- ${oext#lftb }
+			o="$o soft-bytes $1 hard-bytes $2" ;;
 		esac
 		# For an inbound SA, seq is taken as the highest sequence
 		# number received (as XFRM's replay-seq).
@@ -210,15 +244,15 @@ side() {
 		esn\ *) i="replay-window 1024 esn seq ${iext#esn }" ;;
 		esac
 		# shellcheck disable=SC2086
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto esp src "$local" dst "$peer" \
+		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$local" dst "$peer" \
 			spi "$spi_out" mode "$mode" $na $o
 		# shellcheck disable=SC2086
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto esp src "$peer" dst "$local" \
+		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$peer" dst "$local" \
 			spi "$spi_in" mode "$mode" $na $i
 		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir out src "$lnet" dst "$rnet" \
-			action protect sa proto esp src "$local" spi "$spi_out"
+			action protect sa proto "$PROTO" src "$local" spi "$spi_out"
 		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir in src "$rnet" dst "$lnet" \
-			action protect sa proto esp src "$peer" spi "$spi_in"
+			action protect sa proto "$PROTO" src "$peer" spi "$spi_in"
 	fi
 }
 
@@ -260,7 +294,7 @@ setup() {
 sa_stat() {
 	local impl=$1 ns=$2 src=$3 dst=$4 spi=$5 what=$6 out
 	if [ "$impl" = xfrm ]; then
-		out=$(ip -n "$ns" -s xfrm state get src "$src" dst "$dst" proto esp spi "$spi")
+		out=$(ip -n "$ns" -s xfrm state get src "$src" dst "$dst" proto "$PROTO" spi "$spi")
 		case "$what" in
 		packets) sed -nE 's/^[[:space:]]*[0-9]+\(bytes\), ([0-9]+)\(packets\).*/\1/p' <<<"$out" ;;
 		replay) sed -nE 's/.*replay-window ([0-9]+) replay ([0-9]+) failed.*/\1 \2/p' <<<"$out" |
@@ -277,7 +311,7 @@ sa_stat() {
 		policy) key=drop_policy ;;
 		seqexh) key=drop_seq_exhausted ;;
 		esac
-		nfsec_sa_stat "$ns" esp "$src" "$spi" "$key"
+		nfsec_sa_stat "$ns" "$PROTO" "$src" "$spi" "$key"
 	fi
 }
 
@@ -310,11 +344,17 @@ r_tx() { ip netns exec "$R" cat /sys/class/net/b0/statistics/tx_packets; }
 # hold MAC N: N UDP datagrams from the left host to the right one leave r
 # towards b with the link destination MAC, which b ignores: ESP packets
 # that b never received, in the capture for later injection (--ether-dst).
+# With --options HEX, the datagrams carry these IP options.
 hold() {
-	local mac=$1 n=$2 t0 i got=0
+	local mac=$1 n=$2 t0 i got=0 filter="ip[9] = $PNUM and ip[$SPI_OFF:4] = $SPI_AB"
 	t0=$(r_tx)
 	ip -n "$R" neigh replace 10.0.1.2 lladdr "$mac" dev b0 nud permanent
-	ip netns exec "$L" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$RADDR/9; done"
+	if [ "${3:-}" = --options ]; then
+		ip netns exec "$L" "$PKTINJECT" --udp "$RADDR:9" --ip-options "$4" -n "$n" >/dev/null
+		filter="ip[9] = $PNUM"
+	else
+		ip netns exec "$L" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$RADDR/9; done"
+	fi
 	for i in $(seq 50); do
 		[ "$(($(r_tx) - t0))" -ge "$n" ] && break
 		sleep 0.1
@@ -323,19 +363,19 @@ hold() {
 	assert_eq "$n" "$(($(r_tx) - t0))" "$WHAT: packets held on r"
 	for i in $(seq 20); do
 		got=$(tcpdump -nn -r "$tmp/wire.pcap" \
-			"ether dst $mac and ip[9] = 50 and ip[20:4] = $SPI_AB" 2>/dev/null | grep -c . || true)
+			"ether dst $mac and $filter" 2>/dev/null | grep -c . || true)
 		[ "$got" = "$n" ] && return 0
 		sleep 0.1
 	done
-	fail "$WHAT: of the $n datagrams from $LADDR to $RADDR held on r, $got are ESP with SPI $SPI_AB" \
-		"(is there an ESP data path on a, $IMPL_A?)"
+	fail "$WHAT: of the $n datagrams from $LADDR to $RADDR held on r, $got are $PNAME with SPI $SPI_AB" \
+		"(is there an $PNAME data path on a, $IMPL_A?)"
 }
 
 # phase NAME: with NFSEC_ESP_VERBOSE=1, log the time since the last phase.
 PHASE_T=${EPOCHREALTIME/[.,]/}
 phase() {
 	local now=${EPOCHREALTIME/[.,]/}
-	[ "${NFSEC_ESP_VERBOSE:-0}" = 1 ] && log "  $1: $(((now - PHASE_T) / 1000)) ms"
+	[ "$VERBOSE" = 1 ] && log "  $1: $(((now - PHASE_T) / 1000)) ms"
 	PHASE_T=$now
 }
 
@@ -401,7 +441,7 @@ combination() {
 	# (e) tamper: the first held packet with one byte of ciphertext (or,
 	# with the null cipher, of the payload) flipped.
 	p0=$(rx packets) r0=$(rx replay) i0=$(rx icv)
-	assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --flip 16)" \
+	assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --flip "$FLIP")" \
 		"$WHAT: tampered packets sent"
 	expect_delta "ICV failures after one tampered packet" "$i0" 1 rx icv
 	expect_delta "packets accepted after a tampered one" "$p0" 0 rx packets
@@ -444,19 +484,22 @@ combination() {
 	capture_stop
 	phase replay
 
-	# (c) only ESP between a and b with the two SPIs (a BPF filter keeps
-	# the rest: ip[20:4] is the SPI, a and b send no IP options); the
-	# marker hidden.
+	# (c) only ESP (AH) between a and b with the two SPIs (a BPF filter
+	# keeps the rest: ip[SPI_OFF:4] is the SPI, a and b send no IP
+	# options here); the marker hidden (ESP) or not (AH, null cipher).
 	n=$(tcpdump -nn -r "$tmp/wire.pcap" -c 11 2>/dev/null | grep -c . || true)
 	[ "$n" -gt 10 ] || fail "$WHAT: only $n packets captured on the wire"
-	bad=$(tcpdump -nn -r "$tmp/wire.pcap" "not ((ip[9] = 50 and src 10.0.1.1 and dst 10.0.1.2 and ip[20:4] = $SPI_AB) or \
-		(ip[9] = 50 and src 10.0.1.2 and dst 10.0.1.1 and ip[20:4] = $SPI_BA))" 2>/dev/null)
-	[ -z "$bad" ] || fail "$WHAT: $(grep -c . <<<"$bad") packets on the wire are not ESP with the expected SPIs, first: $(head -n 1 <<<"$bad")"
-	n=$(tcpdump -nn -r "$tmp/wire.pcap" -c 1 "ip[9] = 50 and ip[20:4] = $SPI_AB" 2>/dev/null)
-	assert_match "IP 10\.0\.1\.1 > 10\.0\.1\.2: ESP\(spi=$SPI_AB," "$n" "$WHAT: ESP as tcpdump shows it"
+	bad=$(tcpdump -nn -r "$tmp/wire.pcap" "not ((ip[9] = $PNUM and src 10.0.1.1 and dst 10.0.1.2 and ip[$SPI_OFF:4] = $SPI_AB) or \
+		(ip[9] = $PNUM and src 10.0.1.2 and dst 10.0.1.1 and ip[$SPI_OFF:4] = $SPI_BA))" 2>/dev/null)
+	[ -z "$bad" ] || fail "$WHAT: $(grep -c . <<<"$bad") packets on the wire are not $PNAME with the expected SPIs, first: $(head -n 1 <<<"$bad")"
+	n=$(tcpdump -v -nn -r "$tmp/wire.pcap" -c 1 "ip[9] = $PNUM and ip[$SPI_OFF:4] = $SPI_AB" 2>/dev/null)
+	assert_match "10\.0\.1\.1 > 10\.0\.1\.2: $PNAME\((length=[^,]+,)?spi=$SPI_AB," "$n" "$WHAT: $PNAME as tcpdump shows it"
+	# r forwarded it: one less than the Linux default of 64 (tunnel mode:
+	# the outer header's; the inner one, with AH, is verified as it was).
+	assert_match "\(tos 0x[0-9a-f]+, ttl 63," "$n" "$WHAT: TTL after r"
 	n=$(grep -c -a "$MARKER" "$tmp/wire.pcap" || true)
-	if [ "${alg%%+*}" = null ]; then
-		[ "$n" -gt 0 ] || fail "$WHAT: null cipher, yet the marker is not in the capture"
+	if [ "${alg%%+*}" = null ] || [ "$PROTO" = ah ]; then
+		[ "$n" -gt 0 ] || fail "$WHAT: no encryption, yet the marker is not in the capture"
 	else
 		assert_eq 0 "$n" "$WHAT: plaintext markers in the capture"
 	fi
@@ -484,21 +527,82 @@ combination() {
 	fi
 	expect_delta "UDP datagrams delivered posing as $LADDR" "$u0" 1 snmp "$R_" Udp NoPorts
 	phase spoof
+	[ "$PROTO" = ah ] && ah_fields "$mode"
 	log "ok: $WHAT ($((SECONDS - t0)) s)"
+}
+
+# no_sa IMPL: b's count of IPsec packets for which it has no SA. nfsec looks
+# SAs up by (protocol, source, SPI), XFRM by (destination, SPI, protocol).
+no_sa() {
+	if [ "$1" = nfsec ]; then
+		ip netns exec "$B" "$NFSEC_TOOL" stats | grep -oE 'no-sa [0-9]+' | cut -d' ' -f2
+	else
+		xfrm_stat "$B" XfrmInNoStates
+	fi
+}
+
+# AH: which header fields and options the ICV covers (see the top).
+ah_fields() {
+	local mode=$1 p0 i0 n0 u0 out
+	phase ah-start
+	capture_start "$R" b0 "$tmp/wire.pcap"
+	hold "$HOLD1" 1
+	p0=$(rx packets) i0=$(rx icv)
+	assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --flip-ip 4)" \
+		"$WHAT: packets with a changed identification sent"
+	expect_delta "ICV failures after a changed identification" "$i0" 1 rx icv
+	if [ "$IMPL_B" = nfsec ]; then
+		n0=$(no_sa nfsec)
+		assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --src 10.0.1.254)" \
+			"$WHAT: packets with a changed source sent"
+		expect_delta "packets without an SA after a changed source" "$n0" 1 no_sa nfsec
+	else
+		assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --src 10.0.1.254)" \
+			"$WHAT: packets with a changed source sent"
+		expect_delta "ICV failures after a changed source" "$i0" 2 rx icv
+		i0=$((i0 + 1))
+	fi
+	expect_delta "packets accepted after changed immutable fields" "$p0" 0 rx packets
+	assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --flip-ip 8)" \
+		"$WHAT: packets with a changed TTL sent"
+	expect_delta "packets accepted with a changed TTL (mutable)" "$p0" 1 rx packets
+	expect_delta "ICV failures after a changed TTL" "$i0" 1 rx icv
+	if [ "$mode" = transport ]; then
+		# Record Route (7), two slots: a fills the first, r the second.
+		u0=$(snmp "$R_" Udp NoPorts)
+		ip netns exec "$L" "$PKTINJECT" --udp "$RADDR:9" \
+			--ip-options 070b04000000000000000000 -n 2 >/dev/null
+		expect_delta "datagrams with Record Route delivered" "$u0" 2 snmp "$R_" Udp NoPorts
+		expect_delta "packets accepted with Record Route" "$p0" 3 rx packets
+		out=$(tcpdump -v -nn -r "$tmp/wire.pcap" "ip[9] = $PNUM and ip[20] = 7" 2>/dev/null)
+		assert_match "RR 10\.0\.1\.1, 10\.0\.1\.254" "$out" "$WHAT: Record Route as r sent it on"
+		# Router Alert (148): immutable, covered by the ICV.
+		hold "$HOLD2" 1 --options 94040000
+		assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD2" -n 1 --flip-ip 22)" \
+			"$WHAT: packets with a changed Router Alert sent"
+		expect_delta "ICV failures after a changed Router Alert" "$i0" 2 rx icv
+		assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD2" -n 1)" \
+			"$WHAT: packets with Router Alert sent"
+		expect_delta "datagrams with Router Alert delivered" "$u0" 3 snmp "$R_" Udp NoPorts
+		expect_delta "packets accepted with Router Alert" "$p0" 4 rx packets
+	fi
+	capture_stop
+	rm -f "$tmp/wire.pcap"
+	phase ah-fields
 }
 
 # ESN across 2^32 with replay-window 1024, both directions.
 esn() {
 	local pairing=$1 start=$((0xffffffff - 15)) out
-	WHAT="$pairing esn aes-gcm-128"
-	setup "$pairing" transport aes-gcm-128 "esn $start" "esn $start"
+	WHAT="$pairing esn $BASE_ALG"
+	setup "$pairing" transport "$BASE_ALG" "esn $start" "esn $start"
 	out=$(ip netns exec "$A" ping -c 30 -i 0.1 -W 2 10.0.1.2 2>&1) || true
 	assert_match ' 0% packet loss' "$out" "$WHAT: 30 pings across 2^32"
 	assert_eq 30 "$(rx packets)" "$WHAT: packets received by b"
 	assert_eq 0 "$(rx replay)" "$WHAT: replay drops at b"
 	if [ "$IMPL_B" = xfrm ]; then
 		assert_match 'seq-hi 0x1' "$(ip -n "$B" -s xfrm state get src 10.0.1.1 \
-			dst 10.0.1.2 proto esp spi "$SPI_AB")" "$WHAT: b's window moved past 2^32"
+			dst 10.0.1.2 proto "$PROTO" spi "$SPI_AB")" "$WHAT: b's window moved past 2^32"
 	fi
 	log "ok: $WHAT"
 }
@@ -507,8 +611,8 @@ esn() {
 # (…91 to …95), then refuses.
 exhaust() {
 	local pairing=$1 ok=0 i x0=0
-	WHAT="$pairing seq-exhaustion aes-gcm-128"
-	setup "$pairing" transport aes-gcm-128 "seq 4294967290" -
+	WHAT="$pairing seq-exhaustion $BASE_ALG"
+	setup "$pairing" transport "$BASE_ALG" "seq 4294967290" -
 	[ "$IMPL_A" = xfrm ] && x0=$(xfrm_stat "$A" XfrmOutStateSeqError)
 	for i in $(seq 8); do
 		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
@@ -524,16 +628,19 @@ exhaust() {
 	log "ok: $WHAT"
 }
 
-# Packet lifetimes of an nfsec sender: soft after 3 packets (the SA says
-# so), hard after 5 (nothing more is sent, the SA is deleted).
+# Lifetimes of an nfsec sender, in packets or in bytes: soft after 3
+# packets (the SA says so), hard after 5 (nothing more is sent, the SA is
+# deleted). A ping is 64 bytes of payload: 150 bytes are reached by the
+# third, 320 are passed by the sixth.
 lifetime() {
-	local pairing=$1 ok=0 i out
-	WHAT="$pairing packet-lifetime aes-gcm-128"
-	setup "$pairing" transport aes-gcm-128 "lft 3 5" -
+	local pairing=$1 kind=$2 ok=0 i out lft="lft 3 5"
+	[ "$kind" = bytes ] && lft="lftb 150 320"
+	WHAT="$pairing $kind-lifetime $BASE_ALG"
+	setup "$pairing" transport "$BASE_ALG" "$lft" -
 	for i in $(seq 4); do
 		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
-	out=$(ip netns exec "$A" "$NFSEC_TOOL" -j sa get proto esp src 10.0.1.1 spi "$SPI_AB")
+	out=$(ip netns exec "$A" "$NFSEC_TOOL" -j sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB")
 	assert_match '"state":"soft-expired"' "$out" "$WHAT: state after 4 packets"
 	for i in $(seq 4); do
 		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
@@ -541,11 +648,11 @@ lifetime() {
 	assert_eq 5 "$ok" "$WHAT: pings answered"
 	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
 	sleep 2
-	assert_fails ip netns exec "$A" "$NFSEC_TOOL" sa get proto esp src 10.0.1.1 spi "$SPI_AB"
+	assert_fails ip netns exec "$A" "$NFSEC_TOOL" sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB"
 	log "ok: $WHAT"
 }
 
-log "pairings: $PAIRINGS; algorithms: $ALGS; modes: $MODES; $BYTES bytes"
+log "$PNAME; pairings: $PAIRINGS; algorithms: $ALGS; modes: $MODES; $BYTES bytes"
 T0=$(date +%s)
 for pairing in $PAIRINGS; do
 	first=1
@@ -560,7 +667,8 @@ for pairing in $PAIRINGS; do
 	esn "$pairing"
 	exhaust "$pairing"
 	if [ "${pairing%%-*}" = nfsec ]; then
-		lifetime "$pairing"
+		lifetime "$pairing" packets
+		lifetime "$pairing" bytes
 	fi
 done
 clear_side "$A"

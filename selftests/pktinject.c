@@ -5,12 +5,14 @@
  *
  *   pktinject -i DEV -r FILE [-n COUNT] [-f IP-PROTO] [-s SKIP]
  *             [--spi SPI] [--ether-dst MAC] [--reverse]
- *             [--flip OFFSET] [--src A.B.C.D] [--dmac MAC]
+ *             [--flip OFFSET] [--flip-ip OFFSET] [--src A.B.C.D]
+ *             [--dmac MAC]
+ *   pktinject --udp A.B.C.D:PORT --ip-options HEX [-n COUNT]
  *
  * The capture is a classic pcap file (either byte order, microsecond or
  * nanosecond timestamps) of link type Ethernet, LINUX_SLL or LINUX_SLL2,
  * as `tcpdump -w` writes it. Of the IPv4 packets whose protocol is IP-PROTO
- * (all IPv4 packets without -f), ESP packets of SPI with --spi, and with
+ * (all IPv4 packets without -f), ESP or AH packets of SPI with --spi, and with
  * --ether-dst only frames captured with that destination MAC address, the
  * first SKIP are passed over and the next COUNT (all without -n) are sent,
  * in capture order (newest first with --reverse), with an AF_PACKET
@@ -18,8 +20,13 @@
  * to MAC (--dmac; by default the captured frame's destination, which only
  * an Ethernet capture has).
  *
- *   --flip OFFSET  invert the byte OFFSET bytes into the IP payload
- *   --src ADDR     replace the source address (and the header checksum)
+ *   --flip OFFSET     invert the byte OFFSET bytes into the IP payload
+ *   --flip-ip OFFSET  invert the byte OFFSET bytes into the IPv4 header
+ *                     (the header checksum is then made right again)
+ *   --src ADDR        replace the source address (and the header checksum)
+ *
+ * The second form sends COUNT (1) UDP datagrams of a few bytes from an
+ * ordinary socket that carries the IPv4 options HEX (IP_OPTIONS).
  *
  * The checksum of a TCP or UDP packet is always recomputed: a capture of a
  * packet sent by the capturing host itself holds only the partial checksum
@@ -56,7 +63,8 @@
 static const char usage_text[] =
 	"usage: pktinject -i DEV -r FILE [-n COUNT] [-f IP-PROTO] [-s SKIP] "
 	"[--spi SPI] [--ether-dst MAC] [--reverse] "
-	"[--flip OFFSET] [--src A.B.C.D] [--dmac MAC]";
+	"[--flip OFFSET] [--flip-ip OFFSET] [--src A.B.C.D] [--dmac MAC]\n"
+	"       pktinject --udp A.B.C.D:PORT --ip-options HEX [-n COUNT]";
 
 static void die(const char *fmt, ...)
 {
@@ -77,6 +85,7 @@ struct opts {
 	long skip;
 	int proto;		/* -1: any */
 	long flip;		/* -1: none */
+	long flip_ip;		/* -1: none */
 	bool set_src;
 	struct in_addr src;
 	bool set_dmac;
@@ -86,6 +95,9 @@ struct opts {
 	bool match_edst;
 	uint8_t edst[ETH_ALEN];
 	bool reverse;
+	const char *udp;	/* ADDR:PORT: the second form */
+	uint8_t ipopt[40];
+	size_t ipopt_len;
 };
 
 /* A packet selected for sending: its IPv4 packet and link destination. */
@@ -123,10 +135,30 @@ static void parse_mac(const char *s, uint8_t *mac)
 	}
 }
 
+/* HEX into buf; returns the number of bytes. */
+static size_t parse_hex(const char *s, uint8_t *buf, size_t size)
+{
+	size_t len = strlen(s), i;
+	unsigned int b;
+
+	if (!len || len % 2 || len / 2 > size)
+		die("bad hex \"%s\" (an even number of digits, at most %zu bytes)",
+		    s, size);
+	for (i = 0; i < len / 2; i++) {
+		if (sscanf(s + 2 * i, "%2x", &b) != 1)
+			die("bad hex \"%s\"", s);
+		buf[i] = (uint8_t)b;
+	}
+	return len / 2;
+}
+
 static void parse_args(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "flip", required_argument, NULL, 'F' },
+		{ "flip-ip", required_argument, NULL, 'I' },
+		{ "udp", required_argument, NULL, 'U' },
+		{ "ip-options", required_argument, NULL, 'O' },
 		{ "src", required_argument, NULL, 'S' },
 		{ "dmac", required_argument, NULL, 'M' },
 		{ "spi", required_argument, NULL, 'P' },
@@ -137,7 +169,8 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ .count = -1, .proto = -1, .flip = -1 };
+	*o = (struct opts){ .count = -1, .proto = -1, .flip = -1,
+			    .flip_ip = -1 };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:r:n:f:s:h", longopts,
 				NULL)) != -1) {
@@ -159,6 +192,16 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 			break;
 		case 'F':
 			o->flip = parse_num(optarg, "offset", 65535);
+			break;
+		case 'I':
+			o->flip_ip = parse_num(optarg, "offset", 59);
+			break;
+		case 'U':
+			o->udp = optarg;
+			break;
+		case 'O':
+			o->ipopt_len = parse_hex(optarg, o->ipopt,
+						 sizeof(o->ipopt));
 			break;
 		case 'S':
 			if (inet_pton(AF_INET, optarg, &o->src) != 1)
@@ -194,6 +237,8 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 	}
 	if (optind < argc)
 		die("unexpected argument \"%s\"; %s", argv[optind], usage_text);
+	if (o->udp)
+		return;
 	if (!o->dev || !o->file)
 		die("-i DEV and -r FILE are required; %s", usage_text);
 }
@@ -303,6 +348,37 @@ static long ip_offset(uint32_t linktype, const uint8_t *f, size_t len,
 	return -1;
 }
 
+/* The second form: datagrams with IP options from an ordinary socket. */
+static int send_udp(const struct opts *o)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char addr[INET_ADDRSTRLEN + 1];
+	long count = o->count < 0 ? 1 : o->count, i;
+	const char *colon = strchr(o->udp, ':');
+	int fd;
+
+	if (!colon || (size_t)(colon - o->udp) >= sizeof(addr))
+		die("bad --udp \"%s\": expected A.B.C.D:PORT", o->udp);
+	memcpy(addr, o->udp, (size_t)(colon - o->udp));
+	addr[colon - o->udp] = 0;
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		die("bad IPv4 address \"%s\"", addr);
+	sin.sin_port = htons((uint16_t)parse_num(colon + 1, "port", 65535));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket(AF_INET): %s", strerror(errno));
+	if (o->ipopt_len && setsockopt(fd, IPPROTO_IP, IP_OPTIONS, o->ipopt,
+				       (socklen_t)o->ipopt_len))
+		die("IP_OPTIONS: %s", strerror(errno));
+	for (i = 0; i < count; i++)
+		if (sendto(fd, "options", 7, 0, (struct sockaddr *)&sin,
+			   sizeof(sin)) != 7)
+			die("sendto %s: %s", o->udp, strerror(errno));
+	close(fd);
+	printf("sent %ld\n", count);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static uint8_t frame[MAX_FRAME];
@@ -318,6 +394,8 @@ int main(int argc, char *argv[])
 	int fd;
 
 	parse_args(argc, argv, &o);
+	if (o.udp)
+		return send_udp(&o);
 	ifindex = if_nametoindex(o.dev);
 	if (!ifindex)
 		die("no interface \"%s\"", o.dev);
@@ -374,10 +452,15 @@ int main(int argc, char *argv[])
 		tot_len = get_be16(ip + 2);
 		if (ihl < 20 || tot_len < ihl)
 			die("record %ld: malformed IPv4 header", index);
-		if (o.match_spi && (ip[9] != IPPROTO_ESP ||
-				    caplen - (size_t)off < ihl + 4 ||
-				    get32(ip + ihl, false) != htonl(o.spi)))
-			continue;
+		if (o.match_spi) {
+			/* ESP starts with the SPI, AH has it at 4. */
+			size_t at = ihl + (ip[9] == IPPROTO_AH ? 4 : 0);
+
+			if ((ip[9] != IPPROTO_ESP && ip[9] != IPPROTO_AH) ||
+			    caplen - (size_t)off < at + 4 ||
+			    get32(ip + at, false) != htonl(o.spi))
+				continue;
+		}
 		if (matched++ < o.skip)
 			continue;
 		if (caplen < origlen || tot_len > caplen - (size_t)off)
@@ -393,6 +476,17 @@ int main(int argc, char *argv[])
 				die("record %ld: --flip %ld is beyond the %zu-byte payload",
 				    index, o.flip, tot_len - ihl);
 			ip[ihl + o.flip] ^= 0xff;
+		}
+		if (o.flip_ip >= 0) {
+			if ((size_t)o.flip_ip >= ihl)
+				die("record %ld: --flip-ip %ld is beyond the %zu-byte header",
+				    index, o.flip_ip, ihl);
+			ip[o.flip_ip] ^= 0xff;
+			if (o.flip_ip < 10 || o.flip_ip > 11) {
+				put_be16(ip + 10, 0);
+				put_be16(ip + 10,
+					 csum_fold(csum_add(0, ip, ihl)));
+			}
 		}
 		if (!o.set_dmac && !has_dmac)
 			die("this link type has no destination MAC address: use --dmac");

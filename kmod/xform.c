@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What ESP and AH share: making room in a packet, the outer header of
+ * tunnel mode or the moved one of transport mode, sending a protected packet
+ * on, taking the IPsec header off a verified packet (and, in tunnel mode,
+ * checking the inner one) before the inbound policy check, and the
+ * bookkeeping of transforms that complete asynchronously.
+ */
+
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/route.h>
+
+#include "ah.h"
+#include "esp.h"
+#include "hooks.h"
+#include "pernet.h"
+#include "sa.h"
+#include "xform.h"
+
+/* The most the SA's protocol adds to a packet. */
+unsigned int nfsec_xform_overhead(const struct nfsec_sa *sa)
+{
+	if (sa->key.proto == IPPROTO_AH)
+		return nfsec_ah_overhead(sa);
+	return nfsec_esp_overhead(sa);
+}
+
+unsigned int nfsec_xform_output(struct nfsec_sa *sa, struct sk_buff *skb,
+				const struct nfsec_cont *cont)
+{
+	if (sa->key.proto == IPPROTO_AH)
+		return nfsec_ah_output(sa, skb, cont);
+	return nfsec_esp_output(sa, skb, cont);
+}
+
+/* seq: the full sequence number the replay check inferred. */
+unsigned int nfsec_xform_input(struct nfsec_sa *sa, struct sk_buff *skb,
+			       u64 seq, const struct nfsec_cont *cont)
+{
+	if (sa->key.proto == IPPROTO_AH)
+		return nfsec_ah_input(sa, skb, seq, cont);
+	return nfsec_esp_input(sa, skb, seq, cont);
+}
+
+/* Makes skb linear and private, with room for head and tail bytes more. */
+int nfsec_xform_make_room(struct sk_buff *skb, unsigned int head,
+			  unsigned int tail)
+{
+	int dh, dt;
+
+	if (skb_linearize_cow(skb))
+		return -ENOMEM;
+	dh = max_t(int, 0, head - skb_headroom(skb));
+	dt = max_t(int, 0, tail - skb_tailroom(skb));
+	if (dh || dt)
+		return pskb_expand_head(skb, ALIGN(dh, NET_SKB_PAD), dt,
+					GFP_ATOMIC);
+	return 0;
+}
+
+/*
+ * Opens xlen bytes for the IPsec header: after the IPv4 header in transport
+ * mode, after a new outer header in tunnel mode (skb holds the whole inner
+ * packet). The headroom was made by nfsec_xform_make_room(). Returns the
+ * outer header, complete but for the checksum's final value.
+ */
+struct iphdr *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
+			       const struct nfsec_cont *cont, unsigned int xlen)
+{
+	struct iphdr *iph = ip_hdr(skb), *outer;
+	unsigned int ihl = iph->ihl * 4;
+
+	if (sa->mode == NFSEC_MODE_TUNNEL) {
+		outer = skb_push(skb, sizeof(*outer) + xlen);
+		outer->version = 4;
+		outer->ihl = 5;
+		outer->tos = iph->tos;
+		outer->frag_off = 0;
+		outer->ttl = IPDEFTTL;
+		outer->saddr = sa->key.saddr;
+		outer->daddr = sa->daddr;
+		ihl = sizeof(*outer);
+	} else {
+		outer = skb_push(skb, xlen);
+		memmove(outer, iph, ihl);
+	}
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, ihl);
+	outer->protocol = sa->key.proto;
+	outer->tot_len = htons(skb->len);
+	if (sa->mode == NFSEC_MODE_TUNNEL) {
+		/* Before AH's ICV, which covers the identification. */
+		ip_select_ident(cont->net, skb, NULL);
+	} else {
+		/*
+		 * The route's MTU may be the one lowered for the plaintext
+		 * (see nfsec_check_mtu()): size the packet by the link's.
+		 */
+		IPCB(skb)->flags |= IPSKB_FORWARDED;
+		if (skb->len > READ_ONCE(skb_dst(skb)->dev->mtu)) {
+			/* Fragmented after IPsec rather than a black hole. */
+			outer->frag_off &= ~htons(IP_DF);
+			skb->ignore_df = 1;
+		}
+	}
+	ip_send_check(outer);
+	return outer;
+}
+
+static void nfsec_xform_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
+				    const struct nfsec_cont *cont)
+{
+	struct flowi4 fl4 = {
+		.daddr = sa->daddr,
+		.saddr = sa->key.saddr,
+		.flowi4_proto = sa->key.proto,
+	};
+	struct rtable *rt;
+
+	rt = ip_route_output_key(cont->net, &fl4);
+	if (IS_ERR(rt)) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
+		kfree_skb(skb);
+		return;
+	}
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	/*
+	 * Not seen again by nfsec's own output hook, and sized by the link's
+	 * MTU: the route to the peer may carry the MTU lowered for plaintext
+	 * to the same address (see nfsec_check_mtu()).
+	 */
+	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED | IPSKB_FORWARDED;
+	nf_reset_ct(skb);
+	skb->protocol = htons(ETH_P_IP);
+	skb->ignore_df = 1;
+	ip_local_out(cont->net, skb->sk, skb);
+}
+
+/*
+ * After the transform, synchronous or not: send the packet on. sk is the
+ * hook's socket, or after an asynchronous transform the skb's own (which
+ * the skb keeps alive; the hook's may be gone).
+ */
+void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
+			     const struct nfsec_cont *cont, struct sock *sk)
+{
+	if (sa->mode == NFSEC_MODE_TUNNEL)
+		nfsec_xform_tunnel_xmit(sa, skb, cont);
+	else
+		cont->okfn(cont->net, sk, skb);
+}
+
+/*
+ * A verified packet: hlen bytes of outer IPv4 header, xlen bytes of ESP or
+ * AH header, then the payload of protocol nexthdr (any trailer already cut
+ * off). Transport mode moves the IPv4 header up over the IPsec header;
+ * tunnel mode takes out the inner packet, which must be a sound IPv4
+ * packet. Then the inner packet must pass the inbound policy of sa.
+ * Returns NF_ACCEPT, or NF_STOLEN when the packet was dropped and counted.
+ */
+unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
+			       unsigned int hlen, unsigned int xlen, u8 nexthdr)
+{
+	struct iphdr *iph;
+	int iif;
+
+	if (sa->mode == NFSEC_MODE_TUNNEL) {
+		if (nexthdr != IPPROTO_IPIP)
+			goto malformed;
+		skb_pull(skb, hlen + xlen);
+		skb_reset_network_header(skb);
+		if (!pskb_may_pull(skb, sizeof(*iph)))
+			goto malformed;
+		iph = ip_hdr(skb);
+		if (iph->version != 4 || iph->ihl < 5 ||
+		    !pskb_may_pull(skb, iph->ihl * 4))
+			goto malformed;
+		iph = ip_hdr(skb);
+		if (ip_fast_csum((u8 *)iph, iph->ihl) ||
+		    ntohs(iph->tot_len) > skb->len ||
+		    ntohs(iph->tot_len) < iph->ihl * 4 ||
+		    pskb_trim(skb, ntohs(iph->tot_len)))
+			goto malformed;
+		skb->protocol = htons(ETH_P_IP);
+	} else {
+		iph = ip_hdr(skb);
+		memmove((u8 *)iph + xlen, iph, hlen);
+		skb_pull(skb, xlen);
+		skb_reset_network_header(skb);
+		iph = ip_hdr(skb);
+		iph->protocol = nexthdr;
+		iph->tot_len = htons(skb->len);
+		ip_send_check(iph);
+	}
+	skb_set_transport_header(skb, ip_hdr(skb)->ihl * 4);
+	skb->ip_summed = CHECKSUM_NONE;
+	iif = IPCB(skb)->iif;
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	IPCB(skb)->iif = iif;
+	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;	/* nfsec is done */
+
+	if (!nfsec_in_policy_ok(sa, skb)) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);
+		goto drop;
+	}
+	return NF_ACCEPT;
+
+malformed:
+	nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
+drop:
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+/*
+ * Around a transform that may complete asynchronously: a reference on sa
+ * and a count the namespace's exit waits for. false if sa is being deleted.
+ */
+bool nfsec_xform_hold(struct nfsec_sa *sa)
+{
+	if (!refcount_inc_not_zero(&sa->refcnt))
+		return false;
+	atomic_inc(&sa->nn->inflight);
+	return true;
+}
+
+/* The last thing a transform does with sa. */
+void nfsec_xform_release(struct nfsec_sa *sa)
+{
+	struct nfsec_net *nn = sa->nn;
+
+	nfsec_sa_put(sa);
+	if (atomic_dec_and_test(&nn->inflight))
+		wake_up_var(&nn->inflight);
+}
+
+/*
+ * An inbound packet whose transform completed asynchronously goes through
+ * PRE_ROUTING again from its start, as XFRM's do, so that conntrack and NAT
+ * see it; nfsec's hook lets it pass. The caller holds skb->dev.
+ */
+void nfsec_xform_input_resume(struct sk_buff *skb,
+			      const struct nfsec_cont *cont,
+			      unsigned int verdict)
+{
+	if (verdict == NF_ACCEPT)
+		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, cont->net, NULL,
+			skb, skb->dev, NULL, cont->okfn);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFSEC_XFORM_H
+#define _NFSEC_XFORM_H
+
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+struct nfsec_sa;
+
+typedef int (*nfsec_okfn_t)(struct net *net, struct sock *sk,
+			    struct sk_buff *skb);
+
+/* Where a packet goes once its crypto is done. */
+struct nfsec_cont {
+	struct net *net;
+	struct sock *sk;
+	nfsec_okfn_t okfn;	/* the hook's continuation */
+	bool xmit;		/* call okfn even when done synchronously */
+};
+
+/*
+ * The protocol entry points (esp.c, ah.c) return NF_ACCEPT when the packet
+ * was transformed synchronously in place and may continue through the hook
+ * chain, or NF_STOLEN when nfsec took it: sent on, in flight in an
+ * asynchronous transform, or dropped and counted. The caller holds a
+ * reference on sa for the call.
+ */
+unsigned int nfsec_xform_overhead(const struct nfsec_sa *sa);
+unsigned int nfsec_xform_output(struct nfsec_sa *sa, struct sk_buff *skb,
+				const struct nfsec_cont *cont);
+unsigned int nfsec_xform_input(struct nfsec_sa *sa, struct sk_buff *skb,
+			       u64 seq, const struct nfsec_cont *cont);
+
+/* Shared by the two protocols. */
+int nfsec_xform_make_room(struct sk_buff *skb, unsigned int head,
+			  unsigned int tail);
+struct iphdr *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
+			       const struct nfsec_cont *cont,
+			       unsigned int xlen);
+void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
+			     const struct nfsec_cont *cont, struct sock *sk);
+unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
+			       unsigned int hlen, unsigned int xlen,
+			       u8 nexthdr);
+bool nfsec_xform_hold(struct nfsec_sa *sa);
+void nfsec_xform_release(struct nfsec_sa *sa);
+void nfsec_xform_input_resume(struct sk_buff *skb,
+			      const struct nfsec_cont *cont,
+			      unsigned int verdict);
+
+#endif /* _NFSEC_XFORM_H */

@@ -535,7 +535,7 @@ combination() {
 # SAs up by (protocol, source, SPI), XFRM by (destination, SPI, protocol).
 no_sa() {
 	if [ "$1" = nfsec ]; then
-		ip netns exec "$B" "$NFSEC_TOOL" stats | grep -oE 'no-sa [0-9]+' | cut -d' ' -f2
+		nfsec_nstat "$B" no_sa
 	else
 		xfrm_stat "$B" XfrmInNoStates
 	fi

@@ -54,6 +54,8 @@ else
 	C_HEAD='' C_CMD='' C_OUT='' C_EXP='' C_OK='' C_BAD='' C_OFF=''
 fi
 
+# pktinject, next to this script, is called by name in the commands shown.
+export PATH="$HERE:$PATH"
 WORK=$(mktemp -d)
 defer "rm -rf $WORK"
 ALICE_IP=10.0.1.1
@@ -133,7 +135,7 @@ run_bg() {
 # sh_in WHO CMD: the same without printing. Nothing runs longer than a
 # minute: a command that hangs fails.
 sh_in() {
-	timeout 60 ip netns exec "${NS[$1]}" env PATH="$HERE:$PATH" bash -c "cd '$WORK' && $2"
+	timeout 60 ip netns exec "${NS[$1]}" bash -c "cd '$WORK' && $2"
 }
 
 # --- the scene ----------------------------------------------------------------

@@ -188,9 +188,7 @@ snmp() {
 # nfsec_sa_stat NS PROTO SRC SPI KEY: counter KEY (JSON name: packets,
 # drop_replay, drop_icv, drop_policy, ...) of one SA of NS.
 nfsec_sa_stat() {
-	local out
-	out=$(ip netns exec "$1" "$NFSEC_TOOL" -s -j sa get proto "$2" src "$3" spi "$4")
-	grep -oE "\"$5\":[0-9]+" <<<"$out" | cut -d: -f2
+	json_num "$5" "$(ip netns exec "$1" "$NFSEC_TOOL" -s -j sa get proto "$2" src "$3" spi "$4")"
 }
 
 # nfsec_sum NS KEY: KEY summed over all SAs of NS.
@@ -202,7 +200,14 @@ nfsec_sum() {
 # nfsec_nstat NS KEY: a namespace counter of `nfsec -j stats` (no_sa,
 # discard, plaintext, malformed, nomem).
 nfsec_nstat() {
-	ip netns exec "$1" "$NFSEC_TOOL" -j stats | grep -oE "\"$2\":[0-9]+" | cut -d: -f2
+	json_num "$2" "$(ip netns exec "$1" "$NFSEC_TOOL" -j stats)"
+}
+
+# json_num KEY JSON: the number of the first member KEY in JSON (nothing if
+# there is none), without starting a process.
+json_num() {
+	[[ $2 =~ \"$1\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+	return 0
 }
 
 # --- capture ----------------------------------------------------------------

@@ -233,20 +233,35 @@ eq() {
 	assert_eq "$want" "$("$@")" "$*"
 }
 
+# letter PCAP INBOX SHOW: Trudy captures on a0 into PCAP while Alice
+# sends the letter to Bob's mailbox INBOX; Bob reads it, Trudy looks at
+# her capture with SHOW (a command that reads PCAP). Alice's sending is an
+# expectation: if it fails, so does letter.
+letter() {
+	local pcap=$1 inbox=$2 show=$3 pid ok=1
+	capture_start "$T" a0 "$WORK/$pcap" ip
+	pid=$CAP_PID
+	say "(trudy# tcpdump -i a0 -w $pcap ip &)"
+	listen "$inbox"
+	try alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT" "Alice's letter went out" || ok=0
+	if [ "$ok" = 1 ]; then
+		wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
+	else
+		kill "$MAILBOX_PID" 2>/dev/null || true
+		wait "$MAILBOX_PID" || true
+	fi
+	capture_stop "$pid"
+	run bob "cat $inbox"
+	run trudy "tcpdump -nn -r $pcap 2>/dev/null | head -n 4"
+	run trudy "$show"
+	[ "$ok" = 1 ]
+}
+
 # --- 1. no protection -------------------------------------------------------
 
 heading 1 "No protection"
 expect "Bob receives the letter; Trudy's capture shows it in the clear."
-capture_start "$T" a0 "$WORK/step1.pcap" ip
-CAP1=$CAP_PID
-say "(trudy# tcpdump -i a0 -w step1.pcap ip)"
-listen inbox1.txt
-run alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT"
-wait "$MAILBOX_PID" || fail "step 1: Bob's listener failed"
-capture_stop "$CAP1"
-run bob "cat inbox1.txt"
-run trudy "tcpdump -nn -r step1.pcap 2>/dev/null | head -n 4"
-run trudy "strings -n 8 step1.pcap"
+letter step1.pcap inbox1.txt "strings -n 8 step1.pcap" || true
 check "Bob received the letter intact" same_file letter.txt inbox1.txt
 check "Trudy's capture holds the letter in the clear" letter_in step1.pcap
 
@@ -270,16 +285,8 @@ expect "Trudy's capture shows protocol 50 and no letter; Bob receives it intact.
 # The whole wire from here on, for step 7.
 capture_start "$T" a0 "$WORK/wire.pcap" ip
 CAPW=$CAP_PID
-capture_start "$T" a0 "$WORK/step2.pcap" ip
-CAP2=$CAP_PID
-say "(trudy# tcpdump -i a0 -w step2.pcap ip)"
-listen inbox2.txt
-run alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT"
-wait "$MAILBOX_PID" || fail "step 2: Bob's listener failed"
-capture_stop "$CAP2"
-run bob "cat inbox2.txt"
-run trudy "tcpdump -nn -r step2.pcap 2>/dev/null | head -n 4"
-run trudy "strings -n 8 step2.pcap | grep -c -e Dear -e folder -e Thursday || true"
+letter step2.pcap inbox2.txt \
+	"strings -n 8 step2.pcap | grep -c -e Dear -e folder -e Thursday || true" || true
 N_ESP=$(count_pkts step2.pcap "ip[9] = 50 and src $ALICE_IP and ip[20:4] = $SPI_AB")
 check "Bob received the letter intact" same_file letter.txt inbox2.txt
 check "no line of the letter in Trudy's capture" letter_not_in step2.pcap
@@ -392,21 +399,8 @@ run alice "nfsec policy add dir out src $ALICE_IP dst $BOB_IP action protect sa 
 run alice "nfsec policy add dir in src $BOB_IP dst $ALICE_IP action protect sa proto ah src $BOB_IP spi $AH_BA"
 run bob "nfsec policy add dir out src $BOB_IP dst $ALICE_IP action protect sa proto ah src $BOB_IP spi $AH_BA"
 run bob "nfsec policy add dir in src $ALICE_IP dst $BOB_IP action protect sa proto ah src $ALICE_IP spi $AH_AB"
-capture_start "$T" a0 "$WORK/step6.pcap" ip
-CAP6=$CAP_PID
-say "(trudy# tcpdump -i a0 -w step6.pcap ip)"
-listen inbox6.txt
 ah_ok=1
-try alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT" "Alice's letter went out under AH" || ah_ok=0
-if [ "$ah_ok" = 1 ]; then
-	wait "$MAILBOX_PID" || fail "step 6: Bob's listener failed"
-else
-	kill "$MAILBOX_PID" 2>/dev/null || true
-	wait "$MAILBOX_PID" || true
-fi
-capture_stop "$CAP6"
-run trudy "tcpdump -nn -r step6.pcap 2>/dev/null | head -n 4"
-run trudy "strings -n 8 step6.pcap"
+letter step6.pcap inbox6.txt "strings -n 8 step6.pcap" || ah_ok=0
 N_AH=$(count_pkts step6.pcap "ip[9] = 51 and src $ALICE_IP and ip[24:4] = $AH_AB")
 check "Bob received the letter intact" same_file letter.txt inbox6.txt
 check "Trudy's capture holds the letter in the clear" letter_in step6.pcap

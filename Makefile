@@ -6,6 +6,7 @@
 #   make            build the module (kmod/nfsec.ko) and the tool
 #   make check      every test: build, style, host unit tests, VM selftests
 #   make check-debug  the VM selftests on a KASAN/lockdep/kmemleak kernel
+#   make demo       the narrated Alice, Bob and Trudy scenario in the test VM
 #   make vm-shell   boot the test VM with nfsec loaded, interactive shell
 #   make style      checkpatch --strict and sparse on kmod/
 #   make bench      nfsec against XFRM in the test VM: table, CSV, plot
@@ -102,6 +103,16 @@ bench:
 	@$(MAKE) --no-print-directory module tools
 	@selftests/bench/run.sh
 
-demo:
-	@echo "make $@: not implemented yet (arrives with its own issue)" >&2
-	@exit 1
+# The demo from a clean clone: what is missing is installed, the module, the
+# tool and the selftest helpers are built, then the VM plays
+# selftests/demo.sh on this terminal; the exit code is the demo's.
+demo: deps
+	@start=$$(date +%s); \
+	selftests/ksrc.sh >/dev/null && \
+	$(MAKE) --no-print-directory -s module tools && \
+	$(MAKE) --no-print-directory -s -C selftests all && \
+	echo "demo: built in $$(($$(date +%s) - start)) s; booting the test VM" && \
+	NFSEC_VM_TIMEOUT=$${NFSEC_VM_TIMEOUT:-600} selftests/vm/run.sh --demo demo.sh; \
+	rc=$$?; \
+	echo "demo: $$(($$(date +%s) - start)) s in all, exit $$rc"; \
+	exit $$rc

@@ -316,20 +316,13 @@ sa_stat() {
 		policy) key=drop_policy ;;
 		seqexh) key=drop_seq_exhausted ;;
 		esac
-		out=$(ip netns exec "$ns" "$NFSEC_TOOL" -s -j sa get proto "$PROTO" src "$src" spi "$spi")
-		grep -oE "\"$key\":[0-9]+" <<<"$out" | cut -d: -f2
+		nfsec_sa_stat "$ns" "$PROTO" "$src" "$spi" "$key"
 	fi
 }
 
 # b's inbound SA, a's outbound SA.
 rx() { sa_stat "$IMPL_B" "$B" 10.0.1.1 10.0.1.2 "$SPI_AB" "$1"; }
 tx() { sa_stat "$IMPL_A" "$A" 10.0.1.1 10.0.1.2 "$SPI_AB" "$1"; }
-
-# snmp NS PROTO FIELD: a counter of /proc/net/snmp in NS.
-snmp() {
-	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p {
-		if (!n++) { for (i = 2; i <= NF; i++) h[$i] = i } else print $h[f] }' /proc/net/snmp
-}
 
 # xfrm_in_errors NS: XFRM's input error counters of NS, summed.
 xfrm_in_errors() {
@@ -340,36 +333,7 @@ xfrm_stat() {
 	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/xfrm_stat
 }
 
-# nfsec_sum NS KEY: KEY summed over all SAs of NS.
-nfsec_sum() {
-	ip netns exec "$1" "$NFSEC_TOOL" -s -j sa show |
-		grep -oE "\"$2\":[0-9]+" | awk -F: '{ s += $2 } END { print s + 0 }'
-}
-
-# --- capture and injection ------------------------------------------------
-
-# capture_start NS DEV FILE [FILTER...]; capture_stop
-capture_start() {
-	local ns=$1 dev=$2 file=$3 i
-	shift 3
-	local err=$file.err
-	rm -f "$err"
-	ip netns exec "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -w "$file" "$@" \
-		>/dev/null 2>"$err" &
-	CAP_PID=$!
-	defer "kill $CAP_PID"
-	for i in $(seq 100); do
-		grep -qs 'listening on' "$err" && return 0
-		sleep 0.1
-	done
-	fail "tcpdump did not start: $(cat "$err")"
-}
-
-capture_stop() {
-	sleep 0.3
-	kill -INT "$CAP_PID"
-	wait "$CAP_PID" || true
-}
+# --- injection -----------------------------------------------------------
 
 # inject ARGS...: pktinject out of r's b0 towards b; prints the count sent.
 inject() {
@@ -418,19 +382,6 @@ phase() {
 	local now=${EPOCHREALTIME/[.,]/}
 	[ "$VERBOSE" = 1 ] && log "  $1: $(((now - PHASE_T) / 1000)) ms"
 	PHASE_T=$now
-}
-
-# expect_delta WHAT BEFORE DELTA CMD...: CMD prints BEFORE + DELTA within
-# 3 s (packets injected are processed asynchronously).
-expect_delta() {
-	local what=$1 before=$2 delta=$3 v i
-	shift 3
-	for i in $(seq 30); do
-		v=$("$@")
-		[ "$((v - before))" = "$delta" ] && return 0
-		sleep 0.1
-	done
-	fail "$WHAT: $what: expected +$delta, got +$((v - before))"
 }
 
 ping_ok() {
@@ -623,7 +574,7 @@ combination() {
 # SAs up by (protocol, source, SPI), XFRM by (destination, SPI, protocol).
 no_sa() {
 	if [ "$1" = nfsec ]; then
-		ip netns exec "$B" "$NFSEC_TOOL" stats | grep -oE 'no-sa [0-9]+' | cut -d' ' -f2
+		nfsec_nstat "$B" no_sa
 	else
 		xfrm_stat "$B" XfrmInNoStates
 	fi

@@ -162,3 +162,78 @@ dmesg_check() {
 	assert_no_match 'WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|kmemleak|refcount_t' \
 		"$new" "kernel log since the test started"
 }
+
+# expect_delta WHAT BEFORE DELTA CMD...: CMD prints BEFORE + DELTA within
+# 3 s (packets injected are processed asynchronously). A failure is
+# prefixed with $WHAT when the test sets it.
+expect_delta() {
+	local what=$1 before=$2 delta=$3 v i
+	shift 3
+	for i in $(seq 30); do
+		v=$("$@")
+		[ "$((v - before))" = "$delta" ] && return 0
+		sleep 0.1
+	done
+	fail "${WHAT:+$WHAT: }$what: expected +$delta, got +$((v - before))"
+}
+
+# --- counters ---------------------------------------------------------------
+
+# snmp NS PROTO FIELD: a counter of /proc/net/snmp in NS.
+snmp() {
+	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p {
+		if (!n++) { for (i = 2; i <= NF; i++) h[$i] = i } else print $h[f] }' /proc/net/snmp
+}
+
+# nfsec_sa_stat NS PROTO SRC SPI KEY: counter KEY (JSON name: packets,
+# drop_replay, drop_icv, drop_policy, ...) of one SA of NS.
+nfsec_sa_stat() {
+	json_num "$5" "$(ip netns exec "$1" "$NFSEC_TOOL" -s -j sa get proto "$2" src "$3" spi "$4")"
+}
+
+# nfsec_sum NS KEY: KEY summed over all SAs of NS.
+nfsec_sum() {
+	ip netns exec "$1" "$NFSEC_TOOL" -s -j sa show |
+		grep -oE "\"$2\":[0-9]+" | awk -F: '{ s += $2 } END { print s + 0 }'
+}
+
+# nfsec_nstat NS KEY: a namespace counter of `nfsec -j stats` (no_sa,
+# discard, plaintext, malformed, nomem).
+nfsec_nstat() {
+	json_num "$2" "$(ip netns exec "$1" "$NFSEC_TOOL" -j stats)"
+}
+
+# json_num KEY JSON: the number of the first member KEY in JSON (nothing if
+# there is none), without starting a process.
+json_num() {
+	[[ $2 =~ \"$1\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+	return 0
+}
+
+# --- capture ----------------------------------------------------------------
+
+# capture_start NS DEV FILE [FILTER...]: tcpdump on DEV of NS into FILE,
+# its PID in CAP_PID. capture_stop [PID] ends it (default CAP_PID) once
+# what is in flight has been written.
+capture_start() {
+	local ns=$1 dev=$2 file=$3 i
+	shift 3
+	local err=$file.err
+	rm -f "$err"
+	ip netns exec "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -w "$file" "$@" \
+		>/dev/null 2>"$err" &
+	CAP_PID=$!
+	defer "kill $CAP_PID"
+	for i in $(seq 100); do
+		grep -qs 'listening on' "$err" && return 0
+		sleep 0.1
+	done
+	fail "tcpdump did not start: $(cat "$err")"
+}
+
+capture_stop() {
+	local pid=${1:-$CAP_PID}
+	sleep 0.3
+	kill -INT "$pid"
+	wait "$pid" || true
+}

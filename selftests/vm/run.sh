@@ -8,11 +8,17 @@
 #
 # usage: selftests/vm/run.sh [--prepare | --shell | --probe] [TEST.sh ...]
 #        selftests/vm/run.sh --run SCRIPT
+#        selftests/vm/run.sh --demo SCRIPT.sh
 #   --prepare  only fetch and unpack the kernel and extract the runner
 #   --shell    interactive shell on the serial console, nfsec loaded
 #   --probe    only decide the accelerator (KVM or TCG) and print it
 #   --run      run one script of selftests/ (e.g. bench/bench.sh) directly,
 #              not through the kselftest runner, its output on the terminal
+#   --demo     run one selftest script directly, not through the kselftest
+#              runner, its output on the console as it comes; exit with
+#              its status (or 1 if the run itself went wrong). Colour is
+#              on when standard output is a terminal (NFSEC_DEMO_COLOUR=
+#              1 or 0 forces it), passed to the script as NFSEC_DEMO_COLOUR.
 #
 # A guest line "NFSEC-OUT NAME TEXT" appends TEXT to the file NAME (a plain
 # file name) in NFSEC_VM_OUT (default build/vm/out, emptied at each run):
@@ -81,6 +87,12 @@ case "${1:-}" in
 	[ -f "selftests/$run_script" ] || { echo "run.sh: no selftests/$run_script" >&2; exit 2; }
 	[[ "$run_script" =~ ^[A-Za-z0-9_./-]+$ ]] || { echo "run.sh: bad script name $run_script" >&2; exit 2; }
 	shift 2
+	;;
+--demo)
+	mode=demo
+	[ $# = 2 ] && [[ "$2" =~ ^[A-Za-z0-9_-]+\.sh$ ]] ||
+		{ echo "run.sh: --demo takes one script name, e.g. demo.sh" >&2; exit 2; }
+	shift
 	;;
 -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 esac
@@ -387,6 +399,14 @@ fi
 
 [ -n "$tests" ] && append="$append nfsecvm_tests=$tests"
 [ "$mode" = run ] && append="$append nfsecvm_mode=run nfsecvm_run=$run_script"
+if [ "$mode" = demo ]; then
+	colour=${NFSEC_DEMO_COLOUR:-}
+	if [ -z "$colour" ]; then
+		colour=0
+		[ -t 1 ] && colour=1
+	fi
+	append="$append nfsecvm_mode=demo nfsecvm_colour=$colour"
+fi
 [ -n "$inject" ] && append="$append nfsecvm_inject=$inject"
 if [ -n "${NFSEC_VM_ENV:-}" ]; then
 	vm_env=""
@@ -430,6 +450,7 @@ elif [ -z "$done_line" ]; then
 	why="no completion marker (the guest crashed or powered off early)"
 elif [ "$done_line" != "NFSEC-VM-DONE rc=0" ]; then
 	why="guest reported ${done_line#NFSEC-VM-DONE }"
+	guest_rc=${done_line#NFSEC-VM-DONE rc=}
 fi
 # Lockdep, RCU-lockdep and might_sleep reports start with "WARNING:" or
 # "BUG:" ("WARNING: possible circular locking dependency detected",
@@ -450,4 +471,8 @@ fi
 echo "not ok - vm: $why" >>"$results"
 log "FAIL: $why"
 [ -n "$bad" ] && echo "$bad" | sed 's/^/vm:   console:/' >&2
+# A demo that failed on its own ends with its own status.
+if [ "$mode" = demo ] && [ -z "$bad" ] && [ -n "${guest_rc:-}" ] && [ "$guest_rc" != 0 ]; then
+	exit "$guest_rc"
+fi
 exit 1

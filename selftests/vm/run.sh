@@ -431,7 +431,7 @@ log "VM ran $(($(date +%s) - start)) s, qemu exit $qrc"
 # Files the guest sent back on the console.
 rm -rf "$outdir"
 mkdir -p "$outdir"
-grep -a -E '^NFSEC-OUT [A-Za-z0-9_.-]+( |$)' "$console" |
+{ grep -a -E '^NFSEC-OUT [A-Za-z0-9_.-]+( |$)' "$console" || true; } |
 	while IFS= read -r m; do
 		m=${m#NFSEC-OUT }
 		name=${m%% *}

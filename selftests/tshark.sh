@@ -117,15 +117,16 @@ esp_sa_args() {
 
 # esp_decode PCAP SPOIL SAFILE...: tshark's view of PCAP given the SAs,
 # one line per ESP packet: SPI, next header, ICV good (1 or 0), data
-# bytes in hex (comma-separated).
+# bytes in hex, each field's first occurrence (with wrong keys, garbage
+# can dissect as a second ESP header inside the first).
 esp_decode() {
 	local pcap=$1 spoil=$2 args=()
 	shift 2
 	mapfile -d '' args < <(esp_sa_args "$spoil" "$@")
 	tshark_run -n -r "$pcap" -o esp.enable_encryption_decode:TRUE \
 		-o esp.enable_authentication_check:TRUE "${args[@]}" \
-		-Y esp -T fields -E separator=/t -e esp.spi -e esp.protocol \
-		-e esp.icv_good -e data.data
+		-Y esp -T fields -E separator=/t -E occurrence=f -e esp.spi \
+		-e esp.protocol -e esp.icv_good -e data.data
 }
 
 # esp_verdict SAFILE OUT CONTROL: what is wrong with the capture of

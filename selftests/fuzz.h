@@ -25,6 +25,14 @@
 
 #define FUZZ_BUFSZ (1 << 16)
 
+/* One failed check: counted in the fuzzer's own "failures", printed. */
+#define FAIL(...) do {							\
+	failures++;							\
+	printf("FAIL: " __VA_ARGS__);					\
+	printf("\n");							\
+	fflush(stdout);							\
+} while (0)
+
 /* splitmix64: every run is reproduced by its seed. */
 struct rng {
 	uint64_t s;

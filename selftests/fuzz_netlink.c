@@ -101,13 +101,6 @@ static unsigned long n_sent, n_ok, n_err, n_core, n_mut, n_unanswered,
 static unsigned long n_errno[256];
 static unsigned long n_cmd_ok[NFSEC_CMD_MAX + 1];
 
-#define FAIL(...) do {							\
-	failures++;							\
-	printf("FAIL: " __VA_ARGS__);					\
-	printf("\n");							\
-	fflush(stdout);							\
-} while (0)
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;

@@ -112,13 +112,6 @@ static unsigned long failures;
 static uint32_t next_tag = 1;
 static uint8_t *buf, *tmp;
 
-#define FAIL(...) do {							\
-	failures++;							\
-	printf("FAIL: " __VA_ARGS__);					\
-	printf("\n");							\
-	fflush(stdout);							\
-} while (0)
-
 /* The receiver's SAs and counters ---------------------------------------- */
 
 struct sa_info {

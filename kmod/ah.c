@@ -8,8 +8,15 @@
  * for the computation and put back afterwards, so the per-packet state keeps
  * a copy. Asynchronous implementations complete in a callback that continues
  * the packet.
+ *
+ * With AES-GMAC (RFC 4543 section 5) the field after the sequence number
+ * holds an 8-byte IV, then the 16-byte ICV. The ICV is GCM's tag over the
+ * same bytes, IV and ICV zeroed, given to GCM as associated data with
+ * nothing to encrypt; the nonce is the salt (the key's last 4 bytes) and
+ * the IV, which is the 64-bit sequence number, never used twice per SA.
  */
 
+#include <crypto/aead.h>
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <linux/ip.h>
@@ -17,6 +24,7 @@
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <net/ip.h>
+#include <asm/unaligned.h>
 
 #include "ah.h"
 #include "pernet.h"
@@ -26,30 +34,49 @@
 #define NFSEC_AH_FIXED		12	/* up to the ICV */
 #define NFSEC_AH_MAX_IPH	60
 #define NFSEC_AH_MAX_ICV	32
+#define NFSEC_AH_GMAC_IV	8	/* RFC 4543 5.1 */
+#define NFSEC_AH_GMAC_SALT	4
 
 /* IPv4 options whose value is the same at the receiver (RFC 4302 A.1). */
 #define NFSEC_IPOPT_ESEC	133	/* extended security */
 #define NFSEC_IPOPT_CIPSO	134	/* commercial security */
 #define NFSEC_IPOPT_SDMDD	149	/* sender directed delivery */
 
-/* Per-packet state, followed by the digest, the request and the sg. */
+/*
+ * Per-packet state, followed by the digest (HMAC) or the nonce (GMAC), the
+ * request and the sg.
+ */
 struct nfsec_ah_pkt {
 	struct nfsec_xform_pkt x;	/* first: freed through it */
 	unsigned int ahlen;		/* AH header, ICV and its padding */
 	__be32 seqhi;
-	u8 *digest;
+	u8 *digest;			/* HMAC: digest; GMAC: nonce */
+	void *req;			/* ahash_request or aead_request */
 	u8 iph[NFSEC_AH_MAX_IPH];	/* the IPv4 header as it was */
-	u8 icv[NFSEC_AH_MAX_ICV];	/* inbound: the ICV received */
+	u8 icv[NFSEC_AH_MAX_ICV];	/* the ICV received; GMAC: also sent */
 };
+
+static bool nfsec_ah_gmac(const struct nfsec_sa *sa)
+{
+	return sa->aead;
+}
+
+/* The bytes after the sequence number before any padding: [IV] ICV. */
+static unsigned int nfsec_ah_auth_len(const struct nfsec_sa *sa)
+{
+	return (nfsec_ah_gmac(sa) ? NFSEC_AH_GMAC_IV : 0) + sa->icv_len;
+}
 
 /*
  * AH with the ICV, padded to a multiple of 64 bits: RFC 4302 2.2 asks for
  * 32 bits in IPv4 and allows more; XFRM sends 64 and, unless told
- * otherwise, accepts nothing else.
+ * otherwise, accepts nothing else. AES-GMAC, which XFRM's AH does not
+ * offer, is sent as RFC 4543 5 draws it: 36 bytes, 32-bit aligned.
  */
 static unsigned int nfsec_ah_len(const struct nfsec_sa *sa)
 {
-	return ALIGN(NFSEC_AH_FIXED + sa->icv_len, 8);
+	return ALIGN(NFSEC_AH_FIXED + nfsec_ah_auth_len(sa),
+		     nfsec_ah_gmac(sa) ? 4 : 8);
 }
 
 unsigned int nfsec_ah_overhead(const struct nfsec_sa *sa)
@@ -110,52 +137,67 @@ static bool nfsec_ah_zero_mutable(struct iphdr *iph)
 	return true;
 }
 
-static struct nfsec_ah_pkt *nfsec_ah_pkt_alloc(struct crypto_ahash *ahash,
-					       struct ahash_request **req,
+/*
+ * The per-packet state with, after it, buflen bytes aligned to alignmask
+ * (pkt->digest), a request of reqlen bytes (pkt->req) and three sg entries.
+ */
+static struct nfsec_ah_pkt *nfsec_ah_pkt_alloc(unsigned int alignmask,
+					       unsigned int buflen,
+					       unsigned int reqlen,
 					       struct scatterlist **sg)
 {
+	struct nfsec_ah_pkt *pkt;
 	unsigned int len;
-	u8 *p;
 
-	len = sizeof(struct nfsec_ah_pkt) + crypto_ahash_alignmask(ahash);
-	len = ALIGN(len + crypto_ahash_digestsize(ahash),
-		    crypto_tfm_ctx_alignment());
-	len += sizeof(struct ahash_request) + crypto_ahash_reqsize(ahash);
-	len = ALIGN(len, __alignof__(struct scatterlist));
-	len += sizeof(struct scatterlist) * 2;
+	len = sizeof(*pkt) + alignmask;
+	len = ALIGN(len + buflen, crypto_tfm_ctx_alignment());
+	len = ALIGN(len + reqlen, __alignof__(struct scatterlist));
+	len += sizeof(struct scatterlist) * 3;
 
-	p = kmalloc(len, GFP_ATOMIC);
-	if (!p)
+	pkt = kmalloc(len, GFP_ATOMIC);
+	if (!pkt)
 		return NULL;
-	((struct nfsec_ah_pkt *)p)->digest =
-		PTR_ALIGN(p + sizeof(struct nfsec_ah_pkt),
-			  crypto_ahash_alignmask(ahash) + 1);
-	*req = (void *)PTR_ALIGN(((struct nfsec_ah_pkt *)p)->digest +
-				 crypto_ahash_digestsize(ahash),
-				 crypto_tfm_ctx_alignment());
-	*sg = PTR_ALIGN((void *)((u8 *)(*req + 1) + crypto_ahash_reqsize(ahash)),
+	pkt->digest = PTR_ALIGN((u8 *)(pkt + 1), alignmask + 1);
+	pkt->req = PTR_ALIGN(pkt->digest + buflen, crypto_tfm_ctx_alignment());
+	*sg = PTR_ALIGN((struct scatterlist *)((u8 *)pkt->req + reqlen),
 			__alignof__(struct scatterlist));
-	return (struct nfsec_ah_pkt *)p;
+	return pkt;
+}
+
+static struct nfsec_ah_pkt *nfsec_ah_pkt_new(struct nfsec_sa *sa,
+					     struct scatterlist **sg)
+{
+	if (nfsec_ah_gmac(sa))
+		return nfsec_ah_pkt_alloc(crypto_aead_alignmask(sa->aead),
+					  crypto_aead_ivsize(sa->aead),
+					  sizeof(struct aead_request) +
+					  crypto_aead_reqsize(sa->aead), sg);
+	return nfsec_ah_pkt_alloc(crypto_ahash_alignmask(sa->ahash),
+				  crypto_ahash_digestsize(sa->ahash),
+				  sizeof(struct ahash_request) +
+				  crypto_ahash_reqsize(sa->ahash), sg);
 }
 
 /*
  * The per-packet state and the request over the whole (linear) packet,
  * whose mutable fields it zeroes after keeping a copy of the header, plus
- * the high sequence bits with ESN. NULL (counted, header unchanged) if it
- * cannot be had.
+ * the high sequence bits with ESN. With GMAC the request's last sg entry
+ * is pkt->icv, where GCM puts the tag (outbound, cryptlen 0) or finds the
+ * one to check (inbound, cryptlen the ICV), and pkt->digest is the nonce,
+ * whose IV part the caller fills in. NULL (counted, header unchanged) if
+ * it cannot be had.
  */
 static struct nfsec_ah_pkt *
 nfsec_ah_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 		     const struct nfsec_cont *cont, u64 seq,
-		     unsigned int hlen, unsigned int ahlen,
+		     unsigned int hlen, unsigned int ahlen, bool out,
 		     crypto_completion_t done)
 {
-	struct ahash_request *req;
 	struct nfsec_ah_pkt *pkt;
 	struct scatterlist *sg;
-	unsigned int len = skb->len;
+	unsigned int len = skb->len, n = 1;
 
-	pkt = nfsec_ah_pkt_alloc(sa->ahash, &req, &sg);
+	pkt = nfsec_ah_pkt_new(sa, &sg);
 	if (!pkt) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		return NULL;
@@ -174,37 +216,66 @@ nfsec_ah_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 		return NULL;
 	}
 
-	sg_init_table(sg, 2);
+	sg_init_table(sg, 3);
 	sg_set_buf(sg, skb->data, skb->len);
 	if (sa->flags & NFSEC_SA_F_ESN) {
 		pkt->seqhi = htonl(upper_32_bits(seq));
-		sg_set_buf(sg + 1, &pkt->seqhi, sizeof(pkt->seqhi));
+		sg_set_buf(sg + n++, &pkt->seqhi, sizeof(pkt->seqhi));
 		len += sizeof(pkt->seqhi);
-	} else {
-		sg_mark_end(sg);
 	}
-	ahash_request_set_tfm(req, sa->ahash);
-	ahash_request_set_crypt(req, sg, pkt->digest, len);
-	ahash_request_set_callback(req, 0, done, pkt);
+	if (nfsec_ah_gmac(sa)) {
+		struct aead_request *req = pkt->req;
+
+		sg_set_buf(sg + n++, pkt->icv, sa->icv_len);
+		sg_mark_end(sg + n - 1);
+		memcpy(pkt->digest, sa->auth_key + sa->auth_key_len -
+		       NFSEC_AH_GMAC_SALT, NFSEC_AH_GMAC_SALT);
+		aead_request_set_tfm(req, sa->aead);
+		aead_request_set_ad(req, len);
+		aead_request_set_crypt(req, sg, sg, out ? 0 : sa->icv_len,
+				       pkt->digest);
+		aead_request_set_callback(req, 0, done, pkt);
+	} else {
+		struct ahash_request *req = pkt->req;
+
+		sg_mark_end(sg + n - 1);
+		ahash_request_set_tfm(req, sa->ahash);
+		ahash_request_set_crypt(req, sg, pkt->digest, len);
+		ahash_request_set_callback(req, 0, done, pkt);
+	}
 	return pkt;
 }
 
-static struct ahash_request *nfsec_ah_pkt_req(struct nfsec_ah_pkt *pkt)
+/* The IV of a GMAC packet, in its place in the nonce. */
+static u8 *nfsec_ah_gmac_iv(struct nfsec_ah_pkt *pkt)
 {
-	return (void *)PTR_ALIGN(pkt->digest +
-				 crypto_ahash_digestsize(pkt->x.sa->ahash),
-				 crypto_tfm_ctx_alignment());
+	return pkt->digest + NFSEC_AH_GMAC_SALT;
 }
 
 /* The ICV into its field, the header back as it was. */
 static void nfsec_ah_output_finish(struct nfsec_ah_pkt *pkt)
 {
 	struct sk_buff *skb = pkt->x.skb;
+	struct nfsec_sa *sa = pkt->x.sa;
 	struct ip_auth_hdr *ah;
 
 	memcpy(skb->data, pkt->iph, pkt->x.hlen);
 	ah = (struct ip_auth_hdr *)(skb->data + pkt->x.hlen);
-	memcpy(ah->auth_data, pkt->digest, pkt->x.sa->icv_len);
+	if (nfsec_ah_gmac(sa)) {
+		memcpy(ah->auth_data, nfsec_ah_gmac_iv(pkt), NFSEC_AH_GMAC_IV);
+		memcpy(ah->auth_data + NFSEC_AH_GMAC_IV, pkt->icv, sa->icv_len);
+	} else {
+		memcpy(ah->auth_data, pkt->digest, sa->icv_len);
+	}
+}
+
+/* Starts the digest (HMAC) or the tag computation or check (GMAC). */
+static int nfsec_ah_crypt(struct nfsec_ah_pkt *pkt, bool out)
+{
+	if (!nfsec_ah_gmac(pkt->x.sa))
+		return crypto_ahash_digest(pkt->req);
+	return out ? crypto_aead_encrypt(pkt->req) :
+		     crypto_aead_decrypt(pkt->req);
 }
 
 static void nfsec_ah_output_done(struct crypto_async_request *base, int err)
@@ -262,15 +333,17 @@ unsigned int nfsec_ah_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	ah->seq_no = htonl(lower_32_bits(seq));
 	memset(ah->auth_data, 0, ahlen - NFSEC_AH_FIXED);
 
-	pkt = nfsec_ah_pkt_prepare(sa, skb, cont, seq, hlen, ahlen,
+	pkt = nfsec_ah_pkt_prepare(sa, skb, cont, seq, hlen, ahlen, true,
 				   nfsec_ah_output_done);
 	if (!pkt)
 		goto drop;
+	if (nfsec_ah_gmac(sa))
+		put_unaligned_be64(seq, nfsec_ah_gmac_iv(pkt));
 	if (!nfsec_xform_hold(sa)) {
 		kfree(pkt);
 		goto drop;	/* being deleted */
 	}
-	err = crypto_ahash_digest(nfsec_ah_pkt_req(pkt));
+	err = nfsec_ah_crypt(pkt, true);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_ah_output_done() goes on */
 	if (!err)
@@ -294,11 +367,16 @@ static unsigned int nfsec_ah_input_finish(struct nfsec_ah_pkt *pkt, int err)
 	struct ip_auth_hdr *ah;
 
 	memcpy(skb->data, pkt->iph, pkt->x.hlen);
+	if (err == -EBADMSG && nfsec_ah_gmac(sa)) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_ICV);
+		goto drop;
+	}
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
 		goto drop;
 	}
-	if (crypto_memneq(pkt->digest, pkt->icv, sa->icv_len)) {
+	if (!nfsec_ah_gmac(sa) &&
+	    crypto_memneq(pkt->digest, pkt->icv, sa->icv_len)) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_ICV);
 		goto drop;
 	}
@@ -325,7 +403,7 @@ static void nfsec_ah_input_done(struct crypto_async_request *base, int err)
 unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 			    u64 seq, const struct nfsec_cont *cont)
 {
-	unsigned int hlen, ahlen, verdict;
+	unsigned int hlen, ahlen, authlen, verdict;
 	struct nfsec_ah_pkt *pkt;
 	struct ip_auth_hdr *ah;
 	int err;
@@ -339,18 +417,24 @@ unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		goto malformed;
 	ah = (struct ip_auth_hdr *)(skb->data + hlen);
 	ahlen = (ah->hdrlen + 2) * 4;
+	authlen = nfsec_ah_auth_len(sa);
 	/* Padded to 32 bits, or to 64 as nfsec and XFRM send. */
-	if ((ahlen != ALIGN(NFSEC_AH_FIXED + sa->icv_len, 4) &&
-	     ahlen != ALIGN(NFSEC_AH_FIXED + sa->icv_len, 8)) ||
+	if ((ahlen != ALIGN(NFSEC_AH_FIXED + authlen, 4) &&
+	     ahlen != ALIGN(NFSEC_AH_FIXED + authlen, 8)) ||
 	    skb->len < hlen + ahlen)
 		goto malformed;
 
-	pkt = nfsec_ah_pkt_prepare(sa, skb, cont, seq, hlen, ahlen,
+	pkt = nfsec_ah_pkt_prepare(sa, skb, cont, seq, hlen, ahlen, false,
 				   nfsec_ah_input_done);
 	if (!pkt)
 		goto drop;
-	memcpy(pkt->icv, ah->auth_data, sa->icv_len);
-	memset(ah->auth_data, 0, sa->icv_len);
+	if (nfsec_ah_gmac(sa)) {
+		memcpy(nfsec_ah_gmac_iv(pkt), ah->auth_data, NFSEC_AH_GMAC_IV);
+		memcpy(pkt->icv, ah->auth_data + NFSEC_AH_GMAC_IV, sa->icv_len);
+	} else {
+		memcpy(pkt->icv, ah->auth_data, sa->icv_len);
+	}
+	memset(ah->auth_data, 0, authlen);
 
 	if (!nfsec_xform_hold(sa)) {
 		memcpy(skb->data, pkt->iph, hlen);
@@ -359,7 +443,7 @@ unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 	}
 	/* The completion needs the device the packet came in on. */
 	dev_hold(skb->dev);
-	err = crypto_ahash_digest(nfsec_ah_pkt_req(pkt));
+	err = nfsec_ah_crypt(pkt, false);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_ah_input_done() goes on */
 	dev_put(skb->dev);

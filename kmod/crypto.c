@@ -34,11 +34,16 @@ static const struct nfsec_alg nfsec_algs[] = {
 		.salt_len = 4, .iv_len = 8, .block_len = 4,
 		.key_lens = { 32 }, .icv_bits = { 128 },
 	},
-	/* RFC 4543: integrity only, as an ESP combined mode */
+	/*
+	 * RFC 4543: integrity only, as an ESP combined mode, or as AH's
+	 * integrity algorithm (section 5), where nfsec drives GCM itself:
+	 * the whole packet is associated data, nothing is encrypted.
+	 */
 	{
 		.name = "aes-gmac", .cra_name = "rfc4543(gcm(aes))",
+		.ah_cra_name = "gcm(aes)",
 		.geniv = "seqiv", .kind = NFSEC_ALG_AEAD,
-		.status = NFSEC_ALG_MAY, .esp = true,
+		.status = NFSEC_ALG_MAY, .esp = true, .ah = true,
 		.salt_len = 4, .iv_len = 8, .block_len = 4,
 		.key_lens = { 16, 24, 32 }, .icv_bits = { 128 },
 	},
@@ -200,10 +205,46 @@ static int nfsec_crypto_init_esp(struct nfsec_sa *sa, unsigned int icv_len,
 	return 0;
 }
 
+/*
+ * AH with AES-GMAC: GCM over the AES key; the salt, the key's last bytes,
+ * is read from sa->auth_key for each packet's nonce.
+ */
+static int nfsec_crypto_init_ah_gmac(struct nfsec_sa *sa, unsigned int icv_len,
+				     struct netlink_ext_ack *extack)
+{
+	const struct nfsec_alg *alg = sa->auth;
+	int err;
+
+	sa->aead = crypto_alloc_aead(alg->ah_cra_name, 0, 0);
+	if (IS_ERR(sa->aead)) {
+		err = PTR_ERR(sa->aead);
+		sa->aead = NULL;
+		NL_SET_ERR_MSG(extack,
+			       "NFSEC_SA_A_AUTH_ALG: the kernel's crypto API cannot provide this algorithm");
+		return err;
+	}
+	err = crypto_aead_setkey(sa->aead, sa->auth_key,
+				 sa->auth_key_len - alg->salt_len);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "NFSEC_SA_A_AUTH_KEY: the crypto API refused the key");
+		return err;
+	}
+	err = crypto_aead_setauthsize(sa->aead, icv_len);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "NFSEC_SA_A_ICV_BITS: the crypto API refused the ICV length");
+		return err;
+	}
+	return 0;
+}
+
 static int nfsec_crypto_init_ah(struct nfsec_sa *sa, unsigned int icv_len,
 				struct netlink_ext_ack *extack)
 {
 	int err;
+
+	if (sa->auth->kind == NFSEC_ALG_AEAD)
+		return nfsec_crypto_init_ah_gmac(sa, icv_len, extack);
 
 	sa->ahash = crypto_alloc_ahash(sa->auth->cra_name, 0, 0);
 	if (IS_ERR(sa->ahash)) {

@@ -11,6 +11,7 @@ enum nfsec_alg_kind {
 	NFSEC_ALG_AEAD,		/* ESP combined mode, key ends with a salt */
 	NFSEC_ALG_CIPHER,	/* ESP encryption, needs an integrity algorithm */
 	NFSEC_ALG_INTEG,	/* integrity: ESP with a cipher, or AH */
+	/* (an AEAD with ah set is also an integrity algorithm for AH) */
 };
 
 /* Implementation requirement levels of RFC 8221 (ESP) and RFC 8221/8247. */
@@ -27,6 +28,7 @@ enum nfsec_alg_status {
 struct nfsec_alg {
 	const char *name;	/* the name users and the API use */
 	const char *cra_name;	/* crypto API algorithm */
+	const char *ah_cra_name;	/* AH's, if an AEAD: without the salt */
 	const char *geniv;	/* IV generator template for ESP, or NULL */
 	enum nfsec_alg_kind kind;
 	enum nfsec_alg_status status;

@@ -319,7 +319,9 @@ static const struct nfsec_alg *nfsec_nl_alg(const struct nlattr *attr,
 	} else if (enc && alg->kind == NFSEC_ALG_INTEG) {
 		*err = -EINVAL;
 		msg = "NFSEC_SA_A_ENC_ALG: an integrity algorithm, give it as NFSEC_SA_A_AUTH_ALG";
-	} else if (!enc && alg->kind != NFSEC_ALG_INTEG) {
+	} else if (!enc && alg->kind != NFSEC_ALG_INTEG &&
+		   (esp || !alg->ah)) {
+		/* AES-GMAC is AH's integrity algorithm, ESP's AEAD. */
 		*err = -EINVAL;
 		msg = "NFSEC_SA_A_AUTH_ALG: not an integrity algorithm";
 	} else if (esp ? !alg->esp : !alg->ah) {

@@ -76,8 +76,8 @@ struct nfsec_sa {
 	u8 *auth_key;
 	u16 enc_key_len;
 	u16 auth_key_len;
-	struct crypto_aead *aead;	/* ESP */
-	struct crypto_ahash *ahash;	/* AH */
+	struct crypto_aead *aead;	/* ESP, or AH with AES-GMAC */
+	struct crypto_ahash *ahash;	/* AH with an HMAC */
 	struct nfsec_lifetime lft;
 	time64_t add_time;		/* ktime_get_seconds() at add */
 	struct nfsec_net *nn;		/* valid while !dead */

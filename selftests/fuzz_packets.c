@@ -84,10 +84,11 @@ struct pkt {
 struct sa {
 	uint32_t spi;			/* host order */
 	uint16_t port;
-	bool ah, tunnel, esn, aead;
+	bool ah, tunnel, esn, aead, gmac;
 	unsigned int ivlen, icvlen, block;
 	int opfd;			/* AF_ALG operation socket */
 	int hashfd;			/* AH: AF_ALG hmac */
+	uint8_t salt[4];		/* AH with AES-GMAC */
 	uint64_t seq;			/* last sequence number used */
 	struct pkt saved[SAVED];	/* valid packets, for replays */
 	unsigned int nsaved;
@@ -290,8 +291,9 @@ static bool alg_encrypt(struct sa *s, const uint8_t *ad, size_t adlen,
 	c->cmsg_type = ALG_SET_IV;
 	c->cmsg_len = CMSG_LEN(sizeof(*aiv) + 16);
 	aiv = (void *)CMSG_DATA(c);
-	aiv->ivlen = s->ivlen;
-	memcpy(aiv->iv, iv, s->ivlen);
+	/* GCM itself for AH's GMAC: salt and IV, 12 bytes. */
+	aiv->ivlen = s->gmac ? 12 : s->ivlen;
+	memcpy(aiv->iv, iv, aiv->ivlen);
 	c = CMSG_NXTHDR(&msg, c);
 	c->cmsg_level = SOL_ALG;
 	c->cmsg_type = ALG_SET_AEAD_ASSOCLEN;
@@ -333,6 +335,22 @@ static bool sa_setup(struct sa *s, const struct sa_info *i)
 	s->esn = i->flags & NFSEC_SA_F_ESN;
 	s->seq = i->seq;
 	s->icvlen = i->icv_bits / 8;
+	if (s->ah && !strcmp(i->auth, "aes-gmac")) {
+		/*
+		 * RFC 4543 5: GCM with the AES key, the nonce being the salt
+		 * (the key's last 4 bytes) and the 8-byte IV after the
+		 * sequence number.
+		 */
+		s->gmac = true;
+		s->ivlen = 8;
+		memcpy(s->salt, i->auth_key + i->auth_len - 4, 4);
+		s->opfd = alg_open("gcm(aes)", i->auth_key, i->auth_len - 4,
+				   s->icvlen);
+		if (s->opfd < 0)
+			FAIL("AH SA 0x%x: AF_ALG gcm(aes): %s", s->spi,
+			     strerror(errno));
+		return s->opfd >= 0;
+	}
 	if (s->ah) {
 		struct sockaddr_alg sa = { .salg_family = AF_ALG,
 					   .salg_type = "hash" };
@@ -553,20 +571,23 @@ static size_t build_valid(struct sa *s, enum kind kind, size_t optlen,
 }
 
 /*
- * The AH header length: the ICV padded to 32 bits, as RFC 4302 asks for
- * IPv4, or to 64 bits, as nfsec and XFRM send; either at random.
+ * The AH header length: the [IV and] ICV padded to 32 bits, as RFC 4302
+ * asks for IPv4, or to 64 bits, as nfsec and XFRM send; either at random.
  */
 static size_t ah_len(const struct sa *s)
 {
-	return rng_pct(&rng, 50) ? (12 + s->icvlen + 3) & ~3UL :
-				   (12 + s->icvlen + 7) & ~7UL;
+	return rng_pct(&rng, 50) ? (12 + s->ivlen + s->icvlen + 3) & ~3UL :
+				   (12 + s->ivlen + s->icvlen + 7) & ~7UL;
 }
 
 /*
  * A correct AH packet for s (RFC 4302): the ICV covers the IP header with
  * its mutable fields zeroed (NOP and EOL options are immutable), the AH
  * header with a zero ICV, the payload and, with ESN, the high half of the
- * sequence number. kind K_PADDING stands for a wrong AH length field.
+ * sequence number. With AES-GMAC (RFC 4543 5) the field after the sequence
+ * number is a random IV, then the tag GCM computes over the same bytes (IV
+ * and ICV zeroed) as associated data, nothing encrypted, with the salt and
+ * that IV as its nonce. kind K_PADDING stands for a wrong AH length field.
  */
 static size_t build_ah(struct sa *s, enum kind kind, size_t optlen, bool huge,
 		       uint8_t *out)
@@ -604,8 +625,8 @@ static size_t build_ah(struct sa *s, enum kind kind, size_t optlen, bool huge,
 	ah[1] = al / 4 - 2;
 	/* A wrong length: neither of the two paddings the receiver takes. */
 	while (kind == K_PADDING &&
-	       (ah[1] == ((12 + s->icvlen + 3) & ~3UL) / 4 - 2 ||
-		ah[1] == ((12 + s->icvlen + 7) & ~7UL) / 4 - 2))
+	       (ah[1] == ((12 + s->ivlen + s->icvlen + 3) & ~3UL) / 4 - 2 ||
+		ah[1] == ((12 + s->ivlen + s->icvlen + 7) & ~7UL) / 4 - 2))
 		ah[1] = rng_below(&rng, 256);
 	*(uint32_t *)(ah + 4) = htonl(s->spi);
 	*(uint32_t *)(ah + 8) = htonl((uint32_t)seq);
@@ -619,6 +640,20 @@ static size_t build_ah(struct sa *s, enum kind kind, size_t optlen, bool huge,
 	iph->ttl = 0;
 	iph->check = 0;
 	hi = htonl(seq >> 32);
+	if (s->gmac) {
+		uint8_t nonce[12], *tagged = buf + 2 * MAX_PKT + 128;
+		size_t adlen = total + (s->esn ? 4 : 0);
+
+		memcpy((uint8_t *)iph + total, &hi, 4);
+		memcpy(nonce, s->salt, 4);
+		for (size_t k = 4; k < 12; k++)
+			nonce[k] = (uint8_t)rng_below(&rng, 256);
+		if (!alg_encrypt(s, (uint8_t *)iph, adlen, nonce, NULL, 0, tagged))
+			return 0;
+		memcpy(ah + 12, nonce + 4, 8);
+		memcpy(ah + 20, tagged + adlen, s->icvlen);
+		return total;
+	}
 	if (send(s->hashfd, iph, total, s->esn ? MSG_MORE : 0) != (ssize_t)total ||
 	    (s->esn && send(s->hashfd, &hi, 4, 0) != 4) ||
 	    read(s->hashfd, mac, sizeof(mac)) < (ssize_t)s->icvlen) {

@@ -25,9 +25,13 @@
 # writes its checksum and total length), so ip_rcv() never drops one before
 # PRE_ROUTING.
 #
-# and two AH SAs (NFSEC_FUZZ_AH=0 leaves them out):
+# and three AH SAs (NFSEC_FUZZ_AH=0 leaves them out):
 #   0x2001 AH hmac-sha256, ESN                    transport  udp 4004
 #   0x2002 AH hmac-sha1                           tunnel     udp 4005
+#   0x2003 AH aes-gmac-128, ESN                   transport  udp 4006
+# (the fuzzer builds AES-GMAC's AH packets by RFC 4543 5 itself, with GCM
+# through AF_ALG, so that nfsec's accepting them checks its wire format
+# against a second construction)
 #
 # Knobs: NFSEC_FUZZ_PACKETS_COUNT (packets, default 10000; the full run is
 # 100000), NFSEC_FUZZ_SEED (default: from the clock; printed either way),
@@ -80,11 +84,14 @@ if [ "$AH" = 1 ]; then
 	ah=(proto ah src 10.7.0.1)
 	nx sa add "${ah[@]}" dst 10.7.0.2 spi 0x2001 auth hmac-sha256 "$(key hmac-sha256)" esn
 	nx sa add "${ah[@]}" dst 10.7.0.2 spi 0x2002 mode tunnel auth hmac-sha1 "$(key hmac-sha1)"
+	nx sa add "${ah[@]}" dst 10.7.0.2 spi 0x2003 auth aes-gmac "$(key aes-gmac-128)" esn
 	nx policy add dir in src 10.7.0.1/32 dst 10.7.0.2/32 proto udp dport 4004 \
 		action protect sa "${ah[@]}" spi 0x2001
 	nx policy add dir in src 10.8.1.1/32 dst 10.7.0.2/32 proto udp dport 4005 \
 		action protect sa "${ah[@]}" spi 0x2002
-	sas+=(--sa ah:0x2001:4004 --sa ah:0x2002:4005)
+	nx policy add dir in src 10.7.0.1/32 dst 10.7.0.2/32 proto udp dport 4006 \
+		action protect sa "${ah[@]}" spi 0x2003
+	sas+=(--sa ah:0x2001:4004 --sa ah:0x2002:4005 --sa ah:0x2003:4006)
 fi
 
 # drops: the sum of every drop counter of rx, namespace and SAs.

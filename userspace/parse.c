@@ -334,6 +334,8 @@ static const struct nfsec_alg algs[] = {
 	{ "hmac-sha384", NFSEC_ALG_AUTH, { 48 }, 1, { 0 }, 0 },
 	{ "hmac-sha512", NFSEC_ALG_AUTH, { 64 }, 1, { 0 }, 0 },
 	{ "hmac-sha1", NFSEC_ALG_AUTH, { 20 }, 1, { 0 }, 0 },
+	/* AH only (RFC 4543 5); the key includes the 4-byte salt */
+	{ "aes-gmac", NFSEC_ALG_AUTH, { 20, 28, 36 }, 3, { 0 }, 0 },
 };
 
 static const char *const alg_kind_names[] = {
@@ -583,6 +585,8 @@ static int check_sa_add(struct nfsec_sa_args *s, const char *cmd)
 	if (s->has_icv)
 		return nfsec_error("\"icv\" is only valid with \"aead\" in \"%s\"",
 				   cmd);
+	if (s->auth && !strcmp(s->auth->name, "aes-gmac"))
+		return nfsec_error("\"auth aes-gmac\" is for proto ah; ESP has \"aead aes-gmac\"");
 	if (!s->auth && !strcmp(enc->name, "null"))
 		return nfsec_error("\"enc null\" needs \"auth\" in \"%s\"", cmd);
 	if (!s->auth)

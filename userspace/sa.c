@@ -34,6 +34,7 @@ static const char terms_usage[] =
 	"AEAD-ALG := aes-gcm | chacha20-poly1305 | aes-gmac   (KEY includes the 4-byte salt)\n"
 	"ENC-ALG  := aes-cbc | null                           (KEY of null: none)\n"
 	"AUTH-ALG := hmac-sha256 | hmac-sha384 | hmac-sha512 | hmac-sha1\n"
+	"            | aes-gmac   (proto ah only; KEY includes the 4-byte salt)\n"
 	"KEY      := HEX | 0xHEX | @FILE                      (FILE holds the hex key)\n"
 	"SPI      := 256..0xffffffff (decimal or 0x-prefixed hex)\n"
 	"ADDR     := dotted-quad IPv4 address\n";

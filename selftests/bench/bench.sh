@@ -27,9 +27,13 @@
 #          for: plaintext, ESP aes-gcm-128 transport and tunnel, ESP
 #          aes-cbc-128 + hmac-sha256, AH hmac-sha256 (transport)
 #   scale  TCP throughput (aes-gcm-128 transport) with N inbound SAs in the
-#          receiver (N in NFSEC_BENCH_SCALE, the flow uses one of them), and
+#          receiver (N in NFSEC_BENCH_SCALE, the flow uses one of them),
+#          against a second pair of the same contender that holds only the
+#          flow's SAs, measured alternately with it ("throughput-1sa"), and
 #          the kernel memory each added SA costs (/proc/meminfo: Slab, and
-#          MemFree for everything including vmalloc'ed hash tables)
+#          MemFree for everything including vmalloc'ed hash tables); the
+#          runs start once the guest is idle again after the installation
+#          (hash table resizing, deferred frees)
 #   ctrl   time to install NFSEC_BENCH_CTRL SAs: `nfsec -b FILE` against
 #          `ip -batch FILE` of `xfrm state add` lines
 # Each protected run checks afterwards that the receiver's SA counted the
@@ -140,12 +144,26 @@ pair() {
 	defer "kill \$(cat $tmp/iperf3-$b.pid)"
 }
 
+# The pair of each run: CLIENT and SERVER namespaces of a contender, or
+# of its reference pair ("IMPL-1sa", the scale group's).
+declare -A CLIENT SERVER
 ns_create N1
 ns_create N2
 ns_create X1
 ns_create X2
 pair "$N1" "$N2"
 pair "$X1" "$X2"
+CLIENT=([nfsec]=$N1 [xfrm]=$X1) SERVER=([nfsec]=$N2 [xfrm]=$X2)
+if has "$GROUPS_" scale; then
+	ns_create N3
+	ns_create N4
+	ns_create X3
+	ns_create X4
+	pair "$N3" "$N4"
+	pair "$X3" "$X4"
+	CLIENT+=([nfsec-1sa]=$N3 [xfrm-1sa]=$X3)
+	SERVER+=([nfsec-1sa]=$N4 [xfrm-1sa]=$X4)
+fi
 sleep 1
 
 # --- configurations -----------------------------------------------------
@@ -215,63 +233,56 @@ side() {
 }
 
 clear_all() {
-	local ns
-	for ns in "$X1" "$X2"; do
-		ip -n "$ns" xfrm policy flush
-		ip -n "$ns" xfrm state flush
-	done
-	for ns in "$N1" "$N2"; do
-		ip netns exec "$ns" "$NFSEC_TOOL" policy flush >/dev/null
-		ip netns exec "$ns" "$NFSEC_TOOL" sa flush >/dev/null
+	local run ns
+	for run in "${!CLIENT[@]}"; do
+		for ns in "${CLIENT[$run]}" "${SERVER[$run]}"; do
+			if [ "${run%-1sa}" = xfrm ]; then
+				ip -n "$ns" xfrm policy flush
+				ip -n "$ns" xfrm state flush
+			else
+				ip netns exec "$ns" "$NFSEC_TOOL" policy flush >/dev/null
+				ip netns exec "$ns" "$NFSEC_TOOL" sa flush >/dev/null
+			fi
+		done
 	done
 }
 
-# setup CONFIG: both pairs, same keys. Sets AVAIL_xfrm / AVAIL_nfsec to
-# "yes" or to the reason the contender cannot run the configuration.
+# setup CONFIG: every pair, same keys; each contender's must pass traffic.
 setup() {
 	CONF=$1
 	clear_all
 	conf "$CONF"
-	# shellcheck disable=SC2034 # read through eval
-	AVAIL_xfrm=yes AVAIL_nfsec=yes
 	[ "$CONF" = plain ] && return 0
 	genkeys "$CONF"
-	side xfrm "$X1" 10.0.1.1 10.0.1.2 "$LADDR/32" "$RADDR/32" 0x1000 0x2000
-	side xfrm "$X2" 10.0.1.2 10.0.1.1 "$RADDR/32" "$LADDR/32" 0x2000 0x1000
-	side nfsec "$N1" 10.0.1.1 10.0.1.2 "$LADDR/32" "$RADDR/32" 0x1000 0x2000
-	side nfsec "$N2" 10.0.1.2 10.0.1.1 "$RADDR/32" "$LADDR/32" 0x2000 0x1000
-	local impl ns
-	for impl in $CONTENDERS; do
-		[ "$impl" = xfrm ] && ns=$X1 || ns=$N1
-		if ! ip netns exec "$ns" ping -c 2 -i 0.2 -W 2 -I "$LADDR" "$RADDR" >/dev/null 2>&1; then
-			if [ "$impl" = nfsec ] && [ "$PROTO" = ah ]; then
-				# shellcheck disable=SC2034 # read through eval
-				AVAIL_nfsec="n/a (AH not available)"
-			else
-				fail "$CONF: no traffic through $impl"
-			fi
-		fi
+	local run
+	for run in "${!CLIENT[@]}"; do
+		side "${run%-1sa}" "${CLIENT[$run]}" 10.0.1.1 10.0.1.2 "$LADDR/32" "$RADDR/32" 0x1000 0x2000
+		side "${run%-1sa}" "${SERVER[$run]}" 10.0.1.2 10.0.1.1 "$RADDR/32" "$LADDR/32" 0x2000 0x1000
+		has "$CONTENDERS" "${run%-1sa}" || continue
+		ip netns exec "${CLIENT[$run]}" ping -c 2 -i 0.2 -W 2 -I "$LADDR" "$RADDR" >/dev/null 2>&1 ||
+			fail "$CONF: no traffic through $run"
 	done
 }
 
-# rx_packets IMPL: packets the receiver's inbound SA (0x1000) counted.
+# rx_packets RUN: packets the receiver's inbound SA (0x1000) counted.
 rx_packets() {
-	if [ "$1" = xfrm ]; then
-		ip -s -n "$X2" xfrm state get src 10.0.1.1 dst 10.0.1.2 proto "$PROTO" spi 0x1000 |
+	local ns=${SERVER[$1]}
+	if [ "${1%-1sa}" = xfrm ]; then
+		ip -s -n "$ns" xfrm state get src 10.0.1.1 dst 10.0.1.2 proto "$PROTO" spi 0x1000 |
 			sed -n 's/.*[ ,]\([0-9][0-9]*\)(packets).*/\1/p' | sed -n 1,1p
 	else
-		ip netns exec "$N2" "$NFSEC_TOOL" -s sa get proto "$PROTO" src 10.0.1.1 spi 0x1000 |
+		ip netns exec "$ns" "$NFSEC_TOOL" -s sa get proto "$PROTO" src 10.0.1.1 spi 0x1000 |
 			sed -n 's/.*stats packets \([0-9][0-9]*\) .*/\1/p'
 	fi
 }
 
 # --- measurements -------------------------------------------------------
 
-# iperf IMPL tcp|udp: one run; prints Mbit/s (TCP) or datagrams/s (UDP)
-# received, or "error".
+# iperf RUN tcp|udp: one run through the pair of RUN (a contender, or its
+# reference pair); prints Mbit/s (TCP) or datagrams/s (UDP) received, or
+# "error".
 iperf() {
-	local impl=$1 kind=$2 ns o line
-	[ "$impl" = xfrm ] && ns=$X1 || ns=$N1
+	local impl=$1 kind=$2 ns=${CLIENT[$1]} o line
 	local args=(-c "$RADDR" -B "$LADDR" -t "$TIME" -f k)
 	[ "$kind" = udp ] && args+=(-u -l 64 -b 0)
 	if ! o=$(timeout $((TIME + 60)) ip netns exec "$ns" iperf3 "${args[@]}" 2>&1); then
@@ -300,49 +311,55 @@ iperf() {
 	fi
 }
 
-# order REP: the contenders in the order of repetition REP: XFRM first
-# in odd ones, nfsec first in even ones (A B, B A, A B, ...), so that
-# neither always runs right after the other.
+# order REP [RUNS...]: the runs (default: the contenders) in the order of
+# repetition REP: as given in odd ones, reversed in even ones (A B, B A,
+# A B, ...), so that none always runs right after another.
 order() {
-	if [ $(($1 % 2)) = 1 ]; then
-		echo "$CONTENDERS"
+	local rep=$1
+	shift
+	# shellcheck disable=SC2086 # a list
+	[ $# -gt 0 ] || set -- $CONTENDERS
+	if [ $((rep % 2)) = 1 ]; then
+		echo "$*"
 	else
-		echo "$CONTENDERS" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i; print "" }'
+		echo "$*" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i; print "" }'
 	fi
 }
 
-# measure GROUP CONFIG KIND: REPS alternating runs of both contenders.
+# measure GROUP CONFIG KIND [RUNS...]: REPS alternating runs of the
+# contenders (or of RUNS: the contenders and their reference pairs; a
+# reference pair's results are the metric with "-1sa" appended).
 measure() {
-	local group=$1 cfg=$2 kind=$3 rep impl v avail before after unit metric
+	local group=$1 cfg=$2 kind=$3 rep run v after unit metric
+	local -A before
+	shift 3
+	# shellcheck disable=SC2086 # a list
+	[ $# -gt 0 ] || set -- $CONTENDERS
 	[ "$kind" = tcp ] && unit=Mbit/s metric=throughput || unit=pkt/s metric=packet-rate
-	for impl in $CONTENDERS; do
-		eval "before_$impl=\$(rx_packets $impl 2>/dev/null || true)"
+	for run in "$@"; do
+		before[$run]=$(rx_packets "$run" 2>/dev/null || true)
 	done
 	# Warm-up, not recorded: under TCG the first run of a code path
 	# pays for its translation, which would favour whoever runs second.
-	for impl in $CONTENDERS; do
-		eval "avail=\$AVAIL_$impl"
-		[ "$avail" = yes ] && TIME=1 iperf "$impl" "$kind" >/dev/null
+	for run in "$@"; do
+		TIME=1 iperf "$run" "$kind" >/dev/null
 	done
 	for ((rep = 1; rep <= REPS; rep++)); do
-		for impl in $(order "$rep"); do
-			eval "avail=\$AVAIL_$impl"
-			if [ "$avail" != yes ]; then
-				result "$group" "$cfg" "$metric" "$unit" "$impl" "$rep" "$avail"
-				continue
+		for run in $(order "$rep" "$@"); do
+			v=$(iperf "$run" "$kind")
+			if [ "$run" = "${run%-1sa}" ]; then
+				result "$group" "$cfg" "$metric" "$unit" "$run" "$rep" "$v"
+			else
+				result "$group" "$cfg" "$metric-1sa" "$unit" "${run%-1sa}" "$rep" "$v"
 			fi
-			v=$(iperf "$impl" "$kind")
-			result "$group" "$cfg" "$metric" "$unit" "$impl" "$rep" "$v"
 		done
 	done
 	[ "$cfg" = plain ] && return 0
 	# The protected runs must have gone through the SAs.
-	for impl in $CONTENDERS; do
-		eval "avail=\$AVAIL_$impl; before=\$before_$impl"
-		[ "$avail" = yes ] || continue
-		after=$(rx_packets "$impl")
-		if [ -z "$after" ] || [ "$after" -le $((${before:-0} + 100 * REPS)) ]; then
-			fail "$group $cfg: $impl's inbound SA counted ${before:-?} -> ${after:-?} packets"
+	for run in "$@"; do
+		after=$(rx_packets "$run")
+		if [ -z "$after" ] || [ "$after" -le $((${before[$run]:-0} + 100 * REPS)) ]; then
+			fail "$group $cfg: $run's inbound SA counted ${before[$run]:-?} -> ${after:-?} packets"
 		fi
 	done
 }
@@ -366,7 +383,6 @@ profile() {
 	local impl
 	command -v perf >/dev/null || { info "perf: not in the VM"; return 0; }
 	for impl in $CONTENDERS; do
-		eval "[ \"\$AVAIL_$impl\" = yes ]" || continue
 		# perf takes a while to start under TCG: the run begins once
 		# it samples, and ends before it stops.
 		perf record -q -a -g -e cpu-clock -F 999 -o "$tmp/perf.data" -- \
@@ -441,6 +457,27 @@ batch_install() {
 
 meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 
+# idle_wait: until the guest's CPUs were at least 90% idle for two seconds
+# in a row (work an installation left behind: hash table resizing,
+# deferred frees), two minutes at most; the wait is recorded.
+idle_wait() {
+	local t0 a b quiet=0
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt 120 ]; do
+		a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+		sleep 1
+		b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+		if awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y)
+			exit !((y[2] - x[2]) > 0 && (y[1] - x[1]) / (y[2] - x[2]) >= 0.9) }'; then
+			quiet=$((quiet + 1))
+			[ "$quiet" -ge 2 ] && break
+		else
+			quiet=0
+		fi
+	done
+	info "scale: waited $(($(date +%s) - t0)) s for the guest to be idle (quiet: $quiet)"
+}
+
 run_scale() {
 	local n have=1 impl ns us slab0 free0 slab1 free1 added
 	setup esp-gcm-transport
@@ -448,7 +485,7 @@ run_scale() {
 		added=$((n - have))
 		if [ "$added" -gt 0 ]; then
 			for impl in $CONTENDERS; do
-				[ "$impl" = xfrm ] && ns=$X2 || ns=$N2
+				ns=${SERVER[$impl]}
 				fillers "$impl" $((have - 1)) $((n - 1)) "$tmp/fill"
 				sync
 				echo 3 >/proc/sys/vm/drop_caches
@@ -466,7 +503,9 @@ run_scale() {
 			done
 			have=$n
 		fi
-		measure scale "sa-$n" tcp
+		idle_wait
+		# shellcheck disable=SC2046 # one word per run
+		measure scale "sa-$n" tcp $(for impl in $CONTENDERS; do echo "$impl $impl-1sa"; done)
 	done
 	clear_all
 }

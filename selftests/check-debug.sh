@@ -31,6 +31,7 @@ make=(make --no-print-directory)
 # pairing matrix, fewer teardown rounds.
 default_env="NFSEC_ESP_BYTES=200000 NFSEC_ESP_REPLAY=3"
 default_env="$default_env NFSEC_ESP_ALGS=aes-gcm-128,chacha20-poly1305,aes-cbc-128+hmac-sha256"
+default_env="$default_env NFSEC_AH_BYTES=200000 NFSEC_AH_REPLAY=3 NFSEC_ASYNC_BYTES=200000"
 default_env="$default_env NFSEC_TEARDOWN_ROUNDS=5 NFSEC_TEARDOWN_NETNS=2"
 default_env="$default_env NFSEC_FAULTS_PACKETS=1000"
 vm_env="$default_env${NFSEC_VM_ENV:+ $NFSEC_VM_ENV}"

@@ -156,6 +156,18 @@ static int nfsec_crypto_authenc_setkey(struct nfsec_sa *sa)
 	return err;
 }
 
+/* The ICV length of the SA's AEAD, ESP's or AH's GMAC. */
+static int nfsec_crypto_aead_authsize(struct nfsec_sa *sa, unsigned int icv_len,
+				      struct netlink_ext_ack *extack)
+{
+	int err = crypto_aead_setauthsize(sa->aead, icv_len);
+
+	if (err)
+		NL_SET_ERR_MSG(extack,
+			       "NFSEC_SA_A_ICV_BITS: the crypto API refused the ICV length");
+	return err;
+}
+
 static int nfsec_crypto_init_esp(struct nfsec_sa *sa, unsigned int icv_len,
 				 struct netlink_ext_ack *extack)
 {
@@ -196,13 +208,7 @@ static int nfsec_crypto_init_esp(struct nfsec_sa *sa, unsigned int icv_len,
 		NL_SET_ERR_MSG(extack, "NFSEC_SA_A_ENC_KEY: the crypto API refused the key");
 		return err;
 	}
-	err = crypto_aead_setauthsize(sa->aead, icv_len);
-	if (err) {
-		NL_SET_ERR_MSG(extack,
-			       "NFSEC_SA_A_ICV_BITS: the crypto API refused the ICV length");
-		return err;
-	}
-	return 0;
+	return nfsec_crypto_aead_authsize(sa, icv_len, extack);
 }
 
 /*
@@ -229,13 +235,7 @@ static int nfsec_crypto_init_ah_gmac(struct nfsec_sa *sa, unsigned int icv_len,
 		NL_SET_ERR_MSG(extack, "NFSEC_SA_A_AUTH_KEY: the crypto API refused the key");
 		return err;
 	}
-	err = crypto_aead_setauthsize(sa->aead, icv_len);
-	if (err) {
-		NL_SET_ERR_MSG(extack,
-			       "NFSEC_SA_A_ICV_BITS: the crypto API refused the ICV length");
-		return err;
-	}
-	return 0;
+	return nfsec_crypto_aead_authsize(sa, icv_len, extack);
 }
 
 static int nfsec_crypto_init_ah(struct nfsec_sa *sa, unsigned int icv_len,

@@ -253,7 +253,7 @@ unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err)
 	struct sk_buff *skb = xp->skb;
 	struct nfsec_sa *sa = xp->sa;
 
-	kfree(xp);
+	kfree_sensitive(xp);
 	nfsec_xform_release(sa);
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
@@ -280,7 +280,7 @@ void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err)
 	} else {
 		nfsec_xform_output_xmit(sa, xp->skb, &xp->cont, xp->skb->sk);
 	}
-	kfree(xp);
+	kfree_sensitive(xp);
 	nfsec_xform_release(sa);
 }
 
@@ -300,6 +300,6 @@ void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict)
 		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, xp->cont.net, NULL,
 			xp->skb, xp->skb->dev, NULL, xp->cont.okfn);
 	dev_put(dev);
-	kfree(xp);
+	kfree_sensitive(xp);
 	nfsec_xform_release(sa);
 }

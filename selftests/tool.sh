@@ -112,6 +112,10 @@ expect_error "host bits in a prefix" '10\.0\.0\.1/24' nfsec policy add dir out \
 expect_error "protect without an SA" 'sa' nfsec policy add dir out action protect
 expect_error "DES refused" 'des' nfsec sa add proto esp src 10.0.0.9 dst 10.0.0.2 \
 	spi 0x1000 enc des 0x0011223344556677 auth hmac-sha256 "$hmac"
+expect_error "AH's GMAC asked of ESP" 'aead aes-gmac' nfsec sa add proto esp \
+	src 10.0.0.9 dst 10.0.0.2 spi 0x1000 enc aes-cbc "$cbc" auth aes-gmac "$gcm"
+expect_error "an AEAD asked of AH" 'aead aes-gcm' nfsec sa add proto ah \
+	src 10.0.0.9 dst 10.0.0.2 spi 0x1000 aead aes-gcm "$gcm"
 assert_eq 5 "$(count_sas)" "SAs after the rejected commands"
 
 # Events.

@@ -558,8 +558,8 @@ static int check_sa_add(struct nfsec_sa_args *s, const char *cmd)
 		return missing("spi", cmd);
 	if (s->proto == IPPROTO_AH) {
 		if (enc)
-			return nfsec_error("\"%s\" with proto ah takes only \"auth\"",
-					   cmd);
+			return nfsec_error("\"%s %s\" with proto ah: AH has only \"auth\"",
+					   alg_kind_names[enc->kind], enc->name);
 		if (!s->auth)
 			return missing("auth", cmd);
 		if (s->has_icv)

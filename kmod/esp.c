@@ -85,11 +85,7 @@ nfsec_esp_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		return NULL;
 	}
-	pkt->x.skb = skb;
-	pkt->x.sa = sa;
-	pkt->x.cont = *cont;
-	pkt->x.seq = seq;
-	pkt->x.hlen = hlen;
+	nfsec_xform_pkt_init(&pkt->x, skb, sa, cont, seq, hlen);
 	*assoclen = nfsec_esp_set_ad(pkt);
 
 	sg_init_table(sg, 2);

@@ -28,6 +28,19 @@ struct nfsec_xform_pkt {
 	unsigned int hlen;		/* outer IPv4 header length */
 };
 
+static inline void nfsec_xform_pkt_init(struct nfsec_xform_pkt *xp,
+					struct sk_buff *skb,
+					struct nfsec_sa *sa,
+					const struct nfsec_cont *cont,
+					u64 seq, unsigned int hlen)
+{
+	xp->skb = skb;
+	xp->sa = sa;
+	xp->cont = *cont;
+	xp->seq = seq;
+	xp->hlen = hlen;
+}
+
 /*
  * The protocol entry points (esp.c, ah.c) return NF_ACCEPT when the packet
  * was transformed synchronously in place and may continue through the hook

@@ -21,7 +21,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "../kmod/uapi/nfsec.h"
+#include "genl.h"
 
 #define FUZZ_BUFSZ (1 << 16)
 
@@ -126,55 +126,24 @@ struct answer {
 	bool intr;		/* NLM_F_DUMP_INTR seen */
 };
 
-static int fuzz_ctrl_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct nl *nl = data;
-
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-		nl->family = mnl_attr_get_u16(attr);
-	return MNL_CB_OK;
-}
-
-static int fuzz_ctrl_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr),
-			      fuzz_ctrl_attr_cb, data) < 0 ?
-	       MNL_CB_ERROR : MNL_CB_OK;
-}
-
 /* Opens a socket in the current network namespace; 0 or -1. */
 static inline int nl_open(struct nl *nl)
 {
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *g;
-	int one = 1, ret;
+	struct nfsec_genl_ids ids;
+	int one = 1;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->buf = calloc(1, FUZZ_BUFSZ);
 	nl->rbuf = calloc(1, FUZZ_BUFSZ);
-	nl->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!nl->buf || !nl->rbuf || !nl->sock ||
-	    mnl_socket_bind(nl->sock, 0, 0) < 0)
+	if (!nl->buf || !nl->rbuf)
 		return -1;
-	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl->seq = 1;
-
-	nlh = mnl_nlmsg_put_header(nl->buf);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++nl->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NFSEC_GENL_NAME);
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+	nl->sock = nfsec_genl_open(nl->rbuf, FUZZ_BUFSZ, ++nl->seq, &ids);
+	if (!nl->sock)
 		return -1;
-	ret = mnl_socket_recvfrom(nl->sock, nl->rbuf, FUZZ_BUFSZ);
-	if (ret <= 0)
-		return -1;
-	ret = mnl_cb_run(nl->rbuf, ret, nl->seq, 0, fuzz_ctrl_cb, nl);
-	return ret < 0 || !nl->family ? -1 : 0;
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->family = ids.family;
+	return 0;
 }
 
 static inline void nl_close(struct nl *nl)

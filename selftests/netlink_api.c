@@ -30,7 +30,7 @@
 #include <libmnl/libmnl.h>
 
 #include "kselftest_harness.h"
-#include "../kmod/uapi/nfsec.h"
+#include "genl.h"
 
 #define BUFSZ (1 << 16)
 
@@ -53,69 +53,21 @@ struct answer {
 	uint32_t pol_index;		/* NFSEC_POL_A_INDEX of a reply */
 };
 
-static int ctrl_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct nl *nl = data;
-	const struct nlattr *grp, *a;
-
-	switch (mnl_attr_get_type(attr)) {
-	case CTRL_ATTR_FAMILY_ID:
-		nl->family = mnl_attr_get_u16(attr);
-		break;
-	case CTRL_ATTR_MCAST_GROUPS:
-		mnl_attr_for_each_nested(grp, attr) {
-			uint32_t id = 0;
-			const char *name = NULL;
-
-			mnl_attr_for_each_nested(a, grp) {
-				if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID)
-					id = mnl_attr_get_u32(a);
-				if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME)
-					name = mnl_attr_get_str(a);
-			}
-			if (name && !strcmp(name, NFSEC_MCGRP_EVENTS))
-				nl->events_group = id;
-		}
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), ctrl_attr_cb,
-			      data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
-}
-
 static int nl_open(struct nl *nl)
 {
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *g;
-	int one = 1, ret;
+	struct nfsec_genl_ids ids;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->buf = malloc(BUFSZ);
-	nl->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!nl->buf || !nl->sock || mnl_socket_bind(nl->sock, 0, 0) < 0)
+	if (!nl->buf)
 		return -1;
-	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
 	nl->seq = time(NULL);
-
-	nlh = mnl_nlmsg_put_header(nl->buf);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++nl->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NFSEC_GENL_NAME);
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+	nl->sock = nfsec_genl_open(nl->buf, BUFSZ, ++nl->seq, &ids);
+	if (!nl->sock)
 		return -1;
-	ret = mnl_socket_recvfrom(nl->sock, nl->buf, BUFSZ);
-	if (ret <= 0)
-		return -1;
-	ret = mnl_cb_run(nl->buf, ret, nl->seq, 0, ctrl_cb, nl);
-	return ret < 0 || !nl->family ? -1 : 0;
+	nl->family = ids.family;
+	nl->events_group = ids.events_group;
+	return 0;
 }
 
 static void nl_close(struct nl *nl)

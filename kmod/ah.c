@@ -441,11 +441,11 @@ unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		goto drop;	/* being deleted */
 	}
 	/* The completion needs the device the packet came in on. */
-	dev_hold(skb->dev);
+	nfsec_xform_hold_dev(&pkt->x);
 	err = nfsec_ah_crypt(pkt, false);
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_ah_input_done() goes on */
-	dev_put(skb->dev);
+	nfsec_xform_put_dev(&pkt->x);
 	verdict = nfsec_ah_input_finish(pkt, err);
 	kfree_sensitive(pkt);
 	nfsec_xform_release(sa);

@@ -293,13 +293,13 @@ void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err)
  */
 void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict)
 {
-	struct net_device *dev = xp->skb->dev;
 	struct nfsec_sa *sa = xp->sa;
 
+	/* Any other verdict: the packet is gone, do not look at it. */
 	if (verdict == NF_ACCEPT)
 		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, xp->cont.net, NULL,
-			xp->skb, xp->skb->dev, NULL, xp->cont.okfn);
-	dev_put(dev);
+			xp->skb, xp->dev, NULL, xp->cont.okfn);
+	nfsec_xform_put_dev(xp);
 	kfree_sensitive(xp);
 	nfsec_xform_release(sa);
 }

@@ -2,6 +2,7 @@
 #ifndef _NFSEC_XFORM_H
 #define _NFSEC_XFORM_H
 
+#include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
@@ -26,6 +27,12 @@ struct nfsec_xform_pkt {
 	struct nfsec_cont cont;
 	u64 seq;
 	unsigned int hlen;		/* outer IPv4 header length */
+	/*
+	 * Inbound: the device the packet came in on, held for the
+	 * completion, which may find the packet freed (dropped).
+	 */
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
 };
 
 static inline void nfsec_xform_pkt_init(struct nfsec_xform_pkt *xp,
@@ -39,6 +46,19 @@ static inline void nfsec_xform_pkt_init(struct nfsec_xform_pkt *xp,
 	xp->cont = *cont;
 	xp->seq = seq;
 	xp->hlen = hlen;
+	xp->dev = NULL;
+}
+
+/* Before an inbound transform that may complete asynchronously. */
+static inline void nfsec_xform_hold_dev(struct nfsec_xform_pkt *xp)
+{
+	xp->dev = xp->skb->dev;
+	netdev_hold(xp->dev, &xp->dev_tracker, GFP_ATOMIC);
+}
+
+static inline void nfsec_xform_put_dev(struct nfsec_xform_pkt *xp)
+{
+	netdev_put(xp->dev, &xp->dev_tracker);
 }
 
 /*

@@ -95,6 +95,7 @@ if [ $module_ok = 1 ]; then
 	NFSEC_VM_KERNEL=$kdir/bzImage NFSEC_VM_KO=$top/build/debug-mod/kmod/nfsec.ko \
 		NFSEC_VM_ENV=$vm_env NFSEC_VM_APPEND=$vm_append NFSEC_VM_KMEMLEAK=1 \
 		NFSEC_VM_TIMEOUT=${NFSEC_VM_TIMEOUT:-5400} \
+		NFSEC_VM_TEST_TIMEOUT=${NFSEC_VM_TEST_TIMEOUT:-3600} \
 		selftests/vm/run.sh "$@" >"$out/vm.log" 2>&1
 	vrc=$?
 	[ -f build/vm/results.tap ] && cp build/vm/results.tap "$out/results.tap" &&

@@ -45,7 +45,8 @@
 # e.g. NFSEC_VM_ENV="NFSEC_ESP_PAIRINGS=xfrm-xfrm NFSEC_ESP_BYTES=1000000";
 # a VALUE holds no spaces or ';', lists in it use commas), NFSEC_VM_MEM
 # (guest memory, default 2G), NFSEC_VM_PERF=1 (put perf in the guest),
-# NFSEC_VM_OUT.
+# NFSEC_VM_TEST_TIMEOUT (seconds each selftest may run, instead of the
+# timeout in selftests/settings), NFSEC_VM_OUT.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -297,6 +298,11 @@ stage_tests() {
 		cp "selftests/$m" "$stage/ksft/nfsec/"
 	done
 	cp kmod/uapi/nfsec.h "$stage/ksft/nfsec/"
+	if [ -n "${NFSEC_VM_TEST_TIMEOUT:-}" ]; then
+		[[ "$NFSEC_VM_TEST_TIMEOUT" =~ ^[1-9][0-9]*$ ]] ||
+			die "NFSEC_VM_TEST_TIMEOUT: not a number of seconds: $NFSEC_VM_TEST_TIMEOUT"
+		sed -i "s/^timeout=.*/timeout=$NFSEC_VM_TEST_TIMEOUT/" "$stage/ksft/nfsec/settings"
+	fi
 	# Scripts run with --run (the benchmark) live in subdirectories.
 	for m in selftests/*/; do
 		m=${m%/}
@@ -423,7 +429,7 @@ start=$(date +%s)
 set +e
 timeout -k 10 "$timeout_s" "${qemu[@]}" -display none -monitor none \
 	-serial stdio -append "$append" </dev/null 2>&1 |
-	tr -d '\r' | tee "$console"
+	stdbuf -oL tr -d '\r' | tee "$console"
 qrc=${PIPESTATUS[0]}
 set -e
 log "VM ran $(($(date +%s) - start)) s, qemu exit $qrc"

@@ -30,7 +30,7 @@ BUILD := $(TOP)/build
 DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
-	bc flex bison libelf-dev gnuplot-nox linux-perf
+	bc flex bison libelf-dev patch gnuplot-nox linux-perf
 
 .PHONY: all module tools deps check check-debug vm-shell style clean install demo bench
 

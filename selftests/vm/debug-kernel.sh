@@ -5,18 +5,25 @@
 # linux-source package: tinyconfig, then selftests/config (every =m made =y,
 # so the VM needs no module but nfsec.ko) and selftests/debug.config merged
 # over it (KASAN, UBSAN, KMEMLEAK, lockdep, failslab...). Every option the
-# two fragments ask for must end up set, or the build fails.
+# two fragments ask for must end up set, or the build fails. The patches in
+# selftests/vm/kernel-patches/ are applied to the source first (lockdep
+# annotations the kernel lacks; each says why).
 #
 # The kernel is cached under build/debug-kernel/<key>/, the key being a
-# hash of the two fragments, the source package version, the compiler and
-# RECIPE below (change it when the way the kernel is built changes); it is
-# rebuilt only when one of them changes. An interrupted build resumes. The
-# source is extracted once per package version into
-# build/debug-kernel/src-<version>.
+# hash of the two fragments, the patches, the source package version, the
+# compiler and RECIPE below (change it when the way the kernel is built
+# changes); it is rebuilt only when one of them changes. The build tree is
+# always build/debug-kernel/obj, so that an interrupted build resumes and a
+# new key rebuilds only what its change touched (objtool, which every
+# object depends on, records its absolute path: a tree that moved is
+# rebuilt whole). The source is extracted once per package version and set
+# of patches into build/debug-kernel/src-<version> (tar keeps the files'
+# times, so only patched files look new to make).
 #
 # usage: selftests/vm/debug-kernel.sh
 # Prints the cache folder on stdout: bzImage, kernel.release, config,
-# modules.builtin*, and obj/ (the build tree external modules build against).
+# modules.builtin*, and obj (the build tree external modules build against,
+# a link to build/debug-kernel/obj).
 # Environment: KSRC_TARBALL (default /usr/src/linux-source-6.1.tar.xz),
 # NFSEC_DEBUG_JOBS (make -j, default: the number of CPUs).
 set -euo pipefail
@@ -26,6 +33,7 @@ top=$PWD
 tarball=${KSRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 jobs=${NFSEC_DEBUG_JOBS:-$(nproc)}
 base=$top/build/debug-kernel
+obj=$base/obj
 
 log() { echo "debug-kernel: $*" >&2; }
 die() { echo "debug-kernel: $*" >&2; exit 1; }
@@ -33,12 +41,16 @@ die() { echo "debug-kernel: $*" >&2; exit 1; }
 [ -r "$tarball" ] || die "$tarball missing (run 'make deps')"
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s-%Y' "$tarball")
-RECIPE="tinyconfig, x86_64, config =m made =y, make all"
+RECIPE="tinyconfig, x86_64, config =m made =y, patches, make all"
+patches=(selftests/vm/kernel-patches/*.patch)
+[ -f "${patches[0]}" ] || patches=()
+phash=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)
 key=$( {
 	echo "$RECIPE"
 	echo "$pkgver"
 	gcc --version | head -n 1
 	cat selftests/config selftests/debug.config
+	echo "$phash"
 } | sha256sum | cut -c1-16)
 out=$base/$key
 src=$base/src-$pkgver
@@ -49,28 +61,42 @@ if [ -f "$out/.done" ]; then
 	exit 0
 fi
 
-if [ ! -f "$src/.done" ]; then
+if [ "$(cat "$src/.done" 2>/dev/null)" != "$phash" ]; then
+	# The files earlier patches changed: back to the package's version,
+	# with its old time, they must still look new to make.
+	touched=$(cat "$src/.patched" 2>/dev/null || true)
 	log "extracting $tarball"
 	rm -rf "$src"
 	mkdir -p "$src"
 	tar -xJf "$tarball" -C "$src" --strip-components=1
-	touch "$src/.done"
+	for p in "${patches[@]}"; do
+		log "applying $p"
+		patch -s -p1 -d "$src" <"$p" || die "$p does not apply"
+		touched="$touched $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p")"
+	done
+	for p in $touched; do
+		[ -f "$src/$p" ] && touch "$src/$p"
+	done
+	echo "$touched" | tr ' ' '\n' | sed '/^$/d' | sort -u >"$src/.patched"
+	echo "$phash" >"$src/.done"
 fi
 
-# Older cached kernels are of no further use.
+# The older cached kernels are of no further use; their build tree is
+# this key's starting point.
 find "$base" -mindepth 1 -maxdepth 1 -type d ! -name "src-$pkgver" ! -name "$key" \
-	-exec rm -rf {} +
-# Same key, same configuration: what an interrupted build left is reused.
-mkdir -p "$out/obj"
+	! -name obj -exec rm -rf {} +
+mkdir -p "$out" "$obj"
+[ -L "$out/obj" ] || rm -rf "$out/obj"
+ln -sfn ../obj "$out/obj"
 start=$(date +%s)
 
 # The selftests' options, built in.
 sed -E 's/^(CONFIG_[A-Za-z0-9_]+)=m$/\1=y/' selftests/config >"$out/tests.config"
-make -s -C "$src" ARCH=x86_64 O="$out/obj" tinyconfig >&2
-"$src"/scripts/kconfig/merge_config.sh -m -O "$out/obj" "$out/obj/.config" \
+make -s -C "$src" ARCH=x86_64 O="$obj" tinyconfig >&2
+"$src"/scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
 	"$out/tests.config" selftests/debug.config >"$out/merge.log" 2>&1 ||
 	{ cat "$out/merge.log" >&2; die "merging the config fragments failed"; }
-make -s -C "$src" ARCH=x86_64 O="$out/obj" olddefconfig >&2
+make -s -C "$src" ARCH=x86_64 O="$obj" olddefconfig >&2
 
 # Every option the fragments set must be in the result as asked: "=m"
 # as "=y", "is not set" as absent or not set.
@@ -79,7 +105,7 @@ while IFS= read -r line; do
 	case "$line" in
 	CONFIG_*=*)
 		sym=${line%%=*} want=${line#*=}
-		have=$(sed -n "s/^$sym=//p" "$out/obj/.config")
+		have=$(sed -n "s/^$sym=//p" "$obj/.config")
 		if [ "$have" != "$want" ]; then
 			log "$sym: want $want, got ${have:-not set}"
 			missing=1
@@ -87,8 +113,8 @@ while IFS= read -r line; do
 		;;
 	"# CONFIG_"*" is not set")
 		sym=${line#\# } sym=${sym%% *}
-		if grep -q "^$sym=" "$out/obj/.config"; then
-			log "$sym: want not set, got $(sed -n "s/^$sym=//p" "$out/obj/.config")"
+		if grep -q "^$sym=" "$obj/.config"; then
+			log "$sym: want not set, got $(sed -n "s/^$sym=//p" "$obj/.config")"
 			missing=1
 		fi
 		;;
@@ -96,17 +122,17 @@ while IFS= read -r line; do
 done < <(cat "$out/tests.config" selftests/debug.config)
 [ $missing = 0 ] || die "the kernel config lacks options the fragments need"
 # nf_defrag_ipv4 has no prompt of its own; it must have been selected.
-grep -q '^CONFIG_NF_DEFRAG_IPV4=y' "$out/obj/.config" || die "CONFIG_NF_DEFRAG_IPV4 not built in"
+grep -q '^CONFIG_NF_DEFRAG_IPV4=y' "$obj/.config" || die "CONFIG_NF_DEFRAG_IPV4 not built in"
 
-log "building $(make -s -C "$src" ARCH=x86_64 O="$out/obj" kernelrelease) with $jobs jobs"
-if ! make -C "$src" ARCH=x86_64 O="$out/obj" -j"$jobs" all >"$out/build.log" 2>&1; then
+log "building $(make -s -C "$src" ARCH=x86_64 O="$obj" kernelrelease) with $jobs jobs"
+if ! make -C "$src" ARCH=x86_64 O="$obj" -j"$jobs" all >"$out/build.log" 2>&1; then
 	tail -n 30 "$out/build.log" >&2
 	die "kernel build failed (log: $out/build.log)"
 fi
-make -s -C "$src" ARCH=x86_64 O="$out/obj" kernelrelease >"$out/kernel.release"
-cp "$out/obj/arch/x86/boot/bzImage" "$out/bzImage"
-cp "$out/obj/.config" "$out/config"
-cp "$out/obj/modules.builtin" "$out/obj/modules.builtin.modinfo" "$out/"
+make -s -C "$src" ARCH=x86_64 O="$obj" kernelrelease >"$out/kernel.release"
+cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"
+cp "$obj/.config" "$out/config"
+cp "$obj/modules.builtin" "$obj/modules.builtin.modinfo" "$out/"
 log "built $(cat "$out/kernel.release") in $(($(date +%s) - start)) s"
 touch "$out/.done"
 echo "$out"

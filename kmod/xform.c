@@ -288,17 +288,24 @@ void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err)
  * An inbound transform completed asynchronously, with verdict NF_ACCEPT
  * for a packet that goes on: it goes through PRE_ROUTING again from its
  * start, as XFRM's do, so that conntrack and NAT see it; nfsec's hook lets
- * it pass. Drops the reference on the device the packet came in on, which
- * the transform took, and frees xp.
+ * it pass. The completion runs in a crypto worker, where the receive path
+ * finds neither the RCU read lock nor BHs off that softirq gives it: they
+ * are taken here. Drops the reference on the device the packet came in
+ * on, which the transform took, and frees xp.
  */
 void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict)
 {
 	struct nfsec_sa *sa = xp->sa;
 
 	/* Any other verdict: the packet is gone, do not look at it. */
-	if (verdict == NF_ACCEPT)
+	if (verdict == NF_ACCEPT) {
+		local_bh_disable();
+		rcu_read_lock();
 		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, xp->cont.net, NULL,
 			xp->skb, xp->dev, NULL, xp->cont.okfn);
+		rcu_read_unlock();
+		local_bh_enable();
+	}
 	nfsec_xform_put_dev(xp);
 	kfree_sensitive(xp);
 	nfsec_xform_release(sa);

@@ -38,8 +38,10 @@ vm_env="$default_env${NFSEC_VM_ENV:+ $NFSEC_VM_ENV}"
 # Lockdep and KASAN make the guest slow enough under TCG for RCU to see a
 # stall where there is none; slub_debug adds red zones and poisoning to
 # nfsec's own caches and marks them for failslab (faults.sh; the flag is
-# read-only at run time in 6.1).
+# read-only at run time in 6.1). The soft lockup detector reports a CPU
+# that has not scheduled for twice watchdog_thresh: two minutes, as RCU.
 vm_append="slub_debug=FZPUA,nfsec_sa,nfsec_policy rcupdate.rcu_cpu_stall_timeout=120"
+vm_append="$vm_append watchdog_thresh=60"
 vm_append="$vm_append${NFSEC_VM_APPEND:+ $NFSEC_VM_APPEND}"
 
 # shellcheck source=tap.sh

@@ -1003,8 +1003,9 @@ static void resync(unsigned long i, const struct gen *g, const struct reply *r)
 		break;
 	}
 	if (!ok)
-		FAIL("request %lu (cmd %u, mutated, accepted): the databases changed by SA +%u -%u, policy +%u -%u",
-		     i, g->cmd, df.sa_add, df.sa_del, df.pol_add, df.pol_del);
+		FAIL("request %lu (cmd %u, mutated, accepted): the databases changed by SA +%u -%u, policy +%u -%u; reply count %d, model %u SAs before, %u after",
+		     i, g->cmd, df.sa_add, df.sa_del, df.pol_add, df.pol_del,
+		     r->has_count ? (int)r->count : -1, model.nsa, d.nsa);
 	model = d;
 }
 

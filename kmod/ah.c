@@ -140,9 +140,6 @@ static bool nfsec_ah_zero_mutable(struct iphdr *iph)
 /*
  * The per-packet state with, after it, buflen bytes aligned to alignmask
  * (pkt->digest), a request of reqlen bytes (pkt->req) and three sg entries.
- * The request holds HMAC's keyed inner state or GMAC's salted nonce: the
- * whole is wiped when freed (kfree_sensitive), as the crypto API's own
- * request frees do.
  */
 static struct nfsec_ah_pkt *nfsec_ah_pkt_alloc(unsigned int alignmask,
 					       unsigned int buflen,
@@ -210,7 +207,7 @@ nfsec_ah_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 	memcpy(pkt->iph, skb->data, hlen);
 	if (!nfsec_ah_zero_mutable((struct iphdr *)skb->data)) {
 		memcpy(skb->data, pkt->iph, hlen);
-		kfree_sensitive(pkt);
+		nfsec_xform_pkt_free(&pkt->x);
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
 		return NULL;
 	}
@@ -339,7 +336,7 @@ unsigned int nfsec_ah_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	if (nfsec_ah_gmac(sa))
 		put_unaligned_be64(seq, nfsec_ah_gmac_iv(pkt));
 	if (!nfsec_xform_hold(sa)) {
-		kfree_sensitive(pkt);
+		nfsec_xform_pkt_free(&pkt->x);
 		goto drop;	/* being deleted */
 	}
 	err = nfsec_ah_crypt(pkt, true);
@@ -437,7 +434,7 @@ unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 
 	if (!nfsec_xform_hold(sa)) {
 		memcpy(skb->data, pkt->iph, hlen);
-		kfree_sensitive(pkt);
+		nfsec_xform_pkt_free(&pkt->x);
 		goto drop;	/* being deleted */
 	}
 	/* The completion needs the device the packet came in on. */
@@ -447,7 +444,7 @@ unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		return NF_STOLEN;	/* nfsec_ah_input_done() goes on */
 	nfsec_xform_put_dev(&pkt->x);
 	verdict = nfsec_ah_input_finish(pkt, err);
-	kfree_sensitive(pkt);
+	nfsec_xform_pkt_free(&pkt->x);
 	nfsec_xform_release(sa);
 	return verdict;
 

@@ -27,11 +27,7 @@
 
 #define NFSEC_ESP_HLEN	8	/* SPI and sequence number */
 
-/*
- * Per-packet state, followed by the IV, the AEAD request and the sg. The
- * request context holds key-derived state (GHASH's, Poly1305's), so the
- * whole of it is wiped when freed, as aead_request_free() does.
- */
+/* Per-packet state, followed by the IV, the AEAD request and the sg. */
 struct nfsec_esp_pkt {
 	struct nfsec_xform_pkt x;	/* first: freed through it */
 	__be32 ad[3];			/* SPI, [ESN high bits,] sequence */
@@ -91,7 +87,7 @@ nfsec_esp_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 	sg_init_table(sg, 2);
 	sg_set_buf(sg, pkt->ad, *assoclen);
 	if (unlikely(skb_to_sgvec(skb, sg + 1, hlen + NFSEC_ESP_HLEN, len) < 0)) {
-		kfree_sensitive(pkt);
+		nfsec_xform_pkt_free(&pkt->x);
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
 		return NULL;
 	}
@@ -207,7 +203,7 @@ unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	aead_request_set_callback(req, 0, nfsec_esp_output_done, pkt);
 
 	if (!nfsec_xform_hold(sa)) {
-		kfree_sensitive(pkt);
+		nfsec_xform_pkt_free(&pkt->x);
 		goto drop;	/* being deleted */
 	}
 	err = crypto_aead_encrypt(req);
@@ -321,7 +317,7 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 	aead_request_set_callback(req, 0, nfsec_esp_input_done, pkt);
 
 	if (!nfsec_xform_hold(sa)) {
-		kfree_sensitive(pkt);
+		nfsec_xform_pkt_free(&pkt->x);
 		goto drop;	/* being deleted */
 	}
 	/* The completion needs the device the packet came in on. */
@@ -331,7 +327,7 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		return NF_STOLEN;	/* nfsec_esp_input_done() goes on */
 	nfsec_xform_put_dev(&pkt->x);
 	verdict = nfsec_esp_input_result(pkt, err);
-	kfree_sensitive(pkt);
+	nfsec_xform_pkt_free(&pkt->x);
 	nfsec_xform_release(sa);
 	return verdict;
 

@@ -253,7 +253,7 @@ unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err)
 	struct sk_buff *skb = xp->skb;
 	struct nfsec_sa *sa = xp->sa;
 
-	kfree_sensitive(xp);
+	nfsec_xform_pkt_free(xp);
 	nfsec_xform_release(sa);
 	if (err) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_CRYPTO);
@@ -280,7 +280,7 @@ void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err)
 	} else {
 		nfsec_xform_output_xmit(sa, xp->skb, &xp->cont, xp->skb->sk);
 	}
-	kfree_sensitive(xp);
+	nfsec_xform_pkt_free(xp);
 	nfsec_xform_release(sa);
 }
 
@@ -307,6 +307,6 @@ void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict)
 		local_bh_enable();
 	}
 	nfsec_xform_put_dev(xp);
-	kfree_sensitive(xp);
+	nfsec_xform_pkt_free(xp);
 	nfsec_xform_release(sa);
 }

@@ -62,6 +62,16 @@ static inline void nfsec_xform_put_dev(struct nfsec_xform_pkt *xp)
 }
 
 /*
+ * Frees the per-packet state xp starts. Its crypto request holds
+ * key-derived state (HMAC's keyed inner state, GHASH's, GMAC's salted
+ * nonce): it is wiped, as aead_request_free() and ahash_request_free() do.
+ */
+static inline void nfsec_xform_pkt_free(struct nfsec_xform_pkt *xp)
+{
+	kfree_sensitive(xp);
+}
+
+/*
  * The protocol entry points (esp.c, ah.c) return NF_ACCEPT when the packet
  * was transformed synchronously in place and may continue through the hook
  * chain, or NF_STOLEN when nfsec took it: sent on, in flight in an

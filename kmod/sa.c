@@ -142,8 +142,12 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 			nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT,
 					   GFP_KERNEL);
 		WRITE_ONCE(sa->state, NFSEC_SA_STATE_HARD_EXPIRED);
-		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED, GFP_KERNEL);
+		/*
+		 * Announced once it is gone, so that a listener's next dump
+		 * agrees; this work's reference keeps sa alive until out.
+		 */
 		nfsec_sa_unlink(nn, sa);
+		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED, GFP_KERNEL);
 		goto out;
 	}
 	if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
@@ -267,8 +271,11 @@ int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key)
 	sa = rhashtable_lookup_fast(&nn->sad.table, key, nfsec_sa_params);
 	if (!sa)
 		return -ENOENT;
-	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_DELETED, GFP_KERNEL);
+	/* Held across the unlink: the event is sent once sa is gone. */
+	refcount_inc(&sa->refcnt);
 	nfsec_sa_unlink(nn, sa);
+	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_DELETED, GFP_KERNEL);
+	nfsec_sa_put(sa);
 	return 0;
 }
 

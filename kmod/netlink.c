@@ -597,9 +597,38 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static void nfsec_nl_multicast(struct nfsec_net *nn, struct sk_buff *skb)
+/*
+ * An event message for the listeners in nn's namespace, its NFSEC_A_EVENT
+ * put, for the caller to fill; NULL if nobody listens or memory is short.
+ */
+static struct sk_buff *nfsec_nl_event_start(struct nfsec_net *nn, u32 event,
+					    gfp_t gfp, void **hdr)
 {
-	genlmsg_multicast_netns(&nfsec_family, nn->net, skb, 0, 0, GFP_KERNEL);
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
+	if (!*hdr || nla_put_u32(skb, NFSEC_A_EVENT, event)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Sends the event, or frees it if filling it failed (err). */
+static void nfsec_nl_event_send(struct nfsec_net *nn, struct sk_buff *skb,
+				void *hdr, int err, gfp_t gfp)
+{
+	if (err) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&nfsec_family, nn->net, skb, 0, 0, gfp);
 }
 
 void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event,
@@ -608,19 +637,10 @@ void nfsec_nl_notify_sa(struct nfsec_net *nn, struct nfsec_sa *sa, u32 event,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
-	if (!skb)
-		return;
-	hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
-	if (!hdr || nla_put_u32(skb, NFSEC_A_EVENT, event) ||
-	    nfsec_nl_put_sa(skb, sa, false)) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast_netns(&nfsec_family, nn->net, skb, 0, 0, gfp);
+	skb = nfsec_nl_event_start(nn, event, gfp, &hdr);
+	if (skb)
+		nfsec_nl_event_send(nn, skb, hdr,
+				    nfsec_nl_put_sa(skb, sa, false), gfp);
 }
 
 static void nfsec_nl_notify_count(struct nfsec_net *nn, u32 event, u32 count)
@@ -628,19 +648,11 @@ static void nfsec_nl_notify_count(struct nfsec_net *nn, u32 event, u32 count)
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
-	if (!hdr || nla_put_u32(skb, NFSEC_A_EVENT, event) ||
-	    nla_put_u32(skb, NFSEC_A_COUNT, count)) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	nfsec_nl_multicast(nn, skb);
+	skb = nfsec_nl_event_start(nn, event, GFP_KERNEL, &hdr);
+	if (skb)
+		nfsec_nl_event_send(nn, skb, hdr,
+				    nla_put_u32(skb, NFSEC_A_COUNT, count),
+				    GFP_KERNEL);
 }
 
 static int nfsec_nl_reply_count(struct genl_info *info, u32 count)
@@ -1051,19 +1063,10 @@ static void nfsec_nl_notify_pol(struct nfsec_net *nn,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!genl_has_listeners(&nfsec_family, nn->net, 0))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	hdr = genlmsg_put(skb, 0, 0, &nfsec_family, 0, NFSEC_CMD_EVENT);
-	if (!hdr || nla_put_u32(skb, NFSEC_A_EVENT, event) ||
-	    nfsec_nl_put_pol(skb, pol)) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	nfsec_nl_multicast(nn, skb);
+	skb = nfsec_nl_event_start(nn, event, GFP_KERNEL, &hdr);
+	if (skb)
+		nfsec_nl_event_send(nn, skb, hdr, nfsec_nl_put_pol(skb, pol),
+				    GFP_KERNEL);
 }
 
 static int nfsec_nl_pol_add(struct sk_buff *skb, struct genl_info *info)

@@ -59,6 +59,23 @@ static int nfsec_genl_cb(const struct nlmsghdr *nlh, void *data)
 	       MNL_CB_ERROR : MNL_CB_OK;
 }
 
+/* Starts in buf a request to generic netlink family type, command cmd. */
+static inline struct nlmsghdr *nfsec_genl_req(char *buf, uint16_t type,
+					      uint32_t seq, uint8_t cmd,
+					      uint8_t version, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
 /*
  * Opens the socket and asks the controller for nfsec's family, with
  * sequence number seq, through buf (size bytes). The socket, or NULL if it
@@ -70,7 +87,6 @@ static inline struct mnl_socket *nfsec_genl_open(char *buf, size_t size,
 {
 	struct mnl_socket *sock;
 	struct nlmsghdr *nlh;
-	struct genlmsghdr *g;
 	int one = 1, ret;
 
 	memset(ids, 0, sizeof(*ids));
@@ -81,13 +97,8 @@ static inline struct mnl_socket *nfsec_genl_open(char *buf, size_t size,
 		goto fail;
 	mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof(one));
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 1;
+	nlh = nfsec_genl_req(buf, GENL_ID_CTRL, seq, CTRL_CMD_GETFAMILY, 1,
+			     NLM_F_REQUEST);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NFSEC_GENL_NAME);
 	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
 		goto fail;

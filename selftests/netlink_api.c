@@ -79,16 +79,9 @@ static void nl_close(struct nl *nl)
 
 static struct nlmsghdr *req(struct nl *nl, uint8_t cmd, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = nl->family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	nlh->nlmsg_seq = ++nl->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = NFSEC_GENL_VERSION;
-	return nlh;
+	return nfsec_genl_req(nl->buf, nl->family, ++nl->seq, cmd,
+			      NFSEC_GENL_VERSION,
+			      NLM_F_REQUEST | NLM_F_ACK | flags);
 }
 
 static int ext_ack_cb(const struct nlattr *attr, void *data)

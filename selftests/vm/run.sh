@@ -205,6 +205,8 @@ build_initramfs() {
 		copy_bin "$b"
 	done
 	copy_bin /usr/bin/kmod /usr/bin/kmod
+	# For init's tap_prefix: busybox sed cannot write line by line.
+	copy_bin /bin/sed /usr/lib/nfsec-vm/sed
 	for m in modprobe insmod rmmod lsmod depmod modinfo; do
 		ln -s /usr/bin/kmod "$stage/sbin/$m"
 	done

@@ -70,19 +70,6 @@ struct nfsec_sa *nfsec_sa_lookup_rcu(struct nfsec_net *nn,
 	return rhashtable_lookup(&nn->sad.table, key, nfsec_sa_params);
 }
 
-struct nfsec_sa *nfsec_sa_get(struct nfsec_net *nn,
-			      const struct nfsec_sa_key *key)
-{
-	struct nfsec_sa *sa;
-
-	rcu_read_lock();
-	sa = nfsec_sa_lookup_rcu(nn, key);
-	if (sa && !refcount_inc_not_zero(&sa->refcnt))
-		sa = NULL;
-	rcu_read_unlock();
-	return sa;
-}
-
 static void nfsec_sa_unlink(struct nfsec_net *nn, struct nfsec_sa *sa)
 {
 	lockdep_assert_held(&nn->lock);
@@ -100,7 +87,8 @@ static void nfsec_sa_unlink(struct nfsec_net *nn, struct nfsec_sa *sa)
 /* The next lifetime deadline in seconds after add, or 0 for none left. */
 static u64 nfsec_sa_next_deadline(const struct nfsec_sa *sa)
 {
-	if (sa->lft.soft_seconds && sa->state == NFSEC_SA_STATE_VALID)
+	if (sa->lft.soft_seconds &&
+	    READ_ONCE(sa->state) == NFSEC_SA_STATE_VALID)
 		return sa->lft.soft_seconds;
 	return sa->lft.hard_seconds;
 }
@@ -119,12 +107,20 @@ static void nfsec_sa_arm_lifetime(struct nfsec_sa *sa, u64 age)
 		nfsec_sa_put(sa);
 }
 
+/*
+ * Seconds lifetimes, and the events the packet path left pending: sent
+ * here, under nn->lock like every other SA event, so that a listener never
+ * sees an SA's events out of order (soft before added, anything after
+ * deleted).
+ */
 static void nfsec_sa_lifetime_work(struct work_struct *work)
 {
 	struct nfsec_sa *sa = container_of(to_delayed_work(work),
 					   struct nfsec_sa, lft_work);
 	struct nfsec_net *nn = sa->nn;
+	bool hard;
 	u64 age;
+	u8 ev;
 
 	/*
 	 * nn outlives this work: namespace exit unlinks every SA and then
@@ -134,14 +130,27 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 	if (sa->dead)
 		goto out;
 	age = ktime_get_seconds() - sa->add_time;
-	if (READ_ONCE(sa->state) == NFSEC_SA_STATE_HARD_EXPIRED ||
-	    (sa->lft.hard_seconds && age >= sa->lft.hard_seconds)) {
-		/* Running late: the soft limit is still announced first. */
-		if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
-		    READ_ONCE(sa->state) == NFSEC_SA_STATE_VALID)
-			nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT,
-					   GFP_KERNEL);
+	spin_lock_bh(&sa->lock);
+	ev = sa->pending_ev;
+	sa->pending_ev = 0;
+	/* Running late, the soft limit is still announced before the hard. */
+	if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
+	    sa->state == NFSEC_SA_STATE_VALID) {
+		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SOFT_EXPIRED);
+		ev |= NFSEC_SA_PEND_SOFT;
+	}
+	hard = sa->state == NFSEC_SA_STATE_HARD_EXPIRED ||
+	       (sa->lft.hard_seconds && age >= sa->lft.hard_seconds);
+	if (hard)
 		WRITE_ONCE(sa->state, NFSEC_SA_STATE_HARD_EXPIRED);
+	spin_unlock_bh(&sa->lock);
+
+	if (ev & NFSEC_SA_PEND_SOFT)
+		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT, GFP_KERNEL);
+	if (ev & NFSEC_SA_PEND_SEQ_EXHAUSTED)
+		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SEQ_EXHAUSTED,
+				   GFP_KERNEL);
+	if (hard) {
 		/*
 		 * Announced once it is gone, so that a listener's next dump
 		 * agrees; this work's reference keeps sa alive until out.
@@ -149,11 +158,6 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 		nfsec_sa_unlink(nn, sa);
 		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED, GFP_KERNEL);
 		goto out;
-	}
-	if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
-	    sa->state == NFSEC_SA_STATE_VALID) {
-		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SOFT_EXPIRED);
-		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT, GFP_KERNEL);
 	}
 	nfsec_sa_arm_lifetime(sa, age);
 out:
@@ -308,33 +312,46 @@ void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat)
 			    &sa->key.saddr, be32_to_cpu(sa->key.spi), stat);
 }
 
-/* Expires the SA from the packet path: the lifetime work deletes it. */
+/*
+ * From the packet path, under sa->lock: has the lifetime work run now, to
+ * announce what is pending and delete an SA that has expired.
+ */
+static void nfsec_sa_kick(struct nfsec_sa *sa)
+{
+	lockdep_assert_held(&sa->lock);
+	if (READ_ONCE(sa->dead) || !refcount_inc_not_zero(&sa->refcnt))
+		return;
+	/* The reference is the work's; if it was pending, it had one. */
+	if (mod_delayed_work(nfsec_wq, &sa->lft_work, 0))
+		nfsec_sa_put(sa);
+}
+
 static void nfsec_sa_hard_expire(struct nfsec_sa *sa)
 {
 	lockdep_assert_held(&sa->lock);
 	if (sa->state == NFSEC_SA_STATE_HARD_EXPIRED)
 		return;
 	WRITE_ONCE(sa->state, NFSEC_SA_STATE_HARD_EXPIRED);
-	if (READ_ONCE(sa->dead) || !refcount_inc_not_zero(&sa->refcnt))
-		return;
-	if (mod_delayed_work(nfsec_wq, &sa->lft_work, 0))
-		refcount_dec(&sa->refcnt);	/* it was pending: holds one */
+	nfsec_sa_kick(sa);
 }
 
 /* The next outbound sequence number; false once they are exhausted. */
 bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq)
 {
 	u64 max = sa->flags & NFSEC_SA_F_ESN ? U64_MAX : U32_MAX;
-	bool announce = false, ok = false;
 	unsigned int stat = NFSEC_STATS_A_DROP_SEQ_EXHAUSTED;
+	bool ok = false;
 
 	spin_lock_bh(&sa->lock);
 	if (sa->state == NFSEC_SA_STATE_HARD_EXPIRED) {
 		stat = NFSEC_STATS_A_DROP_HARD_EXPIRED;
 	} else if (sa->seq_out == max) {
 		/* RFC 4303 3.3.3: never wrap; the SA stops sending. */
-		announce = sa->state != NFSEC_SA_STATE_SEQ_EXHAUSTED;
-		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SEQ_EXHAUSTED);
+		if (sa->state != NFSEC_SA_STATE_SEQ_EXHAUSTED) {
+			WRITE_ONCE(sa->state, NFSEC_SA_STATE_SEQ_EXHAUSTED);
+			sa->pending_ev |= NFSEC_SA_PEND_SEQ_EXHAUSTED;
+			nfsec_sa_kick(sa);
+		}
 	} else {
 		*seq = ++sa->seq_out;
 		ok = true;
@@ -343,9 +360,6 @@ bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq)
 	if (ok)
 		return true;
 	nfsec_sa_count(sa, stat);
-	if (announce && !READ_ONCE(sa->dead))
-		nfsec_nl_notify_sa(sa->nn, sa, NFSEC_EV_SA_SEQ_EXHAUSTED,
-				   GFP_ATOMIC);
 	return false;
 }
 
@@ -402,15 +416,14 @@ bool nfsec_sa_account(struct nfsec_sa *sa, unsigned int bytes, bool in)
 		return true;
 
 	spin_lock_bh(&sa->lock);
-	if (hard)
+	if (hard) {
 		nfsec_sa_hard_expire(sa);
-	else if (sa->state == NFSEC_SA_STATE_VALID)
+	} else if (sa->state == NFSEC_SA_STATE_VALID) {
 		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SOFT_EXPIRED);
-	else
-		soft = false;
+		sa->pending_ev |= NFSEC_SA_PEND_SOFT;
+		nfsec_sa_kick(sa);
+	}
 	spin_unlock_bh(&sa->lock);
-	if (soft && !READ_ONCE(sa->dead))
-		nfsec_nl_notify_sa(sa->nn, sa, NFSEC_EV_SA_SOFT, GFP_ATOMIC);
 	if (hard) {
 		atomic64_dec(&sa->stats[NFSEC_STATS_A_PACKETS]);
 		atomic64_sub(bytes, &sa->stats[NFSEC_STATS_A_BYTES]);

@@ -55,6 +55,13 @@ struct nfsec_sa_cfg {
 	struct nfsec_lifetime lft;
 };
 
+/*
+ * Events the packet path saw happen, for the lifetime work to announce:
+ * every SA event is sent under nfsec_net.lock, in the order of the changes.
+ */
+#define NFSEC_SA_PEND_SOFT		BIT(0)
+#define NFSEC_SA_PEND_SEQ_EXHAUSTED	BIT(1)
+
 struct nfsec_sa {
 	struct rhash_head node;		/* in sad.table, by key */
 	struct nfsec_sa_key key;
@@ -63,6 +70,7 @@ struct nfsec_sa {
 	bool dead;			/* unlinked; under nfsec_net.lock */
 	u8 mode;
 	u8 state;			/* enum nfsec_sa_state */
+	u8 pending_ev;			/* NFSEC_SA_PEND_*, under lock */
 	__be32 daddr;
 	u32 flags;
 	u32 replay_window;
@@ -99,8 +107,6 @@ void nfsec_sad_destroy(struct nfsec_net *nn);
 
 struct nfsec_sa *nfsec_sa_lookup_rcu(struct nfsec_net *nn,
 				     const struct nfsec_sa_key *key);
-struct nfsec_sa *nfsec_sa_get(struct nfsec_net *nn,
-			      const struct nfsec_sa_key *key);
 void nfsec_sa_put(struct nfsec_sa *sa);
 int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 		 struct netlink_ext_ack *extack);

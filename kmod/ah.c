@@ -88,11 +88,12 @@ unsigned int nfsec_ah_overhead(const struct nfsec_sa *sa)
 /*
  * Zeroes in place what may change on the way (RFC 4302 3.3.3.1.1.1 and
  * appendix A.1): DSCP and ECN, flags and fragment offset, TTL, checksum and
- * every option not known to be immutable. A source route's value at the
- * receiver is its final destination, which takes the destination's place.
- * false if the options are malformed.
+ * every option not known to be immutable. Outbound, a source route's
+ * final destination is the destination the receiver will see, and takes
+ * its place; inbound, the destination is already that one. false if the
+ * options are malformed.
  */
-static bool nfsec_ah_zero_mutable(struct iphdr *iph)
+static bool nfsec_ah_zero_mutable(struct iphdr *iph, bool out)
 {
 	u8 *opt = (u8 *)(iph + 1);
 	int len = iph->ihl * 4 - sizeof(*iph);
@@ -126,7 +127,8 @@ static bool nfsec_ah_zero_mutable(struct iphdr *iph)
 		case IPOPT_SSRR:
 			if (optlen < 7)
 				return false;
-			memcpy(&iph->daddr, opt + optlen - 4, 4);
+			if (out)
+				memcpy(&iph->daddr, opt + optlen - 4, 4);
 			fallthrough;
 		default:
 			memset(opt, 0, optlen);
@@ -205,7 +207,7 @@ nfsec_ah_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 	nfsec_xform_pkt_init(&pkt->x, skb, sa, cont, seq, hlen);
 	pkt->ahlen = ahlen;
 	memcpy(pkt->iph, skb->data, hlen);
-	if (!nfsec_ah_zero_mutable((struct iphdr *)skb->data)) {
+	if (!nfsec_ah_zero_mutable((struct iphdr *)skb->data, out)) {
 		memcpy(skb->data, pkt->iph, hlen);
 		nfsec_xform_pkt_free(&pkt->x);
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);

@@ -150,7 +150,7 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 
 	if (!skb_is_gso(skb)) {
 		if (skb->ip_summed == CHECKSUM_PARTIAL &&
-		    skb_checksum_help(skb)) {
+		    skb_csum_hwoffload_help(skb, 0)) {
 			nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 			return NF_DROP;
 		}
@@ -168,7 +168,7 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
 		if (seg->ip_summed == CHECKSUM_PARTIAL &&
-		    skb_checksum_help(seg)) {
+		    skb_csum_hwoffload_help(seg, 0)) {
 			nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 			kfree_skb(seg);
 			continue;
@@ -280,18 +280,28 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	struct nfsec_sa *sa;
 	u8 proto;
 
-	/* Decrypted by nfsec and sent through PRE_ROUTING again. */
-	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
+	/*
+	 * Decrypted by nfsec and sent through PRE_ROUTING again. The mark
+	 * is for this hook only: forwarded on, the packet meets the outbound
+	 * policies like any other.
+	 */
+	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED) {
+		IPCB(skb)->flags &= ~IPSKB_XFRM_TRANSFORMED;
 		return NF_ACCEPT;
+	}
 
 	proto = ip_hdr(skb)->protocol;
 	if ((proto == IPPROTO_ESP || proto == IPPROTO_AH) &&
 	    READ_ONCE(nn->sad.count)) {
 		verdict = nfsec_in_ipsec(nn, skb, state);
-		/* Taken, dropped, or verified and stripped in place. */
-		if (verdict != NF_ACCEPT ||
-		    (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED))
+		/* Taken or dropped. */
+		if (verdict != NF_ACCEPT)
 			return verdict;
+		/* Verified and stripped in place. */
+		if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED) {
+			IPCB(skb)->flags &= ~IPSKB_XFRM_TRANSFORMED;
+			return NF_ACCEPT;
+		}
 	}
 
 	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);

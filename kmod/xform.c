@@ -11,6 +11,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
@@ -172,6 +173,8 @@ unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
 	int iif;
 
 	if (sa->mode == NFSEC_MODE_TUNNEL) {
+		u8 outer_tos = ip_hdr(skb)->tos;
+
 		if (nexthdr != IPPROTO_IPIP)
 			goto malformed;
 		skb_pull(skb, hlen + xlen);
@@ -189,6 +192,15 @@ unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
 		    pskb_trim(skb, ntohs(iph->tot_len)))
 			goto malformed;
 		skb->protocol = htons(ETH_P_IP);
+		/*
+		 * RFC 6040: congestion met by the outer packet marks an
+		 * ECN-capable inner one (one that is not is left as it is,
+		 * as XFRM leaves it, where RFC 6040 would drop it).
+		 */
+		if (INET_ECN_is_ce(outer_tos))
+			IP_ECN_set_ce(iph);
+		/* Routed by its own destination, not by the outer one's. */
+		skb_dst_drop(skb);
 	} else {
 		iph = ip_hdr(skb);
 		memmove((u8 *)iph + xlen, iph, hlen);

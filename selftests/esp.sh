@@ -42,12 +42,17 @@
 #   (h) with NFSEC_EXPORT set (the test VM's share with the host), a short
 #       capture (one ping and one datagram carrying the marker each way)
 #       is saved there with the SAs, for tshark to decrypt (AH: dissect)
-#       on the host (selftests/tshark.sh).
+#       on the host (selftests/tshark.sh);
+#   (i) tunnel mode, nfsec on b: the packets b decrypts and forwards meet
+#       its outbound policies; with a discard policy for them a ping gets
+#       no answer and b's discard counter rises by one.
 # Then per pairing: ESN with replay-window 1024 across the 2^32 boundary
 # (both peers' SAs start at 2^32 - 16; an nfsec inbound SA takes `seq` as
 # the highest sequence number received, as XFRM's replay-seq), and sequence
 # number exhaustion of a non-ESN SA started at 4294967290, and for an
-# nfsec sender packet and byte lifetimes (soft: state, hard: SA gone).
+# nfsec sender packet and byte lifetimes (soft: state, hard: SA gone);
+# `nfsec monitor` on an nfsec sender shows one seq-exhausted event, and the
+# soft then the expired event of a lifetime, for the SA.
 #
 # Knobs: NFSEC_ESP_PAIRINGS (default "xfrm-xfrm nfsec-xfrm xfrm-nfsec
 # nfsec-nfsec"; LEFT-RIGHT: a's side, b's side), NFSEC_ESP_ALGS,
@@ -572,7 +577,28 @@ combination() {
 	expect_delta "UDP datagrams delivered posing as $LADDR" "$u0" 1 snmp "$R_" Udp NoPorts
 	phase spoof
 	[ "$PROTO" = ah ] && ah_fields "$mode"
+	[ "$mode" = tunnel ] && [ "$IMPL_B" = nfsec ] && forwarded_policy
 	log "ok: $WHAT ($((SECONDS - t0)) s)"
+}
+
+# (i) Tunnel mode, nfsec on b: the inner packet b decrypted and forwards
+# meets b's outbound policies like any other packet, so a discard policy
+# for it stops it there.
+forwarded_policy() {
+	local sel="dir out src 10.1.0.0/24 dst 10.2.0.0/24" d0 p0
+	d0=$(nfsec_nstat "$B" discard) p0=$(rx packets)
+	# shellcheck disable=SC2086
+	cfg ip netns exec "$B" "$NFSEC_TOOL" policy add $sel action discard
+	if ip netns exec "$L" ping -c 1 -W 1 "$RADDR" >/dev/null 2>&1; then
+		fail "$WHAT: a ping b forwards through a discard policy was answered"
+	fi
+	expect_delta "packets b decrypted for the discarded ping" "$p0" 1 rx packets
+	expect_delta "b's discard count after the forwarded ping" "$d0" 1 \
+		nfsec_nstat "$B" discard
+	# shellcheck disable=SC2086
+	cfg ip netns exec "$B" "$NFSEC_TOOL" policy del $sel
+	ping_ok "$L" "$RADDR"
+	phase forwarded-policy
 }
 
 # no_sa IMPL: b's count of IPsec packets for which it has no SA. nfsec looks
@@ -651,6 +677,32 @@ esn() {
 	log "ok: $WHAT"
 }
 
+# events_start NS: `nfsec monitor` in NS, its lines in $tmp/events; returns
+# once it listens, having seen a throwaway SA come and go.
+events_start() {
+	local ns=$1 key i
+	key=$(nfsec genkey aes-gcm-128)
+	ip netns exec "$ns" "$NFSEC_TOOL" monitor >"$tmp/events" 2>&1 </dev/null &
+	MON=$!
+	defer "kill $MON"
+	for i in $(seq 50); do
+		ip netns exec "$ns" "$NFSEC_TOOL" sa add proto esp src 10.9.9.9 \
+			dst 10.9.9.8 spi 0x00009999 aead aes-gcm "$key"
+		ip netns exec "$ns" "$NFSEC_TOOL" sa del proto esp src 10.9.9.9 spi 0x00009999
+		grep -q '^sa-deleted .*spi 0x00009999' "$tmp/events" && return 0
+		sleep 0.2
+	done
+	fail "$WHAT: nfsec monitor shows no event"
+}
+
+# events_stop: ends the monitor; prints the events it saw for SPI_AB, in
+# order, on one line.
+events_stop() {
+	kill "$MON"
+	wait "$MON" 2>/dev/null
+	grep "spi $SPI_AB" "$tmp/events" | cut -d' ' -f1 | tr '\n' ' '
+}
+
 # A non-ESN SA whose last sequence number is 4294967290 sends five packets
 # (…91 to …95), then refuses.
 exhaust() {
@@ -658,6 +710,7 @@ exhaust() {
 	WHAT="$pairing seq-exhaustion $BASE_ALG"
 	setup "$pairing" transport "$BASE_ALG" "seq 4294967290" -
 	[ "$IMPL_A" = xfrm ] && x0=$(xfrm_stat "$A" XfrmOutStateSeqError)
+	[ "$IMPL_A" = nfsec ] && events_start "$A"
 	for i in $(seq 8); do
 		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
@@ -668,6 +721,9 @@ exhaust() {
 			fail "$WHAT: XfrmOutStateSeqError did not rise"
 	else
 		[ "$(tx seqexh)" -gt 0 ] || fail "$WHAT: drop-seq-exhausted did not rise"
+		# Announced once, although three packets were refused.
+		sleep 1
+		assert_eq "sa-seq-exhausted " "$(events_stop)" "$WHAT: events of the SA"
 	fi
 	log "ok: $WHAT"
 }
@@ -681,6 +737,7 @@ lifetime() {
 	[ "$kind" = bytes ] && lft="lftb 150 320"
 	WHAT="$pairing $kind-lifetime $BASE_ALG"
 	setup "$pairing" transport "$BASE_ALG" "$lft" -
+	events_start "$A"
 	for i in $(seq 4); do
 		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
@@ -693,6 +750,7 @@ lifetime() {
 	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
 	sleep 2
 	assert_fails ip netns exec "$A" "$NFSEC_TOOL" sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB"
+	assert_eq "sa-soft sa-expired " "$(events_stop)" "$WHAT: events of the SA"
 	log "ok: $WHAT"
 }
 

@@ -238,6 +238,8 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	if (err)
 		goto err_free;
 
+	/* Before a dump can see it. */
+	sa->add_time = ktime_get_seconds();
 	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_32b,
 			      &nn->sad.next_id, GFP_KERNEL_ACCOUNT);
 	if (err < 0)
@@ -249,7 +251,6 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 		synchronize_rcu();	/* a dump may have seen it */
 		goto err_free;
 	}
-	sa->add_time = ktime_get_seconds();
 	nn->sad.count++;
 	nn->sad.gen++;
 	nfsec_sa_arm_lifetime(sa, 0);

@@ -271,6 +271,19 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn, struct sk_buff *skb,
 	return nfsec_xform_input(sa, skb, seq, &cont);
 }
 
+/*
+ * Whether nfsec decrypted skb (nfsec_xform_decap() marks it), taking the
+ * mark off: it is for the input hook only, and a packet forwarded on must
+ * meet the outbound policies like any other.
+ */
+static bool nfsec_take_decap_mark(struct sk_buff *skb)
+{
+	if (!(IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED))
+		return false;
+	IPCB(skb)->flags &= ~IPSKB_XFRM_TRANSFORMED;
+	return true;
+}
+
 static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -280,28 +293,17 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	struct nfsec_sa *sa;
 	u8 proto;
 
-	/*
-	 * Decrypted by nfsec and sent through PRE_ROUTING again. The mark
-	 * is for this hook only: forwarded on, the packet meets the outbound
-	 * policies like any other.
-	 */
-	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED) {
-		IPCB(skb)->flags &= ~IPSKB_XFRM_TRANSFORMED;
+	/* Decrypted by nfsec and sent through PRE_ROUTING again. */
+	if (nfsec_take_decap_mark(skb))
 		return NF_ACCEPT;
-	}
 
 	proto = ip_hdr(skb)->protocol;
 	if ((proto == IPPROTO_ESP || proto == IPPROTO_AH) &&
 	    READ_ONCE(nn->sad.count)) {
 		verdict = nfsec_in_ipsec(nn, skb, state);
-		/* Taken or dropped. */
-		if (verdict != NF_ACCEPT)
+		/* Taken, dropped, or verified and stripped in place. */
+		if (verdict != NF_ACCEPT || nfsec_take_decap_mark(skb))
 			return verdict;
-		/* Verified and stripped in place. */
-		if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED) {
-			IPCB(skb)->flags &= ~IPSKB_XFRM_TRANSFORMED;
-			return NF_ACCEPT;
-		}
 	}
 
 	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);

@@ -24,9 +24,9 @@
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <net/ip.h>
-#include <asm/unaligned.h>
 
 #include "ah.h"
+#include "compat.h"
 #include "pernet.h"
 #include "sa.h"
 #include "xform.h"
@@ -174,7 +174,7 @@ static struct nfsec_ah_pkt *nfsec_ah_pkt_new(struct nfsec_sa *sa,
 					  crypto_aead_ivsize(sa->aead),
 					  sizeof(struct aead_request) +
 					  crypto_aead_reqsize(sa->aead), sg);
-	return nfsec_ah_pkt_alloc(crypto_ahash_alignmask(sa->ahash),
+	return nfsec_ah_pkt_alloc(nfsec_ahash_alignmask(sa->ahash),
 				  crypto_ahash_digestsize(sa->ahash),
 				  sizeof(struct ahash_request) +
 				  crypto_ahash_reqsize(sa->ahash), sg);
@@ -276,9 +276,9 @@ static int nfsec_ah_crypt(struct nfsec_ah_pkt *pkt, bool out)
 		     crypto_aead_decrypt(pkt->req);
 }
 
-static void nfsec_ah_output_done(struct crypto_async_request *base, int err)
+static void nfsec_ah_output_done(nfsec_crypto_done_t *arg, int err)
 {
-	struct nfsec_ah_pkt *pkt = base->data;
+	struct nfsec_ah_pkt *pkt = nfsec_crypto_done_data(arg);
 
 	if (!err)
 		nfsec_ah_output_finish(pkt);
@@ -390,9 +390,9 @@ drop:
 	return NF_STOLEN;
 }
 
-static void nfsec_ah_input_done(struct crypto_async_request *base, int err)
+static void nfsec_ah_input_done(nfsec_crypto_done_t *arg, int err)
 {
-	struct nfsec_ah_pkt *pkt = base->data;
+	struct nfsec_ah_pkt *pkt = nfsec_crypto_done_data(arg);
 
 	nfsec_xform_input_end(&pkt->x, nfsec_ah_input_finish(pkt, err));
 }

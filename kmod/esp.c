@@ -20,6 +20,7 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 
+#include "compat.h"
 #include "esp.h"
 #include "pernet.h"
 #include "sa.h"
@@ -112,9 +113,9 @@ static unsigned int nfsec_esp_set_ad(struct nfsec_esp_pkt *pkt)
 	return 8;
 }
 
-static void nfsec_esp_output_done(struct crypto_async_request *base, int err)
+static void nfsec_esp_output_done(nfsec_crypto_done_t *arg, int err)
 {
-	struct nfsec_esp_pkt *pkt = base->data;
+	struct nfsec_esp_pkt *pkt = nfsec_crypto_done_data(arg);
 
 	nfsec_xform_output_end(&pkt->x, err);
 }
@@ -277,9 +278,9 @@ static unsigned int nfsec_esp_input_result(struct nfsec_esp_pkt *pkt, int err)
 	return nfsec_esp_input_finish(pkt);
 }
 
-static void nfsec_esp_input_done(struct crypto_async_request *base, int err)
+static void nfsec_esp_input_done(nfsec_crypto_done_t *arg, int err)
 {
-	struct nfsec_esp_pkt *pkt = base->data;
+	struct nfsec_esp_pkt *pkt = nfsec_crypto_done_data(arg);
 
 	nfsec_xform_input_end(&pkt->x, nfsec_esp_input_result(pkt, err));
 }

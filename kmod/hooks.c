@@ -19,6 +19,7 @@
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 
+#include "compat.h"
 #include "hooks.h"
 #include "pernet.h"
 #include "policy.h"

@@ -13,6 +13,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "crypto.h"
 #include "netlink.h"
 #include "pernet.h"
@@ -793,7 +794,6 @@ err_free:
 /* cb->args[0]: the lowest SA id not dumped yet. */
 static int nfsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct nfsec_net *nn = nfsec_pernet(sock_net(skb->sk));
 	struct nfsec_sa *sa;
 	unsigned long id;
@@ -802,7 +802,7 @@ static int nfsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 	int err;
 
-	err = nfsec_nl_flags(info->attrs, &flags, cb->extack);
+	err = nfsec_nl_flags(nfsec_dump_attrs(cb), &flags, cb->extack);
 	if (err)
 		return err;
 	with_keys = flags & NFSEC_F_WITH_KEYS;

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel interfaces that differ between the kernels nfsec builds for (6.1
+ * and later). The NFSEC_HAVE_* symbols come from tests kmod/Kbuild runs
+ * on the kernel's headers at build time, so that a kernel with a change
+ * backported is served as well as the release that made it. Every #if
+ * that depends on the kernel is here; the rest of nfsec calls the
+ * nfsec_* wrappers below.
+ */
+#ifndef _NFSEC_COMPAT_H
+#define _NFSEC_COMPAT_H
+
+#include <crypto/algapi.h>
+#include <crypto/hash.h>
+#include <linux/skbuff.h>
+#include <net/genetlink.h>
+
+/* 6.12 moved the unaligned accessors from asm/ to linux/. */
+#ifdef NFSEC_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/* 6.5 moved the GSO helpers from linux/skbuff.h to net/gso.h. */
+#ifdef NFSEC_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
+
+/*
+ * A crypto completion callback is passed the data pointer given to
+ * *_request_set_callback() since 6.3, the request that holds it before:
+ * callbacks take a nfsec_crypto_done_t * and read their data with
+ * nfsec_crypto_done_data().
+ */
+#ifdef NFSEC_HAVE_CRYPTO_DONE_DATA
+#define nfsec_crypto_done_t void
+
+static inline void *nfsec_crypto_done_data(void *arg)
+{
+	return arg;
+}
+#else
+#define nfsec_crypto_done_t struct crypto_async_request
+
+static inline void *nfsec_crypto_done_data(struct crypto_async_request *arg)
+{
+	return arg->data;
+}
+#endif
+
+/*
+ * 6.8 took the alignment mask out of the hash API: hashes no longer ask
+ * for one, and their digest may go anywhere.
+ */
+static inline unsigned int nfsec_ahash_alignmask(struct crypto_ahash *tfm)
+{
+#ifdef NFSEC_HAVE_AHASH_ALIGNMASK
+	return crypto_ahash_alignmask(tfm);
+#else
+	return 0;
+#endif
+}
+
+/* 6.6 keeps a dump's parsed attributes in the genl_info it carries. */
+static inline struct nlattr **nfsec_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef NFSEC_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+#endif /* _NFSEC_COMPAT_H */

@@ -13,7 +13,11 @@
  * holds an 8-byte IV, then the 16-byte ICV. The ICV is GCM's tag over the
  * same bytes, IV and ICV zeroed, given to GCM as associated data with
  * nothing to encrypt; the nonce is the salt (the key's last 4 bytes) and
- * the IV, which is the 64-bit sequence number, never used twice per SA.
+ * the IV. The IV is the 64-bit sequence number XORed with a random value
+ * the SA draws when it is added, as seqiv makes ESP's: never used twice by
+ * one SA, and not the same series again when a key is reused (an SA added
+ * again, or started at a lower sequence number). The receiver reads the
+ * IV from the packet, so the peer sees no difference.
  */
 
 #include <crypto/aead.h>
@@ -280,9 +284,11 @@ static void nfsec_ah_output_done(nfsec_crypto_done_t *arg, int err)
 {
 	struct nfsec_ah_pkt *pkt = nfsec_crypto_done_data(arg);
 
+	nfsec_xform_async_begin();
 	if (!err)
 		nfsec_ah_output_finish(pkt);
 	nfsec_xform_output_end(&pkt->x, err);
+	nfsec_xform_async_end();
 }
 
 /*
@@ -336,7 +342,8 @@ unsigned int nfsec_ah_output(struct nfsec_sa *sa, struct sk_buff *skb,
 	if (!pkt)
 		goto drop;
 	if (nfsec_ah_gmac(sa))
-		put_unaligned_be64(seq, nfsec_ah_gmac_iv(pkt));
+		put_unaligned_be64(seq ^ sa->gmac_iv_mask,
+				   nfsec_ah_gmac_iv(pkt));
 	if (!nfsec_xform_hold(sa)) {
 		nfsec_xform_pkt_free(&pkt->x);
 		goto drop;	/* being deleted */
@@ -355,10 +362,10 @@ drop:
 
 /*
  * After the digest: the header back, the ICV compared, then window,
- * lifetimes and the packet without AH. NF_ACCEPT to continue, or NF_STOLEN
- * when dropped and counted.
+ * lifetimes, and the packet without AH is delivered, or it is dropped and
+ * counted.
  */
-static unsigned int nfsec_ah_input_finish(struct nfsec_ah_pkt *pkt, int err)
+static void nfsec_ah_input_finish(struct nfsec_ah_pkt *pkt, int err)
 {
 	struct sk_buff *skb = pkt->x.skb;
 	struct nfsec_sa *sa = pkt->x.sa;
@@ -383,25 +390,29 @@ static unsigned int nfsec_ah_input_finish(struct nfsec_ah_pkt *pkt, int err)
 		goto drop;
 
 	ah = (struct ip_auth_hdr *)(skb->data + pkt->x.hlen);
-	return nfsec_xform_decap(sa, skb, pkt->x.hlen, pkt->ahlen, ah->nexthdr);
+	nfsec_xform_decap(sa, skb, &pkt->x.cont, pkt->x.hlen, pkt->ahlen,
+			  ah->nexthdr);
+	return;
 
 drop:
 	kfree_skb(skb);
-	return NF_STOLEN;
 }
 
 static void nfsec_ah_input_done(nfsec_crypto_done_t *arg, int err)
 {
 	struct nfsec_ah_pkt *pkt = nfsec_crypto_done_data(arg);
 
-	nfsec_xform_input_end(&pkt->x, nfsec_ah_input_finish(pkt, err));
+	nfsec_xform_async_begin();
+	nfsec_ah_input_finish(pkt, err);
+	nfsec_xform_input_end(&pkt->x);
+	nfsec_xform_async_end();
 }
 
 /* seq: the full sequence number the replay check inferred. */
 unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 			    u64 seq, const struct nfsec_cont *cont)
 {
-	unsigned int hlen, ahlen, authlen, verdict;
+	unsigned int hlen, ahlen, authlen;
 	struct nfsec_ah_pkt *pkt;
 	struct ip_auth_hdr *ah;
 	int err;
@@ -445,10 +456,10 @@ unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_ah_input_done() goes on */
 	nfsec_xform_put_dev(&pkt->x);
-	verdict = nfsec_ah_input_finish(pkt, err);
+	nfsec_ah_input_finish(pkt, err);
 	nfsec_xform_pkt_free(&pkt->x);
 	nfsec_xform_release(sa);
-	return verdict;
+	return NF_STOLEN;
 
 malformed:
 	nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);

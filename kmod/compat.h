@@ -14,6 +14,9 @@
 #include <crypto/hash.h>
 #include <linux/skbuff.h>
 #include <net/genetlink.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 
 /* 6.12 moved the unaligned accessors from asm/ to linux/. */
 #ifdef NFSEC_HAVE_LINUX_UNALIGNED_H
@@ -69,6 +72,24 @@ static inline struct nlattr **nfsec_dump_attrs(struct netlink_callback *cb)
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/*
+ * Conntrack's confirmation with its helpers, for a packet at
+ * POST_ROUTING: the hook function itself in newer kernels (6.12), a helper
+ * taking the transport offset in older ones (6.1).
+ */
+static inline unsigned int nfsec_nf_confirm(struct sk_buff *skb,
+					    struct nf_conn *ct,
+					    enum ip_conntrack_info ctinfo,
+					    const struct nf_hook_state *state)
+{
+#ifdef NFSEC_HAVE_NF_CONFIRM_HOOK
+	return nf_confirm(NULL, skb, state);
+#else
+	return nf_confirm(skb, skb_network_offset(skb) + ip_hdrlen(skb), ct,
+			  ctinfo);
 #endif
 }
 

@@ -117,7 +117,9 @@ static void nfsec_esp_output_done(nfsec_crypto_done_t *arg, int err)
 {
 	struct nfsec_esp_pkt *pkt = nfsec_crypto_done_data(arg);
 
+	nfsec_xform_async_begin();
 	nfsec_xform_output_end(&pkt->x, err);
+	nfsec_xform_async_end();
 }
 
 /* The most ESP adds to a packet (worst-case padding). */
@@ -219,9 +221,9 @@ drop:
 
 /*
  * After the ICV verified: window, padding, next header, then the packet
- * without ESP. Returns NF_ACCEPT to continue, or NF_STOLEN when dropped.
+ * without ESP is delivered, or it is dropped and counted.
  */
-static unsigned int nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
+static void nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
 {
 	struct crypto_aead *aead = pkt->x.sa->aead;
 	unsigned int ivlen = crypto_aead_ivsize(aead);
@@ -250,12 +252,14 @@ static unsigned int nfsec_esp_input_finish(struct nfsec_esp_pkt *pkt)
 
 	if (nexthdr == IPPROTO_NONE) {	/* a dummy packet (RFC 4303 2.6) */
 		consume_skb(skb);
-		return NF_STOLEN;
+		return;
 	}
 
 	if (pskb_trim(skb, skb->len - alen - 2 - padlen))
 		goto malformed;
-	return nfsec_xform_decap(sa, skb, hlen, NFSEC_ESP_HLEN + ivlen, nexthdr);
+	nfsec_xform_decap(sa, skb, &pkt->x.cont, hlen, NFSEC_ESP_HLEN + ivlen,
+			  nexthdr);
+	return;
 
 bad_padding:
 	nfsec_sa_count(sa, NFSEC_STATS_A_DROP_PADDING);
@@ -264,25 +268,27 @@ malformed:
 	nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
 drop:
 	kfree_skb(skb);
-	return NF_STOLEN;
 }
 
-static unsigned int nfsec_esp_input_result(struct nfsec_esp_pkt *pkt, int err)
+static void nfsec_esp_input_result(struct nfsec_esp_pkt *pkt, int err)
 {
 	if (err) {
 		nfsec_sa_count(pkt->x.sa, err == -EBADMSG ?
 			       NFSEC_STATS_A_DROP_ICV : NFSEC_STATS_A_DROP_CRYPTO);
 		kfree_skb(pkt->x.skb);
-		return NF_STOLEN;
+		return;
 	}
-	return nfsec_esp_input_finish(pkt);
+	nfsec_esp_input_finish(pkt);
 }
 
 static void nfsec_esp_input_done(nfsec_crypto_done_t *arg, int err)
 {
 	struct nfsec_esp_pkt *pkt = nfsec_crypto_done_data(arg);
 
-	nfsec_xform_input_end(&pkt->x, nfsec_esp_input_result(pkt, err));
+	nfsec_xform_async_begin();
+	nfsec_esp_input_result(pkt, err);
+	nfsec_xform_input_end(&pkt->x);
+	nfsec_xform_async_end();
 }
 
 /* seq: the full sequence number the replay check inferred. */
@@ -292,7 +298,7 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 	struct crypto_aead *aead = sa->aead;
 	unsigned int ivlen = crypto_aead_ivsize(aead);
 	unsigned int alen = crypto_aead_authsize(aead);
-	unsigned int hlen, assoclen, verdict;
+	unsigned int hlen, assoclen;
 	struct nfsec_esp_pkt *pkt;
 	struct aead_request *req;
 	u8 *iv;
@@ -327,10 +333,10 @@ unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 	if (err == -EINPROGRESS)
 		return NF_STOLEN;	/* nfsec_esp_input_done() goes on */
 	nfsec_xform_put_dev(&pkt->x);
-	verdict = nfsec_esp_input_result(pkt, err);
+	nfsec_esp_input_result(pkt, err);
 	nfsec_xform_pkt_free(&pkt->x);
 	nfsec_xform_release(sa);
-	return verdict;
+	return NF_STOLEN;
 
 drop:
 	kfree_skb(skb);

@@ -18,6 +18,8 @@
 #include <net/ip.h>
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 
 #include "compat.h"
 #include "hooks.h"
@@ -109,18 +111,22 @@ static bool nfsec_shrink_gso(struct sk_buff *skb, unsigned int mtu)
  * Path MTU: a packet with DF set that will not fit once ESP is added is
  * refused with ICMP "fragmentation needed" carrying the MTU left for it
  * (RFC 4301 8.2), which a local sender receives too. A local TCP GSO packet
- * is instead resegmented to fit while its route learns the MTU.
+ * is instead resegmented to fit while its route learns the MTU. What fits
+ * is the link's MTU, or the SA's path MTU when ICMP gave a smaller one.
  * Returns false if the packet was refused.
  */
 static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
 {
 	struct dst_entry *dst = skb_dst(skb);
-	unsigned int mtu;
+	unsigned int mtu, pmtu;
 
 	if (!dst || skb->ignore_df || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
 		return true;
 	/* The link's MTU: the route's own may already be the lowered one. */
 	mtu = READ_ONCE(dst->dev->mtu);
+	pmtu = nfsec_sa_pmtu(sa);
+	if (pmtu && pmtu < mtu)
+		mtu = pmtu;
 	mtu = mtu > nfsec_xform_overhead(sa) + 68 ?
 	      mtu - nfsec_xform_overhead(sa) : 68;
 	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
@@ -146,6 +152,14 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 	struct sk_buff *segs, *seg, *next;
 	unsigned int verdict;
 
+	/*
+	 * ip_output() and ip_forward() route a packet before POST_ROUTING;
+	 * the transforms size and send it by its route.
+	 */
+	if (unlikely(!skb_dst(skb))) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
+		return NF_DROP;
+	}
 	if (!nfsec_check_mtu(sa, skb))
 		return NF_DROP;
 
@@ -212,6 +226,31 @@ static struct nfsec_policy *nfsec_decide(struct nfsec_net *nn, u8 dir,
 	return pol;
 }
 
+/*
+ * Conntrack confirms a flow's first packet at POST_ROUTING with the
+ * priority of nfsec's hook, and netfilter runs the later registered of two
+ * such hooks first. A packet nfsec protects is confirmed here, before it
+ * changes, as XFRM's are after all of POST_ROUTING: helpers and NAT saw
+ * the plaintext, and the replies find the entry. The protected packet
+ * then carries no entry of its own: it is a new packet of another flow
+ * (tunnel mode sends it through LOCAL_OUT, where conntrack may track it).
+ */
+static unsigned int nfsec_ct_confirm(struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct;
+	unsigned int verdict;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct)
+		return NF_ACCEPT;
+	verdict = nfsec_nf_confirm(skb, ct, ctinfo, state);
+	if (verdict == NF_ACCEPT)
+		nf_reset_ct(skb);
+	return verdict;
+}
+
 static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -227,11 +266,14 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 		return verdict;
 
 	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);
-	if (!sa) {
+	if (!sa || sa->dir != NFSEC_DIR_OUT) {
 		/* Fail closed. */
 		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
 		return NF_DROP;
 	}
+	verdict = nfsec_ct_confirm(skb, state);
+	if (verdict != NF_ACCEPT)
+		return verdict;
 	return nfsec_protect(sa, skb, state);
 }
 
@@ -262,14 +304,65 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn, struct sk_buff *skb,
 	key.saddr = iph->saddr;
 	key.spi = hdr[0];
 	sa = nfsec_sa_lookup_rcu(nn, &key);
-	if (!sa || sa->daddr != iph->daddr) {
-		/* Not one of ours: transit, or for XFRM. */
+	if (!sa || sa->dir != NFSEC_DIR_IN || sa->daddr != iph->daddr) {
+		/*
+		 * Not one of ours: transit, for XFRM, or a copy of one nfsec
+		 * sent, reflected back to it.
+		 */
 		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
 		return NF_ACCEPT;
 	}
 	if (!nfsec_sa_replay_check(sa, ntohl(hdr[1]), &seq))
 		return NF_DROP;
 	return nfsec_xform_input(sa, skb, seq, &cont);
+}
+
+/*
+ * An ICMP "fragmentation needed" that quotes an ESP or AH packet of one of
+ * nfsec's SAs: the SA takes the path MTU (RFC 4301 8.2). The error itself
+ * goes on to the stack, which has no use for it.
+ */
+static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
+{
+	unsigned int off = ip_hdrlen(skb);
+	struct nfsec_sa_key key = {};
+	const struct icmphdr *icmph;
+	const struct iphdr *qiph;
+	struct nfsec_sa *sa;
+	struct {
+		struct icmphdr icmp;
+		struct iphdr iph;
+	} buf;
+	__be32 spibuf[2];
+	const __be32 *spi;
+	unsigned int qlen;
+	u32 mtu;
+
+	icmph = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!icmph || icmph->type != ICMP_DEST_UNREACH ||
+	    icmph->code != ICMP_FRAG_NEEDED)
+		return;
+	qiph = (const struct iphdr *)(icmph + 1);
+	if (qiph->version != 4 || qiph->ihl < 5 ||
+	    (qiph->protocol != IPPROTO_ESP && qiph->protocol != IPPROTO_AH) ||
+	    (qiph->frag_off & htons(IP_OFFSET)))
+		return;
+	/* The SPI: first in ESP, after 4 bytes in AH. */
+	qlen = off + sizeof(*icmph) + qiph->ihl * 4;
+	spi = skb_header_pointer(skb, qlen, sizeof(spibuf), spibuf);
+	if (!spi)
+		return;
+	key.proto = qiph->protocol;
+	key.saddr = qiph->saddr;
+	key.spi = qiph->protocol == IPPROTO_AH ? spi[1] : spi[0];
+	sa = nfsec_sa_lookup_rcu(nn, &key);
+	if (!sa || sa->dir != NFSEC_DIR_OUT || sa->daddr != qiph->daddr)
+		return;
+	mtu = ntohs(icmph->un.frag.mtu);
+	/* RFC 1191: a router that names no MTU; 68 is IPv4's least. */
+	if (mtu < 68 || mtu >= ntohs(qiph->tot_len))
+		return;
+	nfsec_sa_set_pmtu(sa, mtu);
 }
 
 /*
@@ -302,10 +395,12 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	if ((proto == IPPROTO_ESP || proto == IPPROTO_AH) &&
 	    READ_ONCE(nn->sad.count)) {
 		verdict = nfsec_in_ipsec(nn, skb, state);
-		/* Taken, dropped, or verified and stripped in place. */
-		if (verdict != NF_ACCEPT || nfsec_take_decap_mark(skb))
+		/* Taken (delivered, in flight or dropped), unless not ours. */
+		if (verdict != NF_ACCEPT)
 			return verdict;
 	}
+	if (proto == IPPROTO_ICMP && READ_ONCE(nn->sad.count))
+		nfsec_in_icmp(nn, skb);
 
 	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);
 	if (!pol)

@@ -62,6 +62,8 @@ static const struct nla_policy nfsec_sa_policy[NFSEC_SA_A_MAX + 1] = {
 	[NFSEC_SA_A_STATS] = { .type = NLA_REJECT },
 	[NFSEC_SA_A_STATE] = { .type = NLA_REJECT },
 	[NFSEC_SA_A_AGE] = { .type = NLA_REJECT },
+	[NFSEC_SA_A_PMTU] = { .type = NLA_REJECT },
+	[NFSEC_SA_A_DIR] = NLA_POLICY_MAX(NLA_U8, NFSEC_DIR_MAX),
 };
 
 #define NFSEC_BAD(attr) \
@@ -91,6 +93,8 @@ static const char * const nfsec_sa_errmsg[NFSEC_SA_A_MAX + 1] = {
 	NFSEC_RONLY(NFSEC_SA_A_STATS),
 	NFSEC_RONLY(NFSEC_SA_A_STATE),
 	NFSEC_RONLY(NFSEC_SA_A_AGE),
+	NFSEC_RONLY(NFSEC_SA_A_PMTU),
+	[NFSEC_SA_A_DIR] = "NFSEC_SA_A_DIR: not a u8 of 0 (in) or 1 (out)",
 };
 
 static const struct nla_policy nfsec_lft_policy[NFSEC_LFT_A_MAX + 1] = {
@@ -441,6 +445,20 @@ static int nfsec_nl_sa_algs(struct nlattr **tb, const struct nlattr *nest,
 	return 0;
 }
 
+/*
+ * An SA's ends are unicast hosts: not 0.0.0.0, the limited broadcast, a
+ * multicast group or class E. (A subnet's broadcast address cannot be
+ * told from a host's without the interfaces, which the SA does not name.)
+ */
+static bool nfsec_nl_unicast(const struct nlattr *attr)
+{
+	__be32 addr = nla_get_be32(attr);
+
+	return !ipv4_is_zeronet(addr) && !ipv4_is_lbcast(addr) &&
+	       !ipv4_is_multicast(addr) &&
+	       (addr & htonl(0xf0000000)) != htonl(0xf0000000);
+}
+
 static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
 			   struct nfsec_sa_cfg *cfg,
 			   struct netlink_ext_ack *extack)
@@ -452,7 +470,21 @@ static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
 		return err;
 	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_DST))
 		return -EINVAL;
+	if (!nfsec_nl_unicast(tb[NFSEC_SA_A_SRC])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_SRC],
+				    "NFSEC_SA_A_SRC: not a unicast address (0.0.0.0/8, broadcast, multicast or 240.0.0.0/4)");
+		return -EINVAL;
+	}
+	if (!nfsec_nl_unicast(tb[NFSEC_SA_A_DST])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_DST],
+				    "NFSEC_SA_A_DST: not a unicast address (0.0.0.0/8, broadcast, multicast or 240.0.0.0/4)");
+		return -EINVAL;
+	}
 	cfg->daddr = nla_get_be32(tb[NFSEC_SA_A_DST]);
+
+	cfg->has_dir = !!tb[NFSEC_SA_A_DIR];
+	if (cfg->has_dir)
+		cfg->dir = nla_get_u8(tb[NFSEC_SA_A_DIR]);
 
 	cfg->mode = NFSEC_MODE_TRANSPORT;
 	if (tb[NFSEC_SA_A_MODE]) {
@@ -557,6 +589,7 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 {
 	unsigned int salt = sa->enc ? sa->enc->salt_len : 0;
 	struct nlattr *nest;
+	u32 pmtu;
 
 	nest = nla_nest_start(skb, NFSEC_A_SA);
 	if (!nest)
@@ -564,6 +597,7 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 	if (nfsec_nl_put_sa_key(skb, &sa->key) ||
 	    nla_put_be32(skb, NFSEC_SA_A_DST, sa->daddr) ||
 	    nla_put_u8(skb, NFSEC_SA_A_MODE, sa->mode) ||
+	    nla_put_u8(skb, NFSEC_SA_A_DIR, sa->dir) ||
 	    nla_put_u16(skb, NFSEC_SA_A_ICV_BITS, sa->icv_len * 8) ||
 	    nla_put_u32(skb, NFSEC_SA_A_REPLAY_WINDOW, sa->replay_window) ||
 	    nla_put_u32(skb, NFSEC_SA_A_FLAGS, sa->flags) ||
@@ -589,6 +623,9 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 		      sa->auth_key))))
 		goto cancel;
 	if (nfsec_nl_put_lifetime(skb, &sa->lft) || nfsec_nl_put_stats(skb, sa))
+		goto cancel;
+	pmtu = nfsec_sa_pmtu(sa);
+	if (pmtu && nla_put_u32(skb, NFSEC_SA_A_PMTU, pmtu))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;

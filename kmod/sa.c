@@ -7,10 +7,12 @@
  * reference is dropped.
  */
 
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <net/route.h>
 
 #include "crypto.h"
 #include "netlink.h"
@@ -213,6 +215,11 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	sa->key = cfg->key;
 	sa->daddr = cfg->daddr;
 	sa->mode = cfg->mode;
+	sa->dir = cfg->dir;
+	/* Unsaid: inbound if it ends here, as an address of nn says now. */
+	if (!cfg->has_dir)
+		sa->dir = inet_addr_type(nn->net, cfg->daddr) == RTN_LOCAL ?
+			  NFSEC_DIR_IN : NFSEC_DIR_OUT;
 	sa->flags = cfg->flags;
 	sa->replay_window = cfg->replay_window;
 	sa->seq_out = cfg->seq;
@@ -221,6 +228,7 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	sa->lft = cfg->lft;
 	sa->nn = nn;
 	sa->state = NFSEC_SA_STATE_VALID;
+	get_random_bytes(&sa->gmac_iv_mask, sizeof(sa->gmac_iv_mask));
 	for (i = 0; i < ARRAY_SIZE(sa->stats); i++)
 		atomic64_set(&sa->stats[i], 0);
 
@@ -311,6 +319,38 @@ void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat)
 	atomic64_inc(&sa->stats[stat]);
 	net_dbg_ratelimited("SA %pI4 spi 0x%08x: drop, reason %u\n",
 			    &sa->key.saddr, be32_to_cpu(sa->key.spi), stat);
+}
+
+/*
+ * How long a path MTU learnt from ICMP holds, as the kernel's own route
+ * exceptions do by default (net.ipv4.route.mtu_expires).
+ */
+#define NFSEC_PMTU_EXPIRES	(600 * HZ)
+
+/*
+ * An ICMP "fragmentation needed" quoted a packet of sa: the path towards
+ * its peer takes mtu bytes for 10 minutes. Only a smaller MTU is taken
+ * while one is valid, as for routes.
+ */
+void nfsec_sa_set_pmtu(struct nfsec_sa *sa, u32 mtu)
+{
+	u32 cur = nfsec_sa_pmtu(sa);
+
+	atomic64_inc(&sa->stats[NFSEC_STATS_A_PMTU_UPDATES]);
+	if (cur && cur <= mtu)
+		return;
+	WRITE_ONCE(sa->pmtu_expires, jiffies + NFSEC_PMTU_EXPIRES);
+	WRITE_ONCE(sa->pmtu, mtu);
+}
+
+/* The path MTU towards sa's peer, or 0 if none is known. */
+u32 nfsec_sa_pmtu(const struct nfsec_sa *sa)
+{
+	u32 mtu = READ_ONCE(sa->pmtu);
+
+	if (mtu && time_after(jiffies, READ_ONCE(sa->pmtu_expires)))
+		return 0;
+	return mtu;
 }
 
 /*

@@ -42,6 +42,8 @@ struct nfsec_sa_cfg {
 	struct nfsec_sa_key key;
 	__be32 daddr;
 	u8 mode;
+	u8 dir;			/* enum nfsec_dir; see nfsec_sa_add() */
+	bool has_dir;
 	u32 flags;
 	u32 replay_window;
 	u64 seq;
@@ -69,6 +71,7 @@ struct nfsec_sa {
 	refcount_t refcnt;
 	bool dead;			/* unlinked; under nfsec_net.lock */
 	u8 mode;
+	u8 dir;				/* enum nfsec_dir */
 	u8 state;			/* enum nfsec_sa_state */
 	u8 pending_ev;			/* NFSEC_SA_PEND_*, under lock */
 	__be32 daddr;
@@ -88,6 +91,10 @@ struct nfsec_sa {
 	struct crypto_ahash *ahash;	/* AH with an HMAC */
 	struct nfsec_lifetime lft;
 	time64_t add_time;		/* ktime_get_seconds() at add */
+	/* Path MTU from ICMP, valid until pmtu_expires (jiffies). */
+	u32 pmtu;
+	unsigned long pmtu_expires;
+	u64 gmac_iv_mask;		/* AH with AES-GMAC: IV = seq ^ mask */
 	struct nfsec_net *nn;		/* valid while !dead */
 	struct delayed_work lft_work;	/* seconds lifetimes; holds a ref */
 	struct rcu_work free_work;
@@ -114,6 +121,8 @@ int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key);
 unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto);
 
 void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat);
+void nfsec_sa_set_pmtu(struct nfsec_sa *sa, u32 mtu);
+u32 nfsec_sa_pmtu(const struct nfsec_sa *sa);
 bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq);
 bool nfsec_sa_replay_check(struct nfsec_sa *sa, u32 seq_lo, u64 *seq);
 bool nfsec_sa_replay_advance(struct nfsec_sa *sa, u64 seq);

@@ -81,7 +81,11 @@ struct iphdr *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
 		outer->version = 4;
 		outer->ihl = 5;
 		outer->tos = iph->tos;
-		outer->frag_off = 0;
+		/*
+		 * DF as the inner packet has it, as XFRM does: the path MTU
+		 * then reaches the SA (ICMP) and the inner flow.
+		 */
+		outer->frag_off = iph->frag_off & htons(IP_DF);
 		outer->ttl = IPDEFTTL;
 		outer->saddr = sa->key.saddr;
 		outer->daddr = sa->daddr;
@@ -103,6 +107,7 @@ struct iphdr *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
 		 * (see nfsec_check_mtu()): size the packet by the link's.
 		 */
 		IPCB(skb)->flags |= IPSKB_FORWARDED;
+		/* POST_ROUTING: ip_output() and ip_forward() set the route. */
 		if (skb->len > READ_ONCE(skb_dst(skb)->dev->mtu)) {
 			/* Fragmented after IPsec rather than a black hole. */
 			outer->frag_off &= ~htons(IP_DF);
@@ -159,15 +164,53 @@ void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 }
 
 /*
+ * The key of nfsec's own reassembly queue for the inner fragments it
+ * decrypted. A fragment that arrived in the clear is queued by conntrack's
+ * or local delivery's key, so it can never complete a datagram whose other
+ * fragments were protected.
+ */
+#define NFSEC_DEFRAG_USER	0x6e667365	/* "nfse" */
+
+/*
+ * The inner packet of sa, decrypted: a datagram that arrived in fragments
+ * is put together first, so that its ports are known to the inbound
+ * policy, which it must pass. Then it goes through PRE_ROUTING from its
+ * start as a packet of its own, as XFRM's do: defragmentation, conntrack
+ * and NAT see it as a new packet, and nfsec's hook lets it pass once.
+ * Always takes skb.
+ */
+static void nfsec_xform_deliver(struct nfsec_sa *sa, struct sk_buff *skb,
+				const struct nfsec_cont *cont)
+{
+	if (ip_is_fragment(ip_hdr(skb))) {
+		/* Queued, or dropped and counted by the IP MIB. */
+		if (ip_defrag(cont->net, skb, NFSEC_DEFRAG_USER))
+			return;
+		ip_send_check(ip_hdr(skb));
+	}
+	if (!nfsec_in_policy_ok(sa, skb)) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);
+		kfree_skb(skb);
+		return;
+	}
+	nf_reset_ct(skb);
+	/* For nfsec's input hook only, which takes it off. */
+	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
+	NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, cont->net, NULL, skb,
+		skb->dev, NULL, cont->okfn);
+}
+
+/*
  * A verified packet: hlen bytes of outer IPv4 header, xlen bytes of ESP or
  * AH header, then the payload of protocol nexthdr (any trailer already cut
  * off). Transport mode moves the IPv4 header up over the IPsec header;
  * tunnel mode takes out the inner packet, which must be a sound IPv4
- * packet. Then the inner packet must pass the inbound policy of sa.
- * Returns NF_ACCEPT, or NF_STOLEN when the packet was dropped and counted.
+ * packet. Then the inner packet is delivered (nfsec_xform_deliver()).
+ * Always takes skb: the caller's hook returns NF_STOLEN.
  */
-unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
-			       unsigned int hlen, unsigned int xlen, u8 nexthdr)
+void nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
+		       const struct nfsec_cont *cont, unsigned int hlen,
+		       unsigned int xlen, u8 nexthdr)
 {
 	struct iphdr *iph;
 	int iif;
@@ -216,19 +259,12 @@ unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
 	iif = IPCB(skb)->iif;
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	IPCB(skb)->iif = iif;
-	IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;	/* nfsec is done */
-
-	if (!nfsec_in_policy_ok(sa, skb)) {
-		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);
-		goto drop;
-	}
-	return NF_ACCEPT;
+	nfsec_xform_deliver(sa, skb, cont);
+	return;
 
 malformed:
 	nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
-drop:
 	kfree_skb(skb);
-	return NF_STOLEN;
 }
 
 /*
@@ -297,27 +333,14 @@ void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err)
 }
 
 /*
- * An inbound transform completed asynchronously, with verdict NF_ACCEPT
- * for a packet that goes on: it goes through PRE_ROUTING again from its
- * start, as XFRM's do, so that conntrack and NAT see it; nfsec's hook lets
- * it pass. The completion runs in a crypto worker, where the receive path
- * finds neither the RCU read lock nor BHs off that softirq gives it: they
- * are taken here. Drops the reference on the device the packet came in
- * on, which the transform took, and frees xp.
+ * An inbound transform completed asynchronously; its packet was delivered
+ * or dropped. Drops the reference on the device the packet came in on,
+ * which the transform took, and frees xp.
  */
-void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict)
+void nfsec_xform_input_end(struct nfsec_xform_pkt *xp)
 {
 	struct nfsec_sa *sa = xp->sa;
 
-	/* Any other verdict: the packet is gone, do not look at it. */
-	if (verdict == NF_ACCEPT) {
-		local_bh_disable();
-		rcu_read_lock();
-		NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, xp->cont.net, NULL,
-			xp->skb, xp->dev, NULL, xp->cont.okfn);
-		rcu_read_unlock();
-		local_bh_enable();
-	}
 	nfsec_xform_put_dev(xp);
 	nfsec_xform_pkt_free(xp);
 	nfsec_xform_release(sa);

@@ -2,8 +2,10 @@
 #ifndef _NFSEC_XFORM_H
 #define _NFSEC_XFORM_H
 
+#include <linux/bottom_half.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
+#include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
@@ -62,6 +64,25 @@ static inline void nfsec_xform_put_dev(struct nfsec_xform_pkt *xp)
 }
 
 /*
+ * Around the whole of a crypto completion, which may run in a crypto
+ * engine's thread or a threaded interrupt: the receive and transmit paths
+ * expect BHs off and the RCU read lock that softirq gives them, and the
+ * module's exit waits for a grace period after the last transform is
+ * released, which then covers the completion to its last instruction.
+ */
+static inline void nfsec_xform_async_begin(void)
+{
+	local_bh_disable();
+	rcu_read_lock();
+}
+
+static inline void nfsec_xform_async_end(void)
+{
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+/*
  * Frees the per-packet state xp starts. Its crypto request holds
  * key-derived state (HMAC's keyed inner state, GHASH's, GMAC's salted
  * nonce): it is wiped, as aead_request_free() and ahash_request_free() do.
@@ -92,13 +113,13 @@ struct iphdr *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
 			       unsigned int xlen);
 void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 			     const struct nfsec_cont *cont, struct sock *sk);
-unsigned int nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
-			       unsigned int hlen, unsigned int xlen,
-			       u8 nexthdr);
+void nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,
+		       const struct nfsec_cont *cont, unsigned int hlen,
+		       unsigned int xlen, u8 nexthdr);
 bool nfsec_xform_hold(struct nfsec_sa *sa);
 void nfsec_xform_release(struct nfsec_sa *sa);
 unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err);
 void nfsec_xform_output_end(struct nfsec_xform_pkt *xp, int err);
-void nfsec_xform_input_end(struct nfsec_xform_pkt *xp, unsigned int verdict);
+void nfsec_xform_input_end(struct nfsec_xform_pkt *xp);
 
 #endif /* _NFSEC_XFORM_H */

@@ -790,6 +790,50 @@ TEST_F_TIMEOUT(api, events_and_lifetime, 60)
 	nl_close(&mon);
 }
 
+/* An SA like put_sa()'s between src and dst, with dir if it is 0 or more. */
+static struct answer sa_add_ends(struct nl *nl, const char *src,
+				 const char *dst, int dir)
+{
+	static const uint8_t key[20] = { 1 };
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_SA_ADD, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr(src));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x5000));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, inet_addr(dst));
+	if (dir >= 0)
+		mnl_attr_put_u8(nlh, NFSEC_SA_A_DIR, dir);
+	mnl_attr_put_strz(nlh, NFSEC_SA_A_ENC_ALG, "aes-gcm");
+	mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, sizeof(key), key);
+	mnl_attr_nest_end(nlh, nest);
+	return talk(nl, nlh);
+}
+
+/* An SA's ends are unicast hosts; its direction is in or out. */
+TEST_F(api, sa_ends_and_direction)
+{
+	static const char * const bad[] = {
+		"0.0.0.0", "0.1.2.3", "255.255.255.255", "224.0.0.1",
+		"239.1.2.3", "240.0.0.1",
+	};
+	struct nl *nl = &self->nl;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_REJECTED(sa_add_ends(nl, bad[i], "10.0.0.2", -1), EINVAL,
+				"NFSEC_SA_A_SRC: not a unicast address");
+		ASSERT_REJECTED(sa_add_ends(nl, "10.0.0.1", bad[i], -1), EINVAL,
+				"NFSEC_SA_A_DST: not a unicast address");
+	}
+	ASSERT_REJECTED(sa_add_ends(nl, "10.0.0.1", "10.0.0.2", NFSEC_DIR_MAX + 1),
+			ERANGE, "NFSEC_SA_A_DIR");
+	ASSERT_EQ(0, sa_dump(nl, 0, NULL, NULL).sas);
+	ASSERT_OK(sa_add_ends(nl, "10.0.0.1", "10.0.0.2", NFSEC_DIR_IN));
+	ASSERT_EQ(1, sa_dump(nl, 0, NULL, NULL).sas);
+	ASSERT_OK(sa_flush(nl));
+}
+
 TEST_F(api, soft_above_hard_rejected)
 {
 	struct nlmsghdr *nlh;

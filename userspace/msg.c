@@ -131,6 +131,7 @@ static const char *const sa_names[] = {
 	NAME(NFSEC_SA_A_SEQ), NAME(NFSEC_SA_A_LIFETIME),
 	NAME(NFSEC_SA_A_ENC_KEY_BITS), NAME(NFSEC_SA_A_AUTH_KEY_BITS),
 	NAME(NFSEC_SA_A_STATS), NAME(NFSEC_SA_A_STATE), NAME(NFSEC_SA_A_AGE),
+	NAME(NFSEC_SA_A_PMTU), NAME(NFSEC_SA_A_DIR),
 };
 
 static const char *const lft_names[] = {
@@ -208,6 +209,8 @@ int nfsec_msg_sa_add(struct nfsec_msg *m, const struct nfsec_sa_args *a)
 	NFSEC_PUT(m, u32, NFSEC_SA_A_DST, a->dst);
 	if (a->has_mode)
 		NFSEC_PUT(m, u8, NFSEC_SA_A_MODE, a->mode);
+	if (a->has_dir)
+		NFSEC_PUT(m, u8, NFSEC_SA_A_DIR, a->dir);
 	if (a->enc) {
 		NFSEC_PUT(m, strz, NFSEC_SA_A_ENC_ALG, a->enc->name);
 		nfsec_msg_put(m, NFSEC_SA_A_ENC_KEY, a->enc_key_len,

@@ -621,6 +621,17 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 			if (once(&s->has_dst, kw, a.cmd) || !(v = next_value(&a, kw)) ||
 			    nfsec_parse_addr(v, &s->dst, "destination address"))
 				goto err;
+		} else if (!strcmp(kw, "dir")) {
+			if (once(&s->has_dir, kw, a.cmd) || !(v = next_value(&a, kw)))
+				goto err;
+			if (!strcmp(v, "in")) {
+				s->dir = NFSEC_DIR_IN;
+			} else if (!strcmp(v, "out")) {
+				s->dir = NFSEC_DIR_OUT;
+			} else {
+				nfsec_error("invalid dir \"%s\": expected in or out", v);
+				goto err;
+			}
 		} else if (!strcmp(kw, "mode")) {
 			if (once(&s->has_mode, kw, a.cmd) || !(v = next_value(&a, kw)))
 				goto err;

@@ -83,6 +83,8 @@ struct nfsec_sa_args {
 
 	bool has_mode;
 	uint8_t mode;
+	bool has_dir;
+	uint8_t dir;		/* enum nfsec_dir */
 	const struct nfsec_alg *enc;	/* AEAD or cipher */
 	const struct nfsec_alg *auth;
 	uint8_t enc_key[NFSEC_KEY_MAX];

@@ -112,6 +112,7 @@ static const char *const stats_names[] = {
 	[NFSEC_STATS_A_DROP_NOMEM] = "drop-nomem",
 	[NFSEC_STATS_A_DROP_CRYPTO] = "drop-crypto",
 	[NFSEC_STATS_A_DROP_NOROUTE] = "drop-noroute",
+	[NFSEC_STATS_A_PMTU_UPDATES] = "pmtu-updates",
 };
 
 _Static_assert(sizeof(stats_names) / sizeof(stats_names[0]) ==
@@ -190,8 +191,9 @@ static void print_alg(const struct nfsec_print *o, const char *kind,
 static void print_sa_id(const struct nlattr **tb, const struct nfsec_print *o)
 {
 	char src[INET_ADDRSTRLEN] = "?", dst[INET_ADDRSTRLEN] = "?";
-	uint8_t proto = 0, mode = NFSEC_MODE_TRANSPORT;
+	uint8_t proto = 0, mode = NFSEC_MODE_TRANSPORT, dir = 0;
 	uint32_t v, spi = 0;
+	const char *dname;
 
 	get_u8(tb[NFSEC_SA_A_PROTO], &proto);
 	if (get_u32(tb[NFSEC_SA_A_SRC], &v))
@@ -201,6 +203,8 @@ static void print_sa_id(const struct nlattr **tb, const struct nfsec_print *o)
 	if (get_u32(tb[NFSEC_SA_A_SPI], &v))
 		spi = ntohl(v);
 	get_u8(tb[NFSEC_SA_A_MODE], &mode);
+	get_u8(tb[NFSEC_SA_A_DIR], &dir);
+	dname = dir == NFSEC_DIR_IN ? "in" : dir == NFSEC_DIR_OUT ? "out" : "unknown";
 	if (o->json) {
 		nfsec_json_str(o->json, "proto", nfsec_ipsec_proto_name(proto));
 		nfsec_json_str(o->json, "src", src);
@@ -209,6 +213,8 @@ static void print_sa_id(const struct nlattr **tb, const struct nfsec_print *o)
 		nfsec_json_u64(o->json, "spi", spi);
 		if (tb[NFSEC_SA_A_MODE] && mode < ARRAY_SIZE(mode_names))
 			nfsec_json_str(o->json, "mode", mode_names[mode]);
+		if (tb[NFSEC_SA_A_DIR])
+			nfsec_json_str(o->json, "dir", dname);
 		return;
 	}
 	fprintf(o->f, "sa proto %s src %s", nfsec_ipsec_proto_name(proto), src);
@@ -218,6 +224,8 @@ static void print_sa_id(const struct nlattr **tb, const struct nfsec_print *o)
 	if (tb[NFSEC_SA_A_MODE])
 		fprintf(o->f, " mode %s", mode < ARRAY_SIZE(mode_names) ?
 		       mode_names[mode] : "unknown");
+	if (tb[NFSEC_SA_A_DIR])
+		fprintf(o->f, " dir %s", dname);
 }
 
 static void print_sa_algs(const struct nlattr **tb, const struct nfsec_print *o)
@@ -291,6 +299,7 @@ static void start_line(const struct nfsec_print *o, bool *line)
 static void print_sa_state(const struct nlattr **tb, const struct nfsec_print *o)
 {
 	uint8_t state;
+	uint32_t mtu;
 	uint64_t v;
 	bool line = false;
 
@@ -312,6 +321,10 @@ static void print_sa_state(const struct nlattr **tb, const struct nfsec_print *o
 	if (get_u64(tb[NFSEC_SA_A_AGE], &v)) {
 		start_line(o, &line);
 		print_u64_item(o, "age", v);
+	}
+	if (get_u32(tb[NFSEC_SA_A_PMTU], &mtu)) {
+		start_line(o, &line);
+		print_u64_item(o, "pmtu", mtu);
 	}
 }
 

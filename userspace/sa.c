@@ -15,7 +15,7 @@
 
 static const char add_usage[] =
 	"       nfsec sa add proto { esp | ah } src ADDR dst ADDR spi SPI\n"
-	"               [ mode { transport | tunnel } ]\n"
+	"               [ dir { in | out } ] [ mode { transport | tunnel } ]\n"
 	"               [ aead AEAD-ALG KEY [ icv BITS ] ]\n"
 	"               [ enc ENC-ALG KEY ] [ auth AUTH-ALG KEY ]\n"
 	"               [ replay-window N ] [ esn ] [ seq N ]\n"

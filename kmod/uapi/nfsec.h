@@ -63,6 +63,15 @@
  *            NFSEC_STATS_A_*: NLA_U64 each, see enum nfsec_stats_attr
  *        NFSEC_SA_A_STATE: NLA_U8, enum nfsec_sa_state, reported (read only)
  *        NFSEC_SA_A_AGE: NLA_U64, seconds since the SA was added (read only)
+ *        NFSEC_SA_A_PMTU: NLA_U32, the path MTU towards NFSEC_SA_A_DST that
+ *            an ICMP "fragmentation needed" quoting one of the SA's packets
+ *            gave, for 10 minutes after it came; absent when there is none
+ *            (read only)
+ *        NFSEC_SA_A_DIR: NLA_U8, enum nfsec_dir: NFSEC_DIR_IN, the SA
+ *            verifies what arrives, or NFSEC_DIR_OUT, it protects what
+ *            leaves; only inbound SAs are looked up for ESP and AH that
+ *            arrive. Absent: in if NFSEC_SA_A_DST is an address of the
+ *            namespace when the SA is added, else out.
  *
  * A hard lifetime in seconds deletes the SA when it elapses (with an
  * NFSEC_EV_SA_EXPIRED event); soft limits only announce NFSEC_EV_SA_SOFT.
@@ -217,6 +226,8 @@ enum nfsec_sa_attr {
 	NFSEC_SA_A_STATS,
 	NFSEC_SA_A_STATE,
 	NFSEC_SA_A_AGE,
+	NFSEC_SA_A_PMTU,
+	NFSEC_SA_A_DIR,
 	__NFSEC_SA_A_MAX
 };
 
@@ -251,6 +262,7 @@ enum nfsec_stats_attr {
 	NFSEC_STATS_A_DROP_NOMEM,
 	NFSEC_STATS_A_DROP_CRYPTO,
 	NFSEC_STATS_A_DROP_NOROUTE,
+	NFSEC_STATS_A_PMTU_UPDATES,	/* ICMP errors a path MTU was taken from */
 	__NFSEC_STATS_A_MAX
 };
 

@@ -201,7 +201,8 @@ build_initramfs() {
 
 	local b
 	for b in /usr/sbin/ip /usr/sbin/tc /usr/sbin/bridge /usr/sbin/genl /usr/bin/ss \
-		/usr/bin/tcpdump /usr/bin/iperf3 /bin/bash /usr/bin/timeout /usr/bin/dmesg; do
+		/usr/bin/tcpdump /usr/bin/iperf3 /bin/bash /usr/bin/timeout /usr/bin/dmesg \
+		/usr/sbin/nft; do
 		copy_bin "$b"
 	done
 	copy_bin /usr/bin/kmod /usr/bin/kmod

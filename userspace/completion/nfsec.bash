@@ -34,7 +34,7 @@ _nfsec()
 		aes-cbc-192 aes-cbc-256 hmac-sha1 hmac-sha256 hmac-sha384
 		hmac-sha512"
 	local commands="sa policy show stats monitor genkey version help"
-	local sa_add_kw="proto src dst spi mode aead icv enc auth replay-window
+	local sa_add_kw="proto src dst spi dir mode aead icv enc auth replay-window
 		esn seq soft-bytes hard-bytes soft-packets hard-packets
 		soft-seconds hard-seconds help"
 	local pol_add_kw="dir src dst proto sport dport action sa priority help"

@@ -296,8 +296,24 @@ static void test_sa_add(void)
 		      "0x000102030405060708090a0b0c0d0e0f10111213",
 		      buf, sizeof(buf), argv, 64);
 	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.proto == IPPROTO_AH &&
-	   a.auth && a.auth_key_len == 20 && !a.enc && !a.has_mode,
+	   a.auth && a.auth_key_len == 20 && !a.enc && !a.has_mode &&
+	   !a.has_dir,
 	   "sa add: AH with hmac-sha1");
+
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 300 dir in auth hmac-sha1 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.has_dir &&
+	   a.dir == NFSEC_DIR_IN, "sa add: dir in");
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 300 dir out auth hmac-sha1 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213",
+		      buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.has_dir &&
+	   a.dir == NFSEC_DIR_OUT, "sa add: dir out");
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 300 dir fwd auth hmac-sha1 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213",
+		      buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: dir fwd refused");
 	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc aes-cbc "
 		      "000102030405060708090a0b0c0d0e0f auth hmac-sha256 "
 		      "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f",

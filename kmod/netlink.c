@@ -446,16 +446,16 @@ static int nfsec_nl_sa_algs(struct nlattr **tb, const struct nlattr *nest,
 }
 
 /*
- * An SA's ends are unicast hosts: not 0.0.0.0, the limited broadcast, a
- * multicast group or class E. (A subnet's broadcast address cannot be
+ * An SA's ends are unicast hosts: not in 0.0.0.0/8, not the limited
+ * broadcast, a multicast group or in 240.0.0.0/4. (A subnet's broadcast address cannot be
  * told from a host's without the interfaces, which the SA does not name.)
  */
 static bool nfsec_nl_unicast(const struct nlattr *attr)
 {
 	__be32 addr = nla_get_be32(attr);
 
-	return !ipv4_is_zeronet(addr) && !ipv4_is_lbcast(addr) &&
-	       !ipv4_is_multicast(addr) &&
+	/* 0.0.0.0/8 (RFC 1122 3.2.1.3); 240.0.0.0/4 holds the broadcast. */
+	return (addr & htonl(0xff000000)) && !ipv4_is_multicast(addr) &&
 	       (addr & htonl(0xf0000000)) != htonl(0xf0000000);
 }
 

@@ -125,16 +125,7 @@ fi
 
 # --- topology -------------------------------------------------------------
 
-ns_create A
-ns_create R
-ns_create B
-ns_create HA
-ns_create HB
-for ns in "$A" "$R" "$B" "$HA" "$HB"; do
-	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0
-done
+ns_hosts A R B HA HB
 veth_pair "$A" r0 "$R" a0
 veth_pair "$R" b0 "$B" r0
 veth_pair "$HA" g0 "$A" h0

@@ -83,6 +83,18 @@ ns_create() {
 	printf -v "$1" '%s' "$_ns_name"
 }
 
+# ns_hosts VAR...: ns_create for each VAR, then the sysctls of a routed
+# IPv4 test network in each: IPv6 off, no reverse-path filter.
+ns_hosts() {
+	local v
+	for v in "$@"; do
+		ns_create "$v"
+		ip netns exec "${!v}" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
+	done
+}
+
 ns_destroy() {
 	local ns=$1 i
 	ip netns del "$ns"

@@ -202,20 +202,14 @@ static void record_error(struct pending *p, const struct nlmsghdr *nlh)
 }
 
 static void report(const char *what, int err, const char *msg,
-		   const char *bad_attr, const char *miss_attr)
+		   const char *bad_attr, const char *miss_attr,
+		   const struct nfsec_msg_attr *attrs, unsigned int nattrs)
 {
-	char detail[512] = "";
-	size_t n = 0;
+	char words[512];
 
-	if (bad_attr)
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n,
-				      ": kernel rejected %s", bad_attr);
-	if (miss_attr && n < sizeof(detail))
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n,
-				      ": missing %s", miss_attr);
-	if (msg && *msg && n < sizeof(detail))
-		snprintf(detail + n, sizeof(detail) - n, ": %s", msg);
-	nfsec_error("%s: %s%s", what, strerror(err), detail);
+	nfsec_kernel_words(words, sizeof(words), attrs, nattrs, msg, bad_attr,
+			   miss_attr, strerror(err));
+	nfsec_error_kernel("%s: %s", what, words);
 }
 
 static struct pending *find_pending(struct nfsec_nl *nl, uint32_t seq)
@@ -305,7 +299,8 @@ int nfsec_nl_flush(struct nfsec_nl *nl)
 		if (p->err == p->silent_errno)
 			break;
 		nfsec_error_set_line(p->line);
-		report(p->what, p->err, p->ext_msg, p->bad_attr, p->miss_attr);
+		report(p->what, p->err, p->ext_msg, p->bad_attr, p->miss_attr,
+		       p->attrs, p->nattrs);
 		nfsec_error_set_line(saved_line);
 		break;
 	}
@@ -443,7 +438,7 @@ static int dump_once(struct nfsec_nl *nl, struct nfsec_msg *m,
 					       nfsec_msg_attr_name(m->attrs,
 								   m->nattrs,
 								   e.off) :
-					       NULL, NULL);
+					       NULL, NULL, m->attrs, m->nattrs);
 					return -1;
 				}
 				return intr ? 1 : 0;
@@ -533,7 +528,7 @@ static int resolve_family(struct nfsec_nl *nl, const char *name)
 	if (!r)
 		r = nfsec_nl_flush(nl);
 	if (r == -ENOENT)
-		return nfsec_error("kernel module not loaded (generic netlink family \"%s\" not found)",
+		return nfsec_error_kernel("kernel module not loaded (generic netlink family \"%s\" not found)",
 				   name);
 	if (r)
 		return -1;

@@ -272,5 +272,5 @@ int main(int argc, char *argv[])
 	nfsec_nl_close(ctx.nl);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		ret = nfsec_error("write error on stdout: %s", strerror(errno));
-	return ret ? 1 : 0;
+	return ret ? nfsec_exit_status() : 0;
 }

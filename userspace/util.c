@@ -10,6 +10,7 @@ static unsigned int error_line;
 static int error_quiet;
 static char error_last[512];
 static int error_deferring;
+static int error_status = 1;
 static struct nfsec_error_state error_deferred;
 
 void nfsec_error_set_line(unsigned int line)
@@ -32,22 +33,25 @@ const char *nfsec_error_last(void)
 	return error_last;
 }
 
-int nfsec_error(const char *fmt, ...)
+int nfsec_exit_status(void)
 {
-	va_list ap;
+	return error_status;
+}
 
-	va_start(ap, fmt);
+static int verror(int status, const char *fmt, va_list ap)
+{
 	vsnprintf(error_last, sizeof(error_last), fmt, ap);
-	va_end(ap);
 	if (error_deferring) {
 		if (!error_deferred.set) {
 			error_deferred.set = 1;
+			error_deferred.status = status;
 			error_deferred.line = error_line;
 			snprintf(error_deferred.msg, sizeof(error_deferred.msg),
 				 "%s", error_last);
 		}
 		return -1;
 	}
+	error_status = status;
 	if (error_quiet)
 		return -1;
 	fflush(stdout);
@@ -56,6 +60,28 @@ int nfsec_error(const char *fmt, ...)
 	else
 		fprintf(stderr, "nfsec: %s\n", error_last);
 	return -1;
+}
+
+int nfsec_error(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = verror(1, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int nfsec_error_kernel(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = verror(2, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 void nfsec_hex(char *out, const uint8_t *in, size_t len)
@@ -85,6 +111,7 @@ void nfsec_error_emit(const struct nfsec_error_state *st)
 {
 	if (!st->set)
 		return;
+	error_status = st->status;
 	fflush(stdout);
 	if (st->line)
 		fprintf(stderr, "nfsec: batch line %u: %s\n", st->line, st->msg);

@@ -12,6 +12,14 @@
  * Always returns -1 so callers can write "return nfsec_error(...)".
  */
 int nfsec_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a refusal of the kernel (exit status 2, as ip(8)'s). */
+int nfsec_error_kernel(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/*
+ * The exit status of the error reported last: 1 for a usage error, 2 for
+ * a refusal of the kernel.
+ */
+int nfsec_exit_status(void);
 
 /* The batch line that errors are attributed to (0: not in batch mode). */
 void nfsec_error_set_line(unsigned int line);
@@ -27,6 +35,7 @@ const char *nfsec_error_last(void);
  */
 struct nfsec_error_state {
 	int set;
+	int status;		/* exit status: 1 or 2 */
 	unsigned int line;
 	char msg[512];
 };

@@ -586,6 +586,60 @@ static void test_msg_sa(void)
 	nfsec_sa_args_wipe(&a);
 }
 
+/* A kernel refusal of request @m, in the user's words. */
+static const char *words_of(const struct nfsec_msg *m, const char *msg,
+			    const char *bad, const char *miss)
+{
+	static char out[256];
+
+	nfsec_kernel_words(out, sizeof(out), m->attrs, m->nattrs, msg, bad,
+			   miss, "Invalid argument");
+	return out;
+}
+
+static void test_kernel_words(void)
+{
+	char buf[1024], *argv[64];
+	struct nfsec_sa_args a;
+	struct nfsec_msg m;
+	int argc;
+
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 "
+		      "aead aes-gcm 0x000102030405060708090a0b0c0d0e0f10111213 "
+		      "soft-bytes 3000 hard-bytes 2000", buf, sizeof(buf), argv, 64);
+	if (nfsec_parse_sa_add(argc, argv, &a)) {
+		ok(0, "words: sa add vector parses");
+		return;
+	}
+	nfsec_msg_init(&m, 0x42, NFSEC_CMD_SA_ADD, 0);
+	nfsec_msg_sa_add(&m, &a);
+	ok(!strcmp(words_of(&m, "NFSEC_LFT_A_SOFT_BYTES: above NFSEC_LFT_A_HARD_BYTES",
+			    "NFSEC_LFT_A_SOFT_BYTES", NULL),
+		   "soft-bytes: above hard-bytes"),
+	   "words: attribute names become keywords, the message said once");
+	ok(!strcmp(words_of(&m, "above the hard limit", "NFSEC_LFT_A_SOFT_BYTES",
+			    NULL), "soft-bytes: above the hard limit"),
+	   "words: a message naming nothing gets the pointed-at keyword");
+	ok(!strcmp(words_of(&m, "NFSEC_SA_A_ENC_ALG: the kernel's crypto API cannot provide this algorithm",
+			    "NFSEC_SA_A_ENC_ALG", NULL),
+		   "aead: the kernel's crypto API cannot provide this algorithm"),
+	   "words: the AEAD's algorithm is \"aead\", as typed");
+	ok(!strcmp(words_of(&m, "NFSEC_A_SA: an SA with this protocol, source and SPI exists",
+			    NULL, NULL), "an SA with this protocol, source and SPI exists"),
+	   "words: the whole SA's nest is not named");
+	ok(!strcmp(words_of(&m, "missing NFSEC_SA_A_AUTH_ALG: encryption without integrity",
+			    "NFSEC_SA_A_SPI", NULL), "missing auth: encryption without integrity"),
+	   "words: missing attribute named by keyword");
+	ok(!strcmp(words_of(&m, NULL, NULL, "NFSEC_SA_A_DST"), "missing dst"),
+	   "words: missing-type without a message");
+	ok(!strcmp(words_of(&m, NULL, "NFSEC_SA_A_SPI", NULL), "spi: Invalid argument"),
+	   "words: no message: keyword and the system error");
+	ok(!strcmp(words_of(&m, NULL, NULL, NULL), "Invalid argument"),
+	   "words: nothing but the system error");
+	nfsec_msg_wipe(&m);
+	nfsec_sa_args_wipe(&a);
+}
+
 static void test_msg_policy(void)
 {
 	char buf[1024], *argv[64];
@@ -935,7 +989,8 @@ static void test_netlink(void)
 	nfsec_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	NFSEC_PUT(&m, u32, CTRL_ATTR_FAMILY_NAME, 0x41414141);
 	r = nfsec_nl_do(nl, &m, "getfamily", NULL, NULL);
-	ok(r && err_has("kernel rejected CTRL_ATTR_FAMILY_NAME"),
+	ok(r && err_has("getfamily: CTRL_ATTR_FAMILY_NAME: ") &&
+	   nfsec_exit_status() == 2,
 	   "netlink: extack offset names the rejected attribute");
 
 	n = 0;
@@ -1063,6 +1118,7 @@ int main(int argc, char *argv[])
 	test_json();
 	test_msg_sa();
 	test_msg_policy();
+	test_kernel_words();
 	test_print();
 	test_print_net_stats();
 	test_netlink();

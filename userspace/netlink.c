@@ -39,6 +39,9 @@ struct pending {
 };
 
 struct nfsec_nl {
+	bool dry;		/* --dry-run: nothing is sent */
+	nfsec_nl_done_fn done;
+	void *done_data;
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
@@ -83,6 +86,8 @@ void nfsec_nl_set_window(struct nfsec_nl *nl, unsigned int window)
 {
 	struct pending *p;
 
+	if (nl->dry)
+		return;
 	if (window > window_limit(nl))
 		window = window_limit(nl);
 	if (!window || window == nl->window)
@@ -290,6 +295,8 @@ int nfsec_nl_flush(struct nfsec_nl *nl)
 		ret = -1;
 		goto out;
 	}
+	for (i = 0; nl->done && i < nl->npending; i++)
+		nl->done(nl->pending[i].line, nl->pending[i].err, nl->done_data);
 	for (i = 0; i < nl->npending; i++) {
 		struct pending *p = &nl->pending[i];
 
@@ -320,6 +327,8 @@ static int queue(struct nfsec_nl *nl, const struct nfsec_msg *m,
 	struct pending *p;
 	int r;
 
+	if (nl->dry)
+		return 0;
 	if (nl->txlen + MNL_ALIGN(len) > TX_BUF_SIZE) {
 		r = nfsec_nl_flush(nl);
 		if (r)
@@ -456,6 +465,8 @@ int nfsec_nl_dump(struct nfsec_nl *nl, struct nfsec_msg *m, const char *what,
 	int tries, r = 1;
 	size_t i;
 
+	if (nl->dry)
+		return 0;
 	if (nfsec_nl_flush(nl))
 		return -1;
 	for (tries = 0; tries < DUMP_TRIES && r == 1; tries++) {
@@ -546,6 +557,23 @@ static void set_int_opt(struct nfsec_nl *nl, int level, int opt, int val)
 			 sizeof(val));
 }
 
+int nfsec_nl_open_dry(struct nfsec_nl **nlp)
+{
+	struct nfsec_nl *nl = calloc(1, sizeof(*nl));
+
+	if (!nl)
+		return nfsec_error("out of memory");
+	nl->dry = true;
+	*nlp = nl;
+	return 0;
+}
+
+void nfsec_nl_set_done(struct nfsec_nl *nl, nfsec_nl_done_fn fn, void *data)
+{
+	nl->done = fn;
+	nl->done_data = data;
+}
+
 int nfsec_nl_open(struct nfsec_nl **nlp)
 {
 	return nfsec_nl_open_family(nlp, NFSEC_GENL_NAME);
@@ -625,6 +653,8 @@ int nfsec_nl_join_events(struct nfsec_nl *nl)
 {
 	int grp = (int)nl->events_group;
 
+	if (nl->dry)
+		return nfsec_error("no events in a dry run");
 	if (!nl->events_group)
 		return nfsec_error("the \"%s\" family has no \"%s\" group",
 				   NFSEC_GENL_NAME, NFSEC_MCGRP_EVENTS);

@@ -534,3 +534,167 @@ int nfsec_print_net_stats(const struct nlattr *nest,
 		fprintf(o->f, "\n");
 	return 0;
 }
+
+/* "nfsec save": the command that adds this SA again. */
+static void save_key(FILE *f, const struct nlattr *key, bool with_keys)
+{
+	char hex[2 * NFSEC_KEY_MAX + 1];
+	uint16_t len;
+
+	if (!with_keys || !key ||
+	    (len = mnl_attr_get_payload_len(key)) > NFSEC_KEY_MAX) {
+		fputs(" " NFSEC_KEY_OMITTED, f);
+		return;
+	}
+	nfsec_hex(hex, mnl_attr_get_payload(key), len);
+	fprintf(f, " 0x%s", hex);
+	explicit_bzero(hex, sizeof(hex));
+}
+
+static void save_alg(FILE *f, const char *kind, const char *name,
+		     const struct nlattr *key, bool with_keys)
+{
+	fprintf(f, " %s %s", kind, name);
+	if (!strcmp(name, "null"))
+		fputs(" none", f);
+	else
+		save_key(f, key, with_keys);
+}
+
+static int save_lifetime(FILE *f, const struct nlattr *nest)
+{
+	const struct nlattr *tb[NFSEC_LFT_A_MAX + 1];
+	uint64_t v;
+	int i;
+
+	if (!nest)
+		return 0;
+	if (parse_nest(nest, tb, NFSEC_LFT_A_MAX))
+		return -1;
+	for (i = 1; i <= NFSEC_LFT_A_MAX; i++)
+		if (get_u64(tb[i], &v) && v)
+			fprintf(f, " %s %" PRIu64, nfsec_lft_names[i - 1], v);
+	return 0;
+}
+
+int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
+{
+	const struct nlattr *tb[NFSEC_SA_A_MAX + 1];
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	uint32_t s, d, spi, v;
+	uint8_t proto, u8v;
+	const char *enc, *auth;
+	uint16_t icv;
+	uint64_t seq;
+
+	if (parse_nest(nest, tb, NFSEC_SA_A_MAX))
+		return -1;
+	if (!get_u8(tb[NFSEC_SA_A_PROTO], &proto) ||
+	    !get_u32(tb[NFSEC_SA_A_SRC], &s) ||
+	    !get_u32(tb[NFSEC_SA_A_DST], &d) ||
+	    !get_u32(tb[NFSEC_SA_A_SPI], &spi))
+		return nfsec_error("malformed reply from the kernel: an SA without its key");
+	addr_str(s, src);
+	addr_str(d, dst);
+	fprintf(f, "sa add proto %s src %s dst %s spi 0x%08x",
+		nfsec_ipsec_proto_name(proto), src, dst, ntohl(spi));
+	if (get_u8(tb[NFSEC_SA_A_DIR], &u8v) && u8v < ARRAY_SIZE(dir_names))
+		fprintf(f, " dir %s", dir_names[u8v]);
+	if (get_u8(tb[NFSEC_SA_A_MODE], &u8v) && u8v < ARRAY_SIZE(mode_names))
+		fprintf(f, " mode %s", mode_names[u8v]);
+	enc = get_str(tb[NFSEC_SA_A_ENC_ALG]);
+	auth = get_str(tb[NFSEC_SA_A_AUTH_ALG]);
+	if (enc)
+		save_alg(f, nfsec_alg_is_aead(enc) ? "aead" : "enc", enc,
+			 tb[NFSEC_SA_A_ENC_KEY], with_keys);
+	if (enc && nfsec_alg_is_aead(enc) && get_u16(tb[NFSEC_SA_A_ICV_BITS], &icv))
+		fprintf(f, " icv %u", icv);
+	if (auth)
+		save_alg(f, "auth", auth, tb[NFSEC_SA_A_AUTH_KEY], with_keys);
+	if (get_u32(tb[NFSEC_SA_A_REPLAY_WINDOW], &v))
+		fprintf(f, " replay-window %u", v);
+	if (get_u32(tb[NFSEC_SA_A_FLAGS], &v) && (v & NFSEC_SA_F_ESN))
+		fputs(" esn", f);
+	if (get_u64(tb[NFSEC_SA_A_SEQ], &seq) && seq)
+		fprintf(f, " seq %" PRIu64, seq);
+	if (save_lifetime(f, tb[NFSEC_SA_A_LIFETIME]))
+		return -1;
+	fputc('\n', f);
+	return 0;
+}
+
+static void save_prefix(FILE *f, const char *name, const struct nlattr *addr,
+			const struct nlattr *plen)
+{
+	char a[INET_ADDRSTRLEN];
+	uint32_t v = 0;
+	uint8_t len = 0;
+
+	get_u32(addr, &v);
+	get_u8(plen, &len);
+	if (!len && !v)
+		return;
+	addr_str(v, a);
+	fprintf(f, " %s %s/%u", name, a, len);
+}
+
+static void save_ports(FILE *f, const char *name, const struct nlattr *amin,
+		       const struct nlattr *amax)
+{
+	uint16_t min, max;
+
+	if (!get_u16(amin, &min))
+		return;
+	if (!get_u16(amax, &max))
+		max = min;
+	if (min == 0 && max == UINT16_MAX)
+		return;
+	if (min == max)
+		fprintf(f, " %s %u", name, min);
+	else
+		fprintf(f, " %s %u-%u", name, min, max);
+}
+
+int nfsec_save_policy(const struct nlattr *nest, FILE *f)
+{
+	const struct nlattr *tb[NFSEC_POL_A_MAX + 1], *sa[NFSEC_SA_A_MAX + 1];
+	char src[INET_ADDRSTRLEN];
+	uint8_t dir, action, proto;
+	uint32_t v, spi;
+	const char *pname;
+
+	if (parse_nest(nest, tb, NFSEC_POL_A_MAX))
+		return -1;
+	if (!get_u8(tb[NFSEC_POL_A_DIR], &dir) || dir >= ARRAY_SIZE(dir_names) ||
+	    !get_u8(tb[NFSEC_POL_A_ACTION], &action) ||
+	    action >= ARRAY_SIZE(action_names))
+		return nfsec_error("malformed reply from the kernel: a policy without direction or action");
+	fprintf(f, "policy add dir %s", dir_names[dir]);
+	save_prefix(f, "src", tb[NFSEC_POL_A_SRC], tb[NFSEC_POL_A_SRC_PLEN]);
+	save_prefix(f, "dst", tb[NFSEC_POL_A_DST], tb[NFSEC_POL_A_DST_PLEN]);
+	if (get_u8(tb[NFSEC_POL_A_PROTO], &proto) && proto) {
+		pname = nfsec_ip_proto_name(proto);
+		if (pname)
+			fprintf(f, " proto %s", pname);
+		else
+			fprintf(f, " proto %u", proto);
+	}
+	save_ports(f, "sport", tb[NFSEC_POL_A_SPORT_MIN], tb[NFSEC_POL_A_SPORT_MAX]);
+	save_ports(f, "dport", tb[NFSEC_POL_A_DPORT_MIN], tb[NFSEC_POL_A_DPORT_MAX]);
+	fprintf(f, " action %s", action_names[action]);
+	if (tb[NFSEC_POL_A_SA]) {
+		if (parse_nest(tb[NFSEC_POL_A_SA], sa, NFSEC_SA_A_MAX))
+			return -1;
+		if (!get_u8(sa[NFSEC_SA_A_PROTO], &proto) ||
+		    !get_u32(sa[NFSEC_SA_A_SRC], &v) ||
+		    !get_u32(sa[NFSEC_SA_A_SPI], &spi))
+			return nfsec_error("malformed reply from the kernel: a policy's SA without its key");
+		addr_str(v, src);
+		fprintf(f, " sa proto %s src %s spi 0x%08x",
+			nfsec_ipsec_proto_name(proto), src, ntohl(spi));
+	}
+	if (get_u32(tb[NFSEC_POL_A_PRIORITY], &v))
+		fprintf(f, " priority %u", v);
+	fputc('\n', f);
+	return 0;
+}

@@ -30,6 +30,14 @@ int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o);
 int nfsec_print_net_stats(const struct nlattr *nest,
 			  const struct nfsec_print *o);
 
+/*
+ * "nfsec save": print the "sa add" or "policy add" line that creates this
+ * SA or policy again. Without @with_keys (or without a key in the reply)
+ * each key is written NFSEC_KEY_OMITTED, which "sa add" refuses.
+ */
+int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys);
+int nfsec_save_policy(const struct nlattr *nest, FILE *f);
+
 /* Find a top-level attribute of a generic netlink message. */
 const struct nlattr *nfsec_genl_attr(const struct nlmsghdr *nlh,
 				     uint16_t type);

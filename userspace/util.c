@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Error reporting shared by the whole tool. */
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -117,4 +122,55 @@ void nfsec_error_emit(const struct nfsec_error_state *st)
 		fprintf(stderr, "nfsec: batch line %u: %s\n", st->line, st->msg);
 	else
 		fprintf(stderr, "nfsec: %s\n", st->msg);
+}
+
+void nfsec_private_stdout(void)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) || !S_ISREG(st.st_mode) ||
+	    !(st.st_mode & 077))
+		return;
+	if (!fchmod(STDOUT_FILENO, st.st_mode & 0700))
+		return;
+	fflush(stdout);
+	fprintf(stderr, "nfsec: warning: the file on standard output can be read by others and cannot be made 0600: %s\n",
+		strerror(errno));
+}
+
+/* " (applied: lines 1-3, 6)": the lines that took effect, as ranges. */
+void nfsec_batch_applied(char *out, size_t size, const uint8_t *state,
+			 unsigned int n)
+{
+	unsigned int i, first = 0, last = 0, count = 0;
+	size_t len;
+	bool gap = false;
+
+	snprintf(out, size, " (applied:");
+	for (i = 1; i <= n; i++) {
+		bool done = i < n && state[i] == NFSEC_LINE_DONE;
+
+		if (done && first && !gap) {
+			last = i;
+			continue;
+		}
+		if (i < n && state[i] == NFSEC_LINE_FAILED)
+			gap = true;
+		if (!done && i < n)
+			continue;
+		if (first) {
+			len = strlen(out);
+			if (first == last)
+				snprintf(out + len, size - len, "%s %u",
+					 count ? "," : " line", first);
+			else
+				snprintf(out + len, size - len, "%s %u-%u",
+					 count ? "," : " lines", first, last);
+			count++;
+		}
+		first = last = done ? i : 0;
+		gap = false;
+	}
+	len = strlen(out);
+	snprintf(out + len, size - len, "%s)", count ? "" : " nothing");
 }

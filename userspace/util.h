@@ -44,6 +44,27 @@ void nfsec_error_take(struct nfsec_error_state *st);
 /* Print a taken error now. */
 void nfsec_error_emit(const struct nfsec_error_state *st);
 
+/*
+ * Standard output is about to carry keys: if it is a regular file that
+ * others may read, make it 0600 (or warn on stderr when that fails).
+ */
+void nfsec_private_stdout(void);
+
+/* What became of each line of a batch file. */
+enum nfsec_line_state {
+	NFSEC_LINE_NONE,	/* blank, a comment, or not reached */
+	NFSEC_LINE_DONE,	/* ran, and the kernel took its requests */
+	NFSEC_LINE_FAILED,
+};
+
+/*
+ * " (applied: lines 1-3, 6)" or " (applied: nothing)" into @out: the lines
+ * whose @state (by line number, @n entries) is NFSEC_LINE_DONE; a run of
+ * them bridges blank and comment lines, not a failed one.
+ */
+void nfsec_batch_applied(char *out, size_t size, const uint8_t *state,
+			 unsigned int n);
+
 /* Lower-case hex of @len bytes into @out (2 * len + 1 bytes). */
 void nfsec_hex(char *out, const uint8_t *in, size_t len);
 

@@ -168,6 +168,30 @@ static void test_spi(void)
 	   "spi: \"12x\" error message names the token");
 }
 
+/* Every genkey name is a name of "sa add", for a key of the same length. */
+static void test_genkey_names_agree(void)
+{
+	const struct nfsec_genkey_alg *g;
+	const struct nfsec_alg *a;
+	size_t n, i, len;
+	int k, agree = 1;
+
+	g = nfsec_genkey_algs(&n);
+	for (i = 0; i < n; i++) {
+		a = NULL;
+		for (k = NFSEC_ALG_AEAD; k <= NFSEC_ALG_AUTH && !a; k++) {
+			a = nfsec_alg_lookup(g[i].name, k, &len);
+			if (a && (len ? len != g[i].len : nfsec_alg_check_key(a, g[i].len)))
+				a = NULL;
+		}
+		if (!a) {
+			agree = 0;
+			fprintf(tap, "# genkey %s: not an \"sa add\" name\n", g[i].name);
+		}
+	}
+	ok(agree, "genkey: its %zu names are \"sa add\" names of the same key length", n);
+}
+
 static void test_keys(void)
 {
 	uint8_t key[NFSEC_KEY_MAX];
@@ -223,8 +247,9 @@ static void test_keys(void)
 	ok(alg && !nfsec_alg_check_key(alg, 32) && nfsec_alg_check_key(alg, 31),
 	   "key: hmac-sha256 needs 32 bytes");
 	ok(!nfsec_alg_find("aes-foo", NFSEC_ALG_AEAD) &&
-	   err_is("unknown aead algorithm \"aes-foo\""),
-	   "alg: unknown algorithm rejected");
+	   err_is("unknown aead algorithm \"aes-foo\" (known: aes-gcm[-128|-192|-256], "
+		  "chacha20-poly1305, aes-gmac[-128|-192|-256])"),
+	   "alg: unknown algorithm rejected, the known ones listed");
 	ok(!nfsec_alg_find("aes-cbc", NFSEC_ALG_AEAD),
 	   "alg: cipher is not an AEAD");
 	ok(!nfsec_alg_find("hmac-md5", NFSEC_ALG_AUTH),
@@ -234,7 +259,22 @@ static void test_keys(void)
 	   nfsec_genkey_find("chacha20-poly1305")->len == 36 &&
 	   nfsec_genkey_find("aes-cbc-256")->len == 32,
 	   "genkey: lengths include the AEAD salt");
-	ok(!nfsec_genkey_find("aes-gcm"), "genkey: unknown name rejected");
+	ok(!nfsec_genkey_find("aes-gcm") && err_has("aes-gcm-128"),
+	   "genkey: a name without the key size asks for it");
+	ok(!nfsec_alg_find("des", NFSEC_ALG_CIPHER) &&
+	   err_is("des is refused: RFC 8221 says MUST NOT"),
+	   "alg: des refused with its reason");
+	ok(!nfsec_alg_find("hmac-md5", NFSEC_ALG_AUTH) && err_has("MUST NOT"),
+	   "alg: hmac-md5 refused with its reason");
+	ok(!nfsec_genkey_find("3des") && err_has("SHOULD NOT"),
+	   "genkey: 3des refused with its reason");
+	ok(!nfsec_alg_find("aes-gcm", NFSEC_ALG_CIPHER) &&
+	   err_is("aes-gcm is an \"aead\" algorithm, not \"enc\""),
+	   "alg: an AEAD asked for as enc is named for what it is");
+	ok(!nfsec_alg_find("aes-gcm-100", NFSEC_ALG_AEAD), "alg: aes-gcm-100 unknown");
+	ok(!nfsec_alg_find("hmac-sha256-256", NFSEC_ALG_AUTH),
+	   "alg: no sized name for a single-size algorithm");
+	test_genkey_names_agree();
 }
 
 static void test_ports_protos(void)
@@ -358,6 +398,24 @@ static void test_sa_add(void)
 	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc aes-cbc "
 		      "000102030405060708090a0b0c0d0e0f", buf, sizeof(buf), argv, 64);
 	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: aes-cbc without auth rejected");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 aead aes-gcm-128 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.enc && !strcmp(a.enc->name, "aes-gcm") &&
+	   a.enc_key_len == 20, "sa add: aead aes-gcm-128 is aes-gcm with a 20-byte key");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 aead aes-gcm-256 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a) &&
+	   err_is("key for aes-gcm-256 must be 36 bytes (with salt), got 20"),
+	   "sa add: aead aes-gcm-256 checks the key length");
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 300 auth aes-gmac-128 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.auth && a.auth_key_len == 20,
+	   "sa add: AH auth aes-gmac-128");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc aes-cbc-256 "
+		      "000102030405060708090a0b0c0d0e0f auth hmac-sha1 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a) && err_has("must be 32 bytes, got 16"),
+	   "sa add: enc aes-cbc-256 with a 128-bit key refused");
 	argc = mkargv("proto esp src 10.0.0.1 spi 0x1000 with-keys", buf,
 		      sizeof(buf), argv, 64);
 	ok(!nfsec_parse_sa_id(argc, argv, &a, true, "sa get") && a.with_keys &&
@@ -832,6 +890,77 @@ static void test_print(void)
 	free(s);
 }
 
+static char *save_of(const struct nlattr *a, bool sa, bool with_keys)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	if (sa)
+		nfsec_save_sa(a, f, with_keys);
+	else
+		nfsec_save_policy(a, f);
+	fclose(f);
+	return out;
+}
+
+/* The saved line parses back (the words after "sa add"/"policy add"). */
+static int parses_back(const char *line, bool sa)
+{
+	char buf[1024], *argv[64];
+	struct nfsec_pol_args p;
+	struct nfsec_sa_args a;
+	int argc = mkargv(line, buf, sizeof(buf), argv, 64);
+
+	if (argc < 2)
+		return 0;
+	if (sa) {
+		if (nfsec_parse_sa_add(argc - 2, argv + 2, &a))
+			return 0;
+		nfsec_sa_args_wipe(&a);
+		return 1;
+	}
+	return !nfsec_parse_policy_add(argc - 2, argv + 2, &p);
+}
+
+static void test_save(void)
+{
+	struct nfsec_msg m, pm;
+	const struct nlattr *sa = fake_sa(&m), *pol = fake_policy(&pm);
+	char *s;
+
+	if (!sa || !pol) {
+		ok(0, "save: fake replies built");
+		return;
+	}
+	s = save_of(sa, true, true);
+	ok(s && !strcmp(s, "sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x00001000 "
+			"mode transport aead aes-gcm 0xdead000000000000000000000000000000000013 "
+			"icv 128 replay-window 64 esn seq 7 hard-seconds 3600\n"),
+	   "save: SA with keys, every attribute that can be set");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	ok(s && parses_back(s, true), "save: the SA line is a valid \"sa add\"");
+	free(s);
+	s = save_of(sa, true, false);
+	ok(s && strstr(s, " aead aes-gcm omitted icv 128 ") && !strstr(s, "dead"),
+	   "save: without keys the key is \"omitted\"");
+	ok(s && !parses_back(s, true) && err_has("left out by \"nfsec save\""),
+	   "save: an omitted key is refused, not restored wrong");
+	free(s);
+	s = save_of(pol, false, false);
+	ok(s && !strcmp(s, "policy add dir out src 10.0.0.1/32 dst 10.0.0.2/32 proto tcp "
+			"dport 80 action protect sa proto esp src 10.0.0.1 spi 0x00001000 "
+			"priority 0\n"),
+	   "save: policy, any-port range and index left out");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", s);
+	ok(s && parses_back(s, false), "save: the policy line is a valid \"policy add\"");
+	free(s);
+}
+
 /*
  * An NFSEC_CMD_GET_STATS reply: every counter (@full), or padding, an
  * unknown attribute, a counter of the wrong size and a missing one.
@@ -1034,6 +1163,78 @@ static int run_tool(const char *tool, const char *const *args, char *out,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Write @text to a new temporary file named in @path. */
+static int write_tmp(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	ssize_t len = (ssize_t)strlen(text);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, (size_t)len) != len) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void test_cli_dry_run(const char *tool)
+{
+	char out[1024], err[1024], path[] = "/tmp/nfsec-test-dry.XXXXXX";
+	static const char good[] =
+		"sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 dir out "
+		"aead aes-gcm-128 0x000102030405060708090a0b0c0d0e0f10111213\n"
+		"policy add dir out action protect sa proto esp src 10.0.0.1 spi 0x1000\n"
+		"sa flush\n";
+	static const char bad[] =
+		"sa flush\n"
+		"# bad next\n"
+		"sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 aead aes-gcm omitted\n";
+	const char *const dry[] = { "--dry-run", "-b", path, NULL };
+	int rc;
+
+	if (write_tmp(path, good)) {
+		skip("mkstemp failed", "cli: --dry-run checks a good file");
+	} else {
+		rc = run_tool(tool, dry, out, sizeof(out), err, sizeof(err));
+		ok(rc == 0 && !*err && !*out,
+		   "cli: --dry-run checks a good file without the module");
+		unlink(path);
+	}
+	if (write_tmp(path, bad)) {
+		skip("mkstemp failed", "cli: --dry-run names a bad line");
+	} else {
+		rc = run_tool(tool, dry, out, sizeof(out), err, sizeof(err));
+		ok(rc == 1 && !strncmp(err, "nfsec: batch line 3: the key for aes-gcm was left out", 53) &&
+		   !strstr(err, "applied"),
+		   "cli: --dry-run names a bad line, claims nothing applied");
+		unlink(path);
+	}
+}
+
+static void test_batch_applied(void)
+{
+	static const uint8_t st[] = {
+		NFSEC_LINE_NONE, NFSEC_LINE_DONE, NFSEC_LINE_NONE,
+		NFSEC_LINE_DONE, NFSEC_LINE_FAILED, NFSEC_LINE_DONE,
+		NFSEC_LINE_NONE, NFSEC_LINE_DONE, NFSEC_LINE_NONE,
+	};
+	static const uint8_t one[] = { NFSEC_LINE_NONE, NFSEC_LINE_NONE,
+				       NFSEC_LINE_DONE, NFSEC_LINE_FAILED };
+	static const uint8_t none[] = { NFSEC_LINE_NONE, NFSEC_LINE_FAILED };
+	char buf[128];
+
+	nfsec_batch_applied(buf, sizeof(buf), st, ARRAY_SIZE(st));
+	ok(!strcmp(buf, " (applied: lines 1-3, 5-7)"),
+	   "batch: applied lines as ranges over comments, split by a failure (%s)", buf);
+	nfsec_batch_applied(buf, sizeof(buf), one, ARRAY_SIZE(one));
+	ok(!strcmp(buf, " (applied: line 2)"), "batch: one line applied (%s)", buf);
+	nfsec_batch_applied(buf, sizeof(buf), none, ARRAY_SIZE(none));
+	ok(!strcmp(buf, " (applied: nothing)"), "batch: nothing applied (%s)", buf);
+}
+
 static void test_cli(const char *tool)
 {
 	char out[8192], err[1024], path[] = "/tmp/nfsec-test-batch.XXXXXX";
@@ -1091,7 +1292,7 @@ static void test_cli(const char *tool)
 		skip("mkstemp failed", "cli: batch error names its line");
 	} else {
 		rc = run_tool(tool, bat, out, sizeof(out), err, sizeof(err));
-		ok(rc == 1 && !strcmp(err, "nfsec: batch line 4: invalid SPI \"1\": 0..255 are reserved\n") &&
+		ok(rc == 1 && !strcmp(err, "nfsec: batch line 4: invalid SPI \"1\": 0..255 are reserved (applied: line 3)\n") &&
 		   strlen(out) == 2 + 40 + 1,
 		   "cli: batch skips comments, stops at line 4 and names it");
 	}
@@ -1099,6 +1300,7 @@ static void test_cli(const char *tool)
 		close(fd);
 		unlink(path);
 	}
+	test_cli_dry_run(tool);
 }
 
 int main(int argc, char *argv[])
@@ -1115,11 +1317,13 @@ int main(int argc, char *argv[])
 	test_sa_add();
 	test_policy();
 	test_split();
+	test_batch_applied();
 	test_json();
 	test_msg_sa();
 	test_msg_policy();
 	test_kernel_words();
 	test_print();
+	test_save();
 	test_print_net_stats();
 	test_netlink();
 	if (argc > 1)

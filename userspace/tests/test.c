@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1180,6 +1181,34 @@ static int write_tmp(char *path, const char *text)
 	return 0;
 }
 
+/* genkey into a file others may read: the file becomes 0600. */
+static void test_cli_genkey_private(const char *tool)
+{
+	char path[] = "/tmp/nfsec-test-key.XXXXXX";
+	char *const argv[] = { (char *)tool, "genkey", "hmac-sha256", NULL };
+	posix_spawn_file_actions_t fa;
+	int fd = mkstemp(path), status = -1;
+	struct stat st;
+	pid_t pid;
+
+	if (fd < 0 || fchmod(fd, 0644)) {
+		skip("mkstemp failed", "cli: genkey >FILE makes FILE 0600");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	if (!posix_spawn(&pid, tool, &fa, NULL, argv, environ))
+		waitpid(pid, &status, 0);
+	posix_spawn_file_actions_destroy(&fa);
+	ok(WIFEXITED(status) && !WEXITSTATUS(status) && !fstat(fd, &st) &&
+	   (st.st_mode & 0777) == 0600 && st.st_size == 2 + 64 + 1,
+	   "cli: genkey >FILE makes a readable FILE 0600");
+	close(fd);
+	unlink(path);
+}
+
 static void test_cli_dry_run(const char *tool)
 {
 	char out[1024], err[1024], path[] = "/tmp/nfsec-test-dry.XXXXXX";
@@ -1301,6 +1330,7 @@ static void test_cli(const char *tool)
 		unlink(path);
 	}
 	test_cli_dry_run(tool);
+	test_cli_genkey_private(tool);
 }
 
 int main(int argc, char *argv[])

@@ -118,9 +118,10 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 		nfsec_json_arr_open(st->p.json, st->p.key);
 	st->opened = true;
 	st->count++;
+	/* A top-level object or array element carries the schema. */
 	return nfsec_print_sa(sa, &(struct nfsec_print){ .f = stdout,
 		.json = st->p.json, .key = NULL, .stats = st->p.stats,
-		.with_keys = st->p.with_keys });
+		.with_keys = st->p.with_keys, .schema = !st->p.key });
 }
 
 static void put_flags(struct nfsec_msg *m, bool with_keys)

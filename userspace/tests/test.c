@@ -8,6 +8,7 @@
  */
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/genetlink.h>
@@ -808,6 +809,8 @@ static const struct nlattr *fake_policy(struct nfsec_msg *m)
 	return top.a[NFSEC_A_POLICY];
 }
 
+static bool render_schema;
+
 static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
 		    bool with_keys, bool oneline)
 {
@@ -817,7 +820,7 @@ static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
 	FILE *f = open_memstream(&out, &len);
 	struct nfsec_print p = { .f = f, .json = json ? &j : NULL,
 				 .stats = stats, .with_keys = with_keys,
-				 .oneline = oneline };
+				 .oneline = oneline, .schema = render_schema };
 
 	if (!f)
 		return NULL;
@@ -829,6 +832,8 @@ static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
 	fclose(f);
 	return out;
 }
+
+static void test_print_any(void);
 
 static void test_print(void)
 {
@@ -889,6 +894,16 @@ static void test_print(void)
 	if (s && !ok_quiet_eq)
 		fprintf(tap, "# got: %s", s);
 	free(s);
+	render_schema = true;
+	s = render(sa, true, true, false, false, true);
+	ok(s && !strncmp(s, "{\"schema\":1,\"proto\":\"esp\",", 25),
+	   "print: a top-level SA object starts with the schema");
+	free(s);
+	s = render(pol, false, false, false, false, false);
+	ok(s && !strstr(s, "schema"), "print: no schema in text");
+	free(s);
+	render_schema = false;
+	test_print_any();
 }
 
 static char *save_of(const struct nlattr *a, bool sa, bool with_keys)
@@ -959,6 +974,52 @@ static void test_save(void)
 	if (s && !ok_quiet_eq)
 		fprintf(tap, "# got: %s", s);
 	ok(s && parses_back(s, false), "save: the policy line is a valid \"policy add\"");
+	free(s);
+}
+
+/* One call of each print helper, rendered as text or JSON. */
+static char *print_any_doc(bool json)
+{
+	struct nfsec_json j;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct nfsec_print p = { .f = f, .json = json ? &j : NULL, .schema = true };
+
+	if (!f)
+		return NULL;
+	nfsec_json_init(&j, f);
+	nfsec_print_obj_open(&p, NULL);
+	nfsec_print_schema(&p);
+	nfsec_print_str(&p, NFSEC_PRINT_ANY, "mode", "mode %s", "tunnel");
+	nfsec_print_u32(&p, NFSEC_PRINT_ANY, "spi", " spi 0x%08x", 0x1000U);
+	nfsec_print_u64(&p, NFSEC_PRINT_ANY, "seq", " seq %" PRIu64,
+			(uint64_t)1 << 40);
+	nfsec_print_str(&p, NFSEC_PRINT_TEXT, "ignored", " %s", "text-only");
+	nfsec_print_u32(&p, NFSEC_PRINT_JSON, "json_only", "%u", 7U);
+	nfsec_print_arr_open(&p, "flags");
+	nfsec_print_str(&p, NFSEC_PRINT_ANY, NULL, " flags %s", "esn");
+	nfsec_print_arr_close(&p);
+	nfsec_print_null(&p, "none");
+	nfsec_print_obj_close(&p);
+	fclose(f);
+	return out;
+}
+
+static void test_print_any(void)
+{
+	char *s = print_any_doc(false);
+
+	ok(s && !strcmp(s, "mode tunnel spi 0x00001000 seq 1099511627776 text-only flags esn"),
+	   "print: one call per value, text");
+	free(s);
+	s = print_any_doc(true);
+	ok(s && !strcmp(s, "{\"schema\":1,\"mode\":\"tunnel\",\"spi\":4096,"
+			"\"seq\":1099511627776,\"json_only\":7,\"flags\":[\"esn\"],"
+			"\"none\":null}\n"),
+	   "print: one call per value, JSON with the schema");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s\n", s);
 	free(s);
 }
 

@@ -60,7 +60,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 
 	/* The event is a top-level object: it carries the schema. */
 	p.schema = true;
-	nfsec_print_obj_open(&p, NULL);
+	nfsec_print_open(&p, NULL, '{');
 	nfsec_print_schema(&p);
 	p.schema = false;
 	if (strcmp(name, "unknown")) {
@@ -80,7 +80,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	p.key = "policy";
 	if (pol && nfsec_print_policy(pol, &p))
 		ret = -1;
-	nfsec_print_obj_close(&p);
+	nfsec_print_close(&p, '}');
 	if (!sa && !pol)
 		nfsec_print_str(&p, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	fflush(stdout);

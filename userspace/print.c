@@ -151,44 +151,46 @@ static bool to_text(const struct nfsec_print *o, int type)
 	return !o->json && (type & NFSEC_PRINT_TEXT);
 }
 
-void nfsec_print_str(const struct nfsec_print *o, int type, const char *key,
-		     const char *fmt, ...)
-{
-	va_list ap;
+enum print_value { VALUE_STR, VALUE_U32, VALUE_U64 };
 
-	va_start(ap, fmt);
-	if (to_json(o, type))
+/* The value of @kind is the one argument in @ap; text prints them all. */
+__attribute__((format(printf, 5, 0)))
+static void print_va(const struct nfsec_print *o, int type, const char *key,
+		     enum print_value kind, const char *fmt, va_list ap)
+{
+	if (to_text(o, type)) {
+		vfprintf(o->f, fmt, ap);
+		return;
+	}
+	if (!to_json(o, type))
+		return;
+	switch (kind) {
+	case VALUE_STR:
 		nfsec_json_str(o->json, key, va_arg(ap, const char *));
-	else if (to_text(o, type))
-		vfprintf(o->f, fmt, ap);
-	va_end(ap);
-}
-
-void nfsec_print_u32(const struct nfsec_print *o, int type, const char *key,
-		     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (to_json(o, type))
+		break;
+	case VALUE_U32:
 		nfsec_json_u64(o->json, key, va_arg(ap, unsigned int));
-	else if (to_text(o, type))
-		vfprintf(o->f, fmt, ap);
-	va_end(ap);
-}
-
-void nfsec_print_u64(const struct nfsec_print *o, int type, const char *key,
-		     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (to_json(o, type))
+		break;
+	case VALUE_U64:
 		nfsec_json_u64(o->json, key, va_arg(ap, uint64_t));
-	else if (to_text(o, type))
-		vfprintf(o->f, fmt, ap);
-	va_end(ap);
+		break;
+	}
 }
+
+#define PRINT_FN(name, kind)						\
+void name(const struct nfsec_print *o, int type, const char *key,	\
+	  const char *fmt, ...)						\
+{									\
+	va_list ap;							\
+									\
+	va_start(ap, fmt);						\
+	print_va(o, type, key, kind, fmt, ap);				\
+	va_end(ap);							\
+}
+
+PRINT_FN(nfsec_print_str, VALUE_STR)
+PRINT_FN(nfsec_print_u32, VALUE_U32)
+PRINT_FN(nfsec_print_u64, VALUE_U64)
 
 void nfsec_print_null(const struct nfsec_print *o, const char *key)
 {
@@ -196,28 +198,21 @@ void nfsec_print_null(const struct nfsec_print *o, const char *key)
 		nfsec_json_null(o->json, key);
 }
 
-void nfsec_print_obj_open(const struct nfsec_print *o, const char *key)
+void nfsec_print_open(const struct nfsec_print *o, const char *key,
+		      char bracket)
 {
-	if (o->json)
+	if (o->json && bracket == '[')
+		nfsec_json_arr_open(o->json, key);
+	else if (o->json)
 		nfsec_json_obj_open(o->json, key);
 }
 
-void nfsec_print_obj_close(const struct nfsec_print *o)
+void nfsec_print_close(const struct nfsec_print *o, char bracket)
 {
-	if (o->json)
-		nfsec_json_obj_close(o->json);
-}
-
-void nfsec_print_arr_open(const struct nfsec_print *o, const char *key)
-{
-	if (o->json)
-		nfsec_json_arr_open(o->json, key);
-}
-
-void nfsec_print_arr_close(const struct nfsec_print *o)
-{
-	if (o->json)
+	if (o->json && bracket == ']')
 		nfsec_json_arr_close(o->json);
+	else if (o->json)
+		nfsec_json_obj_close(o->json);
 }
 
 void nfsec_print_schema(const struct nfsec_print *o)
@@ -324,16 +319,17 @@ static void print_sa_algs(const struct nlattr **tb, const struct nfsec_print *o)
 	if (get_u32(tb[NFSEC_SA_A_REPLAY_WINDOW], &v))
 		print_named(o, "replay-window", v);
 	if (get_u32(tb[NFSEC_SA_A_FLAGS], &v)) {
-		nfsec_print_arr_open(o, "flags");
+		nfsec_print_open(o, "flags", '[');
 		if (v & NFSEC_SA_F_ESN)
 			nfsec_print_str(o, NFSEC_PRINT_ANY, NULL, " flags %s",
 					"esn");
-		nfsec_print_arr_close(o);
+		nfsec_print_close(o, ']');
 	}
 }
 
+/* The limits set, after @intro in text ("save" has none). */
 static int print_sa_lifetime(const struct nlattr *nest,
-			     const struct nfsec_print *o)
+			     const struct nfsec_print *o, const char *intro)
 {
 	const struct nlattr *tb[NFSEC_LFT_A_MAX + 1];
 	bool any = false;
@@ -348,15 +344,15 @@ static int print_sa_lifetime(const struct nlattr *nest,
 		if (!get_u64(tb[i], &v) || !v)
 			continue;
 		if (!any) {
-			nfsec_print_obj_open(o, "lifetime");
+			nfsec_print_open(o, "lifetime", '{');
 			nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s",
-					"\n    lifetime");
+					intro);
 			any = true;
 		}
 		print_named(o, nfsec_lft_names[i - 1], v);
 	}
 	if (any)
-		nfsec_print_obj_close(o);
+		nfsec_print_close(o, '}');
 	return 0;
 }
 
@@ -405,12 +401,12 @@ static int print_stats(const struct nlattr *nest, const struct nfsec_print *o)
 		return 0;
 	if (parse_nest(nest, tb, NFSEC_STATS_A_MAX))
 		return -1;
-	nfsec_print_obj_open(o, "stats");
+	nfsec_print_open(o, "stats", '{');
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n    stats");
 	for (i = NFSEC_STATS_A_PACKETS; i <= NFSEC_STATS_A_MAX; i++)
 		if (stats_names[i] && get_u64(tb[i], &v))
 			print_named(o, stats_names[i], v);
-	nfsec_print_obj_close(o);
+	nfsec_print_close(o, '}');
 	return 0;
 }
 
@@ -421,18 +417,19 @@ int nfsec_print_sa(const struct nlattr *nest, const struct nfsec_print *o)
 
 	if (parse_nest(nest, tb, NFSEC_SA_A_MAX))
 		return -1;
-	nfsec_print_obj_open(o, o->key);
+	nfsec_print_open(o, o->key, '{');
 	nfsec_print_schema(o);
 	print_sa_id(tb, o);
 	if (!o->oneline) {
 		print_sa_algs(tb, o);
-		if (print_sa_lifetime(tb[NFSEC_SA_A_LIFETIME], o))
+		if (print_sa_lifetime(tb[NFSEC_SA_A_LIFETIME], o,
+				      "\n    lifetime"))
 			ret = -1;
 		print_sa_state(tb, o);
 		if (print_stats(tb[NFSEC_SA_A_STATS], o))
 			ret = -1;
 	}
-	nfsec_print_obj_close(o);
+	nfsec_print_close(o, '}');
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	return ret;
 }
@@ -488,12 +485,12 @@ static int print_policy_sa(const struct nlattr *nest,
 		addr_str(v, src);
 	if (get_u32(tb[NFSEC_SA_A_SPI], &v))
 		spi = ntohl(v);
-	nfsec_print_obj_open(o, "sa");
+	nfsec_print_open(o, "sa", '{');
 	nfsec_print_str(o, NFSEC_PRINT_ANY, "proto", " sa %s",
 			nfsec_ipsec_proto_name(proto));
 	nfsec_print_str(o, NFSEC_PRINT_ANY, "src", " %s", src);
 	nfsec_print_u32(o, NFSEC_PRINT_ANY, "spi", " 0x%x", spi);
-	nfsec_print_obj_close(o);
+	nfsec_print_close(o, '}');
 	return 0;
 }
 
@@ -508,7 +505,7 @@ int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o)
 
 	if (parse_nest(nest, tb, NFSEC_POL_A_MAX))
 		return -1;
-	nfsec_print_obj_open(o, o->key);
+	nfsec_print_open(o, o->key, '{');
 	nfsec_print_schema(o);
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "policy");
 	if (get_u8(tb[NFSEC_POL_A_DIR], &u8v))
@@ -541,7 +538,7 @@ int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o)
 		print_named(o, "index", v);
 	if (o->stats && get_u64(tb[NFSEC_POL_A_HITS], &hits))
 		print_named(o, "hits", hits);
-	nfsec_print_obj_close(o);
+	nfsec_print_close(o, '}');
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	return ret;
 }
@@ -555,13 +552,13 @@ int nfsec_print_net_stats(const struct nlattr *nest,
 
 	if (parse_nest(nest, tb, NFSEC_NSTATS_A_MAX))
 		return -1;
-	nfsec_print_obj_open(o, o->key);
+	nfsec_print_open(o, o->key, '{');
 	nfsec_print_schema(o);
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "stats");
 	for (i = 1; i <= NFSEC_NSTATS_A_MAX; i++)
 		if (net_stats_names[i] && get_u64(tb[i], &v))
 			print_named(o, net_stats_names[i], v);
-	nfsec_print_obj_close(o);
+	nfsec_print_close(o, '}');
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	return 0;
 }
@@ -590,22 +587,6 @@ static void save_alg(FILE *f, const char *kind, const char *name,
 		fputs(" none", f);
 	else
 		save_key(f, key, with_keys);
-}
-
-static int save_lifetime(FILE *f, const struct nlattr *nest)
-{
-	const struct nlattr *tb[NFSEC_LFT_A_MAX + 1];
-	uint64_t v;
-	int i;
-
-	if (!nest)
-		return 0;
-	if (parse_nest(nest, tb, NFSEC_LFT_A_MAX))
-		return -1;
-	for (i = 1; i <= NFSEC_LFT_A_MAX; i++)
-		if (get_u64(tb[i], &v) && v)
-			fprintf(f, " %s %" PRIu64, nfsec_lft_names[i - 1], v);
-	return 0;
 }
 
 int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
@@ -648,7 +629,8 @@ int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
 		fputs(" esn", f);
 	if (get_u64(tb[NFSEC_SA_A_SEQ], &seq) && seq)
 		fprintf(f, " seq %" PRIu64, seq);
-	if (save_lifetime(f, tb[NFSEC_SA_A_LIFETIME]))
+	if (print_sa_lifetime(tb[NFSEC_SA_A_LIFETIME],
+			      &(struct nfsec_print){ .f = f }, ""))
 		return -1;
 	fputc('\n', f);
 	return 0;
@@ -669,26 +651,10 @@ static void save_prefix(FILE *f, const char *name, const struct nlattr *addr,
 	fprintf(f, " %s %s/%u", name, a, len);
 }
 
-static void save_ports(FILE *f, const char *name, const struct nlattr *amin,
-		       const struct nlattr *amax)
-{
-	uint16_t min, max;
-
-	if (!get_u16(amin, &min))
-		return;
-	if (!get_u16(amax, &max))
-		max = min;
-	if (min == 0 && max == UINT16_MAX)
-		return;
-	if (min == max)
-		fprintf(f, " %s %u", name, min);
-	else
-		fprintf(f, " %s %u-%u", name, min, max);
-}
-
 int nfsec_save_policy(const struct nlattr *nest, FILE *f)
 {
 	const struct nlattr *tb[NFSEC_POL_A_MAX + 1], *sa[NFSEC_SA_A_MAX + 1];
+	const struct nfsec_print text = { .f = f };
 	char src[INET_ADDRSTRLEN];
 	uint8_t dir, action, proto;
 	uint32_t v, spi;
@@ -710,8 +676,11 @@ int nfsec_save_policy(const struct nlattr *nest, FILE *f)
 		else
 			fprintf(f, " proto %u", proto);
 	}
-	save_ports(f, "sport", tb[NFSEC_POL_A_SPORT_MIN], tb[NFSEC_POL_A_SPORT_MAX]);
-	save_ports(f, "dport", tb[NFSEC_POL_A_DPORT_MIN], tb[NFSEC_POL_A_DPORT_MAX]);
+	/* As "policy show" prints them. */
+	print_ports(&text, "sport", tb[NFSEC_POL_A_SPORT_MIN],
+		    tb[NFSEC_POL_A_SPORT_MAX]);
+	print_ports(&text, "dport", tb[NFSEC_POL_A_DPORT_MIN],
+		    tb[NFSEC_POL_A_DPORT_MAX]);
 	fprintf(f, " action %s", action_names[action]);
 	if (tb[NFSEC_POL_A_SA]) {
 		if (parse_nest(tb[NFSEC_POL_A_SA], sa, NFSEC_SA_A_MAX))

@@ -43,10 +43,10 @@ void nfsec_print_u64(const struct nfsec_print *o, int type, const char *key,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* JSON only: null, objects and arrays; text has none of them. */
 void nfsec_print_null(const struct nfsec_print *o, const char *key);
-void nfsec_print_obj_open(const struct nfsec_print *o, const char *key);
-void nfsec_print_obj_close(const struct nfsec_print *o);
-void nfsec_print_arr_open(const struct nfsec_print *o, const char *key);
-void nfsec_print_arr_close(const struct nfsec_print *o);
+/* An object ('{', '}') or an array ('[', ']'). */
+void nfsec_print_open(const struct nfsec_print *o, const char *key,
+		      char bracket);
+void nfsec_print_close(const struct nfsec_print *o, char bracket);
 /* "schema": NFSEC_JSON_SCHEMA, if o->schema. */
 void nfsec_print_schema(const struct nfsec_print *o);
 

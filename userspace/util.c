@@ -43,6 +43,7 @@ int nfsec_exit_status(void)
 	return error_status;
 }
 
+__attribute__((format(printf, 2, 0)))
 static int verror(int status, const char *fmt, va_list ap)
 {
 	vsnprintf(error_last, sizeof(error_last), fmt, ap);
@@ -67,24 +68,13 @@ static int verror(int status, const char *fmt, va_list ap)
 	return -1;
 }
 
-int nfsec_error(const char *fmt, ...)
+int nfsec_error_status(int status, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = verror(1, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int nfsec_error_kernel(const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = verror(2, fmt, ap);
+	r = verror(status, fmt, ap);
 	va_end(ap);
 	return r;
 }

@@ -11,10 +11,12 @@
  * Report an error: one line on stderr, "nfsec: [batch line N: ]MESSAGE".
  * Always returns -1 so callers can write "return nfsec_error(...)".
  */
-int nfsec_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define nfsec_error(...) nfsec_error_status(1, __VA_ARGS__)
 /* The same for a refusal of the kernel (exit status 2, as ip(8)'s). */
-int nfsec_error_kernel(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+#define nfsec_error_kernel(...) nfsec_error_status(2, __VA_ARGS__)
+/* @status: the exit status the error calls for (nfsec_exit_status()). */
+int nfsec_error_status(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /*
  * The exit status of the error reported last: 1 for a usage error, 2 for
  * a refusal of the kernel.

@@ -43,7 +43,7 @@ static void print_version(const struct nfsec_ctx *ctx,
 				 .schema = true };
 
 	nfsec_json_init(&j, stdout);
-	nfsec_print_obj_open(&p, NULL);
+	nfsec_print_open(&p, NULL, '{');
 	nfsec_print_schema(&p);
 	nfsec_print_str(&p, NFSEC_PRINT_ANY, "tool", "nfsec tool %s\n", VERSION);
 	if (mv)
@@ -57,7 +57,7 @@ static void print_version(const struct nfsec_ctx *ctx,
 		nfsec_print_null(&p, "api");
 	if (mv)
 		nfsec_print_str(&p, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
-	nfsec_print_obj_close(&p);
+	nfsec_print_close(&p, '}');
 }
 
 int version_main(struct nfsec_ctx *ctx, int argc, char *argv[])

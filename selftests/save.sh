@@ -93,6 +93,26 @@ if [ "$before" != "$after" ]; then
 fi
 assert_eq "$(nA save with-keys)" "$(nB save with-keys)" "save of the restored namespace"
 
+# A line the kernel refuses stops the batch; the lines in flight with it
+# were applied, and the error says which.
+cat >"$tmp/dup" <<EOT
+sa add proto esp src 10.9.0.1 dst 10.0.0.2 spi 0x100 dir out aead aes-gcm-256 $gcm
+sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 dir out aead aes-gcm-256 $gcm
+sa add proto esp src 10.9.0.2 dst 10.0.0.2 spi 0x100 dir out aead aes-gcm-256 $gcm
+EOT
+rc=0
+err=$(ip netns exec "$B" "$NFSEC_TOOL" -b "$tmp/dup" 2>&1) || rc=$?
+log "batch with a refused line: $err"
+assert_eq 2 "$rc" "exit status of a batch the kernel refused"
+assert_eq "nfsec: batch line 2: sa add: an SA with this protocol, source and SPI exists (applied: lines 1, 3)" \
+	"$err" "the refused line and the lines applied"
+assert_eq 9 "$(nB sa show | grep -c '^sa ' || true)" "SAs after the refused line"
+rc=0
+err=$(ip netns exec "$B" "$NFSEC_TOOL" -b "$tmp/saved" 2>&1) || rc=$?
+assert_eq 2 "$rc" "exit status of restoring twice"
+assert_match '^nfsec: batch line 3: sa add: an SA .* exists \(applied: nothing\)$' "$err" \
+	"restoring twice applies nothing"
+
 # Without keys: nothing that could be restored with the wrong key.
 nA save >"$tmp/nokeys"
 assert_no_match "${gcm#0x}|${cha#0x}|${sha512#0x}" "$(cat "$tmp/nokeys")" "no key material in save"

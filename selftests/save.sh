@@ -110,7 +110,7 @@ assert_eq 9 "$(nB sa show | grep -c '^sa ' || true)" "SAs after the refused line
 rc=0
 err=$(ip netns exec "$B" "$NFSEC_TOOL" -b "$tmp/saved" 2>&1) || rc=$?
 assert_eq 2 "$rc" "exit status of restoring twice"
-assert_match '^nfsec: batch line 3: sa add: an SA .* exists \(applied: nothing\)$' "$err" \
+assert_match '^nfsec: batch line 2: sa add: an SA .* exists \(applied: nothing\)$' "$err" \
 	"restoring twice applies nothing"
 
 # Without keys: nothing that could be restored with the wrong key.

@@ -132,11 +132,14 @@ void nfsec_private_stdout(void)
 void nfsec_batch_applied(char *out, size_t size, const uint8_t *state,
 			 unsigned int n)
 {
-	unsigned int i, first = 0, last = 0, count = 0;
+	unsigned int i, first = 0, last = 0, count = 0, done_lines = 0;
 	size_t len;
 	bool gap = false;
 
-	snprintf(out, size, " (applied:");
+	for (i = 1; i < n; i++)
+		done_lines += state[i] == NFSEC_LINE_DONE;
+	snprintf(out, size, " (applied:%s", !done_lines ? " nothing" :
+		 done_lines == 1 ? " line" : " lines");
 	for (i = 1; i <= n; i++) {
 		bool done = i < n && state[i] == NFSEC_LINE_DONE;
 
@@ -152,15 +155,15 @@ void nfsec_batch_applied(char *out, size_t size, const uint8_t *state,
 			len = strlen(out);
 			if (first == last)
 				snprintf(out + len, size - len, "%s %u",
-					 count ? "," : " line", first);
+					 count ? "," : "", first);
 			else
 				snprintf(out + len, size - len, "%s %u-%u",
-					 count ? "," : " lines", first, last);
+					 count ? "," : "", first, last);
 			count++;
 		}
 		first = last = done ? i : 0;
 		gap = false;
 	}
 	len = strlen(out);
-	snprintf(out + len, size - len, "%s)", count ? "" : " nothing");
+	snprintf(out + len, size - len, ")");
 }

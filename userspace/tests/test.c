@@ -1314,6 +1314,8 @@ static void test_batch_applied(void)
 	static const uint8_t one[] = { NFSEC_LINE_NONE, NFSEC_LINE_NONE,
 				       NFSEC_LINE_DONE, NFSEC_LINE_FAILED };
 	static const uint8_t none[] = { NFSEC_LINE_NONE, NFSEC_LINE_FAILED };
+	static const uint8_t apart[] = { NFSEC_LINE_NONE, NFSEC_LINE_DONE,
+					 NFSEC_LINE_FAILED, NFSEC_LINE_DONE };
 	char buf[128];
 
 	nfsec_batch_applied(buf, sizeof(buf), st, ARRAY_SIZE(st));
@@ -1323,6 +1325,9 @@ static void test_batch_applied(void)
 	ok(!strcmp(buf, " (applied: line 2)"), "batch: one line applied (%s)", buf);
 	nfsec_batch_applied(buf, sizeof(buf), none, ARRAY_SIZE(none));
 	ok(!strcmp(buf, " (applied: nothing)"), "batch: nothing applied (%s)", buf);
+	nfsec_batch_applied(buf, sizeof(buf), apart, ARRAY_SIZE(apart));
+	ok(!strcmp(buf, " (applied: lines 1, 3)"),
+	   "batch: two lines around a failed one (%s)", buf);
 }
 
 static void test_cli(const char *tool)

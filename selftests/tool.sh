@@ -106,7 +106,7 @@ expect_error "unknown keyword" 'bogus' nfsec sa add proto esp src 10.0.0.9 dst 1
 	spi 0x1000 aead aes-gcm "$gcm" bogus 1
 expect_error "duplicate SA" 'exists' nfsec sa add proto esp src 10.0.0.1 dst 10.0.0.2 \
 	spi 0x1000 aead aes-gcm "$gcm"
-expect_error "delete a missing SA" 'No such|NFSEC_A_SA' nfsec sa del proto esp src 10.0.0.1 spi 0x9999
+expect_error "delete a missing SA" 'sa del: no SA' nfsec sa del proto esp src 10.0.0.1 spi 0x9999
 expect_error "host bits in a prefix" '10\.0\.0\.1/24' nfsec policy add dir out \
 	src 10.0.0.1/24 action bypass
 expect_error "protect without an SA" 'sa' nfsec policy add dir out action protect
@@ -117,6 +117,14 @@ expect_error "AH's GMAC asked of ESP" 'aead aes-gmac' nfsec sa add proto esp \
 expect_error "an AEAD asked of AH" 'aead aes-gcm' nfsec sa add proto ah \
 	src 10.0.0.9 dst 10.0.0.2 spi 0x1000 aead aes-gcm "$gcm"
 assert_eq 5 "$(count_sas)" "SAs after the rejected commands"
+# Exit status: 1 for a bad token, 2 for a refusal of the kernel.
+rc=0; nfsec sa del proto esp src 10.0.0.1 spi 12x 2>/dev/null || rc=$?
+assert_eq 1 "$rc" "exit status of a usage error"
+rc=0; nfsec sa del proto esp src 10.0.0.1 spi 0x9999 2>/dev/null || rc=$?
+assert_eq 2 "$rc" "exit status of a kernel refusal"
+expect_error "lifetimes in the user's words" '^nfsec: sa add: soft-bytes: ' nfsec sa add \
+	proto esp src 10.0.0.9 dst 10.0.0.2 spi 0x1000 aead aes-gcm "$gcm" \
+	soft-bytes 3000 hard-bytes 2000
 
 # Events.
 # The tool itself in the background (not the nfsec() function, whose

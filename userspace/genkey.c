@@ -60,6 +60,7 @@ int genkey_main(struct nfsec_ctx *ctx, int argc, char *argv[])
 	if (fill_random(key, alg->len))
 		return -1;
 	nfsec_hex(hex, key, alg->len);
+	nfsec_private_stdout();
 	printf("0x%s\n", hex);
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(hex, sizeof(hex));

@@ -58,34 +58,31 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	pol = nfsec_genl_attr(nlh, NFSEC_A_POLICY);
 	count = nfsec_genl_attr(nlh, NFSEC_A_COUNT);
 
-	if (j) {
-		nfsec_json_obj_open(j, NULL);
-		nfsec_json_str(j, "event", name);
-		if (!strcmp(name, "unknown"))
-			nfsec_json_u64(j, "code", e);
-	} else if (!strcmp(name, "unknown")) {
-		printf("event %u", e);
+	/* The event is a top-level object: it carries the schema. */
+	p.schema = true;
+	nfsec_print_open(&p, NULL, '{');
+	nfsec_print_schema(&p);
+	p.schema = false;
+	if (strcmp(name, "unknown")) {
+		nfsec_print_str(&p, NFSEC_PRINT_ANY, "event", "%s", name);
 	} else {
-		printf("%s", name);
+		nfsec_print_str(&p, NFSEC_PRINT_JSON, "event", "%s", name);
+		nfsec_print_u32(&p, NFSEC_PRINT_ANY, "code", "event %u", e);
 	}
-	if (count && mnl_attr_get_payload_len(count) == sizeof(uint32_t)) {
-		if (j)
-			nfsec_json_u64(j, "count", mnl_attr_get_u32(count));
-		else
-			printf(" count %u", mnl_attr_get_u32(count));
-	}
-	if (!j && (sa || pol))
-		printf(" ");
+	if (count && mnl_attr_get_payload_len(count) == sizeof(uint32_t))
+		nfsec_print_u32(&p, NFSEC_PRINT_ANY, "count", " count %u",
+				mnl_attr_get_u32(count));
+	if (sa || pol)
+		nfsec_print_str(&p, NFSEC_PRINT_TEXT, NULL, "%s", " ");
 	p.key = "sa";
 	if (sa && nfsec_print_sa(sa, &p))
 		ret = -1;
 	p.key = "policy";
 	if (pol && nfsec_print_policy(pol, &p))
 		ret = -1;
-	if (j)
-		nfsec_json_obj_close(j);
-	else if (!sa && !pol)
-		printf("\n");
+	nfsec_print_close(&p, '}');
+	if (!sa && !pol)
+		nfsec_print_str(&p, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	fflush(stdout);
 	return ret;
 }

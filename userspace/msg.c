@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <linux/genetlink.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "msg.h"
@@ -31,6 +32,7 @@ static void remember(struct nfsec_msg *m, const struct nlattr *attr,
 	m->attrs[m->nattrs].off = (uint32_t)((const uint8_t *)attr -
 					     (const uint8_t *)m->nlh);
 	m->attrs[m->nattrs].name = name;
+	m->attrs[m->nattrs].word = NULL;
 	m->nattrs++;
 }
 
@@ -170,6 +172,165 @@ const char *nfsec_attr_type_name(const char *nest, uint16_t type)
 	return type < n ? t[type] : NULL;
 }
 
+/* The tool's keyword of each attribute a request can carry. */
+static const struct {
+	const char *name;
+	const char *word;
+} attr_words[] = {
+	{ "NFSEC_A_SA", "" },
+	{ "NFSEC_A_POLICY", "" },
+	{ "NFSEC_A_FLAGS", "" },
+	{ "NFSEC_SA_A_PROTO", "proto" },
+	{ "NFSEC_SA_A_SRC", "src" },
+	{ "NFSEC_SA_A_SPI", "spi" },
+	{ "NFSEC_SA_A_DST", "dst" },
+	{ "NFSEC_SA_A_MODE", "mode" },
+	{ "NFSEC_SA_A_DIR", "dir" },
+	{ "NFSEC_SA_A_ENC_ALG", "enc" },
+	{ "NFSEC_SA_A_ENC_KEY", "enc key" },
+	{ "NFSEC_SA_A_AUTH_ALG", "auth" },
+	{ "NFSEC_SA_A_AUTH_KEY", "auth key" },
+	{ "NFSEC_SA_A_ICV_BITS", "icv" },
+	{ "NFSEC_SA_A_REPLAY_WINDOW", "replay-window" },
+	{ "NFSEC_SA_A_FLAGS", "esn" },
+	{ "NFSEC_SA_A_SEQ", "seq" },
+	{ "NFSEC_SA_A_LIFETIME", "lifetime" },
+	{ "NFSEC_LFT_A_SOFT_BYTES", "soft-bytes" },
+	{ "NFSEC_LFT_A_HARD_BYTES", "hard-bytes" },
+	{ "NFSEC_LFT_A_SOFT_PACKETS", "soft-packets" },
+	{ "NFSEC_LFT_A_HARD_PACKETS", "hard-packets" },
+	{ "NFSEC_LFT_A_SOFT_SECONDS", "soft-seconds" },
+	{ "NFSEC_LFT_A_HARD_SECONDS", "hard-seconds" },
+	{ "NFSEC_POL_A_DIR", "dir" },
+	{ "NFSEC_POL_A_SRC", "src" },
+	{ "NFSEC_POL_A_SRC_PLEN", "src" },
+	{ "NFSEC_POL_A_DST", "dst" },
+	{ "NFSEC_POL_A_DST_PLEN", "dst" },
+	{ "NFSEC_POL_A_PROTO", "proto" },
+	{ "NFSEC_POL_A_SPORT_MIN", "sport" },
+	{ "NFSEC_POL_A_SPORT_MAX", "sport" },
+	{ "NFSEC_POL_A_DPORT_MIN", "dport" },
+	{ "NFSEC_POL_A_DPORT_MAX", "dport" },
+	{ "NFSEC_POL_A_ACTION", "action" },
+	{ "NFSEC_POL_A_PRIORITY", "priority" },
+	{ "NFSEC_POL_A_SA", "sa" },
+	{ "NFSEC_POL_A_INDEX", "index" },
+};
+
+const char *nfsec_attr_word(const struct nfsec_msg_attr *attrs,
+			    unsigned int n, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (attrs[i].word && !strcmp(attrs[i].name, name))
+			return attrs[i].word;
+	for (i = 0; i < ARRAY_SIZE(attr_words); i++)
+		if (!strcmp(attr_words[i].name, name))
+			return attr_words[i].word;
+	return NULL;
+}
+
+struct out_buf {
+	char *s;
+	size_t size, len;
+};
+
+static void out_put(struct out_buf *o, const char *s, size_t n)
+{
+	while (n-- && o->len + 1 < o->size)
+		o->s[o->len++] = *s++;
+	o->s[o->len] = '\0';
+}
+
+/* Length of the attribute name at @s ("NFSEC_" and capitals), or 0. */
+static size_t attr_name_len(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "NFSEC_", 6))
+		return 0;
+	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	return n > 6 ? n : 0;
+}
+
+/* Copy @msg, each attribute name replaced by its keyword. */
+static void put_words(struct out_buf *o, const struct nfsec_msg_attr *attrs,
+		      unsigned int n, const char *msg)
+{
+	char name[64];
+	const char *word;
+	size_t len;
+
+	while (*msg) {
+		len = attr_name_len(msg);
+		if (!len || len >= sizeof(name)) {
+			len = len ? len : 1;
+			out_put(o, msg, len);
+			msg += len;
+			continue;
+		}
+		memcpy(name, msg, len);
+		name[len] = '\0';
+		word = nfsec_attr_word(attrs, n, name);
+		if (!word || !*word)
+			word = name;
+		out_put(o, word, strlen(word));
+		msg += len;
+	}
+}
+
+static void put_prefix(struct out_buf *o, const char *word, const char *sep)
+{
+	if (!word || !*word)
+		return;
+	out_put(o, word, strlen(word));
+	out_put(o, sep, strlen(sep));
+}
+
+void nfsec_kernel_words(char *out, size_t size,
+			const struct nfsec_msg_attr *attrs, unsigned int n,
+			const char *msg, const char *bad, const char *miss,
+			const char *strerr)
+{
+	struct out_buf o = { out, size, 0 };
+	const char *bad_word = bad ? nfsec_attr_word(attrs, n, bad) : NULL;
+	const char *miss_word = miss ? nfsec_attr_word(attrs, n, miss) : NULL;
+	const char *lead;
+	char name[64];
+	size_t len;
+
+	if (!size)
+		return;
+	out[0] = '\0';
+	if (miss && !miss_word)
+		miss_word = miss;
+	if (bad && !bad_word)
+		bad_word = bad;
+	if (!msg || !*msg) {
+		if (miss_word) {
+			out_put(&o, "missing ", 8);
+			out_put(&o, miss_word, strlen(miss_word));
+			return;
+		}
+		put_prefix(&o, bad_word, ": ");
+		out_put(&o, strerr, strlen(strerr));
+		return;
+	}
+	len = attr_name_len(msg);
+	if (len && len < sizeof(name) && !strncmp(msg + len, ": ", 2)) {
+		/* The message names its attribute: a nest says nothing. */
+		memcpy(name, msg, len);
+		name[len] = '\0';
+		lead = nfsec_attr_word(attrs, n, name);
+		if (lead && !*lead)
+			msg += len + 2;
+	} else if (strncmp(msg, "missing ", 8)) {
+		put_prefix(&o, bad_word, ": ");
+	}
+	put_words(&o, attrs, n, msg);
+}
+
 static const uint16_t lft_types[NFSEC_LFT_COUNT] = {
 	NFSEC_LFT_A_SOFT_BYTES, NFSEC_LFT_A_HARD_BYTES,
 	NFSEC_LFT_A_SOFT_PACKETS, NFSEC_LFT_A_HARD_PACKETS,
@@ -181,6 +342,13 @@ static const char *const lft_type_names[NFSEC_LFT_COUNT] = {
 	"NFSEC_LFT_A_SOFT_PACKETS", "NFSEC_LFT_A_HARD_PACKETS",
 	"NFSEC_LFT_A_SOFT_SECONDS", "NFSEC_LFT_A_HARD_SECONDS",
 };
+
+/* The keyword the user typed for the attribute put last. */
+static void set_word(struct nfsec_msg *m, const char *word)
+{
+	if (!m->overflow && m->nattrs)
+		m->attrs[m->nattrs - 1].word = word;
+}
 
 static void put_lifetime(struct nfsec_msg *m, const struct nfsec_sa_args *a)
 {
@@ -212,9 +380,13 @@ int nfsec_msg_sa_add(struct nfsec_msg *m, const struct nfsec_sa_args *a)
 	if (a->has_dir)
 		NFSEC_PUT(m, u8, NFSEC_SA_A_DIR, a->dir);
 	if (a->enc) {
+		bool aead = a->enc->kind == NFSEC_ALG_AEAD;
+
 		NFSEC_PUT(m, strz, NFSEC_SA_A_ENC_ALG, a->enc->name);
+		set_word(m, aead ? "aead" : "enc");
 		nfsec_msg_put(m, NFSEC_SA_A_ENC_KEY, a->enc_key_len,
 			      a->enc_key, "NFSEC_SA_A_ENC_KEY");
+		set_word(m, aead ? "aead key" : "enc key");
 	}
 	if (a->auth) {
 		NFSEC_PUT(m, strz, NFSEC_SA_A_AUTH_ALG, a->auth->name);

@@ -22,6 +22,7 @@
 struct nfsec_msg_attr {
 	uint32_t off;
 	const char *name;
+	const char *word;	/* the tool's keyword for it, or NULL */
 };
 
 struct nfsec_msg {
@@ -57,6 +58,27 @@ const char *nfsec_msg_attr_name(const struct nfsec_msg_attr *attrs,
 				unsigned int n, uint32_t off);
 /* The name of attribute @type inside the nest called @nest (or top level). */
 const char *nfsec_attr_type_name(const char *nest, uint16_t type);
+
+/*
+ * The keyword a user typed for the attribute called @name
+ * ("NFSEC_LFT_A_SOFT_BYTES" is "soft-bytes"): the word the request recorded
+ * for it, else the tool's own, else NULL. "" for the nests that stand for
+ * a whole SA or policy.
+ */
+const char *nfsec_attr_word(const struct nfsec_msg_attr *attrs,
+			    unsigned int n, const char *name);
+
+/*
+ * The kernel's refusal in the user's words, into @out: every attribute
+ * name in @msg becomes its keyword; a message that starts with none is
+ * prefixed with the keyword of @bad (the attribute the extended ACK
+ * pointed at), and "missing KEYWORD" is said for @miss. Without @msg,
+ * @strerr takes its place.
+ */
+void nfsec_kernel_words(char *out, size_t size,
+			const struct nfsec_msg_attr *attrs, unsigned int n,
+			const char *msg, const char *bad, const char *miss,
+			const char *strerr);
 
 #define NFSEC_PUT(m, fn, type, v) nfsec_msg_put_##fn(m, type, v, #type)
 

@@ -39,6 +39,9 @@ struct pending {
 };
 
 struct nfsec_nl {
+	bool dry;		/* --dry-run: nothing is sent */
+	nfsec_nl_done_fn done;
+	void *done_data;
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
@@ -83,6 +86,8 @@ void nfsec_nl_set_window(struct nfsec_nl *nl, unsigned int window)
 {
 	struct pending *p;
 
+	if (nl->dry)
+		return;
 	if (window > window_limit(nl))
 		window = window_limit(nl);
 	if (!window || window == nl->window)
@@ -202,20 +207,14 @@ static void record_error(struct pending *p, const struct nlmsghdr *nlh)
 }
 
 static void report(const char *what, int err, const char *msg,
-		   const char *bad_attr, const char *miss_attr)
+		   const char *bad_attr, const char *miss_attr,
+		   const struct nfsec_msg_attr *attrs, unsigned int nattrs)
 {
-	char detail[512] = "";
-	size_t n = 0;
+	char words[512];
 
-	if (bad_attr)
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n,
-				      ": kernel rejected %s", bad_attr);
-	if (miss_attr && n < sizeof(detail))
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n,
-				      ": missing %s", miss_attr);
-	if (msg && *msg && n < sizeof(detail))
-		snprintf(detail + n, sizeof(detail) - n, ": %s", msg);
-	nfsec_error("%s: %s%s", what, strerror(err), detail);
+	nfsec_kernel_words(words, sizeof(words), attrs, nattrs, msg, bad_attr,
+			   miss_attr, strerror(err));
+	nfsec_error_kernel("%s: %s", what, words);
 }
 
 static struct pending *find_pending(struct nfsec_nl *nl, uint32_t seq)
@@ -296,6 +295,8 @@ int nfsec_nl_flush(struct nfsec_nl *nl)
 		ret = -1;
 		goto out;
 	}
+	for (i = 0; nl->done && i < nl->npending; i++)
+		nl->done(nl->pending[i].line, nl->pending[i].err, nl->done_data);
 	for (i = 0; i < nl->npending; i++) {
 		struct pending *p = &nl->pending[i];
 
@@ -305,7 +306,8 @@ int nfsec_nl_flush(struct nfsec_nl *nl)
 		if (p->err == p->silent_errno)
 			break;
 		nfsec_error_set_line(p->line);
-		report(p->what, p->err, p->ext_msg, p->bad_attr, p->miss_attr);
+		report(p->what, p->err, p->ext_msg, p->bad_attr, p->miss_attr,
+		       p->attrs, p->nattrs);
 		nfsec_error_set_line(saved_line);
 		break;
 	}
@@ -325,6 +327,8 @@ static int queue(struct nfsec_nl *nl, const struct nfsec_msg *m,
 	struct pending *p;
 	int r;
 
+	if (nl->dry)
+		return 0;
 	if (nl->txlen + MNL_ALIGN(len) > TX_BUF_SIZE) {
 		r = nfsec_nl_flush(nl);
 		if (r)
@@ -443,7 +447,7 @@ static int dump_once(struct nfsec_nl *nl, struct nfsec_msg *m,
 					       nfsec_msg_attr_name(m->attrs,
 								   m->nattrs,
 								   e.off) :
-					       NULL, NULL);
+					       NULL, NULL, m->attrs, m->nattrs);
 					return -1;
 				}
 				return intr ? 1 : 0;
@@ -461,6 +465,8 @@ int nfsec_nl_dump(struct nfsec_nl *nl, struct nfsec_msg *m, const char *what,
 	int tries, r = 1;
 	size_t i;
 
+	if (nl->dry)
+		return 0;
 	if (nfsec_nl_flush(nl))
 		return -1;
 	for (tries = 0; tries < DUMP_TRIES && r == 1; tries++) {
@@ -533,7 +539,7 @@ static int resolve_family(struct nfsec_nl *nl, const char *name)
 	if (!r)
 		r = nfsec_nl_flush(nl);
 	if (r == -ENOENT)
-		return nfsec_error("kernel module not loaded (generic netlink family \"%s\" not found)",
+		return nfsec_error_kernel("kernel module not loaded (generic netlink family \"%s\" not found)",
 				   name);
 	if (r)
 		return -1;
@@ -549,6 +555,23 @@ static void set_int_opt(struct nfsec_nl *nl, int level, int opt, int val)
 	/* Best effort: older kernels lack some of these. */
 	(void)setsockopt(mnl_socket_get_fd(nl->sock), level, opt, &val,
 			 sizeof(val));
+}
+
+int nfsec_nl_open_dry(struct nfsec_nl **nlp)
+{
+	struct nfsec_nl *nl = calloc(1, sizeof(*nl));
+
+	if (!nl)
+		return nfsec_error("out of memory");
+	nl->dry = true;
+	*nlp = nl;
+	return 0;
+}
+
+void nfsec_nl_set_done(struct nfsec_nl *nl, nfsec_nl_done_fn fn, void *data)
+{
+	nl->done = fn;
+	nl->done_data = data;
 }
 
 int nfsec_nl_open(struct nfsec_nl **nlp)
@@ -630,6 +653,8 @@ int nfsec_nl_join_events(struct nfsec_nl *nl)
 {
 	int grp = (int)nl->events_group;
 
+	if (nl->dry)
+		return nfsec_error("no events in a dry run");
 	if (!nl->events_group)
 		return nfsec_error("the \"%s\" family has no \"%s\" group",
 				   NFSEC_GENL_NAME, NFSEC_MCGRP_EVENTS);

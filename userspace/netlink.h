@@ -21,6 +21,11 @@ typedef int (*nfsec_nl_cb)(const struct nlmsghdr *nlh, void *data);
 int nfsec_nl_open(struct nfsec_nl **nlp);
 /* The same for another family (the tests use "nlctrl"). */
 int nfsec_nl_open_family(struct nfsec_nl **nlp, const char *name);
+/*
+ * A connection that sends nothing (--dry-run): requests succeed at once
+ * without a reply, dumps are empty.
+ */
+int nfsec_nl_open_dry(struct nfsec_nl **nlp);
 void nfsec_nl_close(struct nfsec_nl *nl);
 uint16_t nfsec_nl_family(const struct nfsec_nl *nl);
 
@@ -37,6 +42,9 @@ void nfsec_nl_set_window(struct nfsec_nl *nl, unsigned int window);
 int nfsec_nl_queue(struct nfsec_nl *nl, const struct nfsec_msg *m,
 		   const char *what, nfsec_nl_cb cb, void *data);
 int nfsec_nl_flush(struct nfsec_nl *nl);
+/* Called for every request once its answer is in: its line and errno. */
+typedef void (*nfsec_nl_done_fn)(unsigned int line, int err, void *data);
+void nfsec_nl_set_done(struct nfsec_nl *nl, nfsec_nl_done_fn fn, void *data);
 /* queue + flush */
 int nfsec_nl_do(struct nfsec_nl *nl, const struct nfsec_msg *m,
 		const char *what, nfsec_nl_cb cb, void *data);

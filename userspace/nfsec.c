@@ -29,6 +29,7 @@ static const struct {
 	{ "sa", sa_main, "Add, delete, get, show or flush security associations" },
 	{ "policy", policy_main, "Add, delete, show or flush security policies" },
 	{ "show", show_main, "Show all security associations, then all policies" },
+	{ "save", save_main, "Print the commands that make the SAs and policies again" },
 	{ "stats", stats_main, "Print the namespace's drop counters" },
 	{ "monitor", monitor_main, "Print kernel events as they happen" },
 	{ "genkey", genkey_main, "Print a random key for an algorithm" },
@@ -47,6 +48,7 @@ static void usage(FILE *f)
 		   "  -s, --stats       include counters\n"
 		   "  -v, --verbose     report assigned policy indexes and flush counts\n"
 		   "  -b, --batch FILE  run the commands in FILE (- for stdin)\n"
+		   "  -n, --dry-run     check the commands, send nothing to the kernel\n"
 		   "  -h, --help        show this message\n"
 		   "Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
@@ -78,10 +80,14 @@ struct nfsec_nl *nfsec_ctx_nl(struct nfsec_ctx *ctx)
 {
 	if (ctx->nl)
 		return ctx->nl;
+	if (ctx->dry_run)
+		return nfsec_nl_open_dry(&ctx->nl) ? NULL : ctx->nl;
 	if (nfsec_nl_open(&ctx->nl))
 		return NULL;
 	if (ctx->batch)
 		nfsec_nl_set_window(ctx->nl, BATCH_WINDOW);
+	if (ctx->done)
+		nfsec_nl_set_done(ctx->nl, ctx->done, ctx->done_data);
 	return ctx->nl;
 }
 
@@ -147,30 +153,79 @@ static int run(struct nfsec_ctx *ctx, int argc, char *argv[])
 			   argv[0]);
 }
 
+struct batch_lines {
+	uint8_t *state;
+	unsigned int n, cap;
+};
+
+static int lines_set(struct batch_lines *b, unsigned int line, uint8_t st)
+{
+	uint8_t *ns;
+	unsigned int cap;
+
+	if (line >= b->cap) {
+		cap = b->cap ? 2 * b->cap : 1024;
+		while (cap <= line)
+			cap *= 2;
+		ns = realloc(b->state, cap);
+		if (!ns)
+			return -1;
+		memset(ns + b->cap, NFSEC_LINE_NONE, cap - b->cap);
+		b->state = ns;
+		b->cap = cap;
+	}
+	if (line >= b->n)
+		b->n = line + 1;
+	b->state[line] = st;
+	return 0;
+}
+
+static uint8_t line_state(const struct batch_lines *b, unsigned int line)
+{
+	return line < b->n ? b->state[line] : NFSEC_LINE_NONE;
+}
+
+/* The kernel's answer to a request of @line; a failure is not undone. */
+static void line_done(unsigned int line, int err, void *data)
+{
+	struct batch_lines *b = data;
+
+	if (line_state(b, line) != NFSEC_LINE_FAILED)
+		lines_set(b, line, err ? NFSEC_LINE_FAILED : NFSEC_LINE_DONE);
+}
+
 /*
  * Requests of earlier lines may still be in flight when a line fails: wait
- * for them, and report whichever failure comes first in the file.
+ * for them, and report whichever failure comes first in the file, with the
+ * lines that were applied.
  */
-static int batch_fail(struct nfsec_ctx *ctx)
+static int batch_fail(struct nfsec_ctx *ctx, struct batch_lines *b)
 {
-	struct nfsec_error_state line_err, flush_err;
+	struct nfsec_error_state line_err, flush_err, *st = &line_err;
+	size_t len;
 
 	nfsec_error_take(&line_err);
+	if (line_err.set)
+		lines_set(b, line_err.line, NFSEC_LINE_FAILED);
 	if (ctx->nl && nfsec_nl_flush(ctx->nl)) {
 		nfsec_error_take(&flush_err);
 		if (flush_err.set && (!line_err.set ||
-				      flush_err.line <= line_err.line)) {
-			nfsec_error_emit(&flush_err);
-			return -1;
-		}
+				      flush_err.line <= line_err.line))
+			st = &flush_err;
 	}
-	nfsec_error_emit(&line_err);
+	if (st->set && st->line && !ctx->dry_run) {
+		len = strlen(st->msg);
+		nfsec_batch_applied(st->msg + len, sizeof(st->msg) - len,
+				    b->state, b->n);
+	}
+	nfsec_error_emit(st);
 	return -1;
 }
 
 static int batch(struct nfsec_ctx *ctx, const char *path)
 {
 	char *argv[BATCH_MAX_WORDS], *line = NULL;
+	struct batch_lines lines = { 0 };
 	unsigned int lineno = 0;
 	size_t cap = 0;
 	int argc, ret = 0;
@@ -180,6 +235,8 @@ static int batch(struct nfsec_ctx *ctx, const char *path)
 	if (!f)
 		return nfsec_error("batch file \"%s\": %s", path, strerror(errno));
 	ctx->batch = true;
+	ctx->done = line_done;
+	ctx->done_data = &lines;
 	nfsec_error_defer(1);
 	while (getline(&line, &cap, f) >= 0) {
 		nfsec_error_set_line(++lineno);
@@ -195,6 +252,12 @@ static int batch(struct nfsec_ctx *ctx, const char *path)
 			ret = -1;
 			break;
 		}
+		/* Answers still to come may yet make it a failure. */
+		if (line_state(&lines, lineno) == NFSEC_LINE_NONE &&
+		    lines_set(&lines, lineno, NFSEC_LINE_DONE)) {
+			ret = nfsec_error("out of memory");
+			break;
+		}
 	}
 	if (!ret && ferror(f)) {
 		nfsec_error_set_line(0);
@@ -203,10 +266,11 @@ static int batch(struct nfsec_ctx *ctx, const char *path)
 	if (!ret && ctx->nl && nfsec_nl_flush(ctx->nl))
 		ret = -1;
 	if (ret)
-		batch_fail(ctx);
+		batch_fail(ctx, &lines);
 	nfsec_error_defer(0);
 	nfsec_error_set_line(0);
 	free(line);
+	free(lines.state);
 	if (f != stdin)
 		fclose(f);
 	return ret;
@@ -219,6 +283,7 @@ int main(int argc, char *argv[])
 		{ "stats", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -227,7 +292,7 @@ int main(int argc, char *argv[])
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jsvb:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jsvb:nh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctx.json = true;
@@ -240,6 +305,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'b':
 			batch_file = optarg;
+			break;
+		case 'n':
+			ctx.dry_run = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -272,5 +340,5 @@ int main(int argc, char *argv[])
 	nfsec_nl_close(ctx.nl);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		ret = nfsec_error("write error on stdout: %s", strerror(errno));
-	return ret ? 1 : 0;
+	return ret ? nfsec_exit_status() : 0;
 }

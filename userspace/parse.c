@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -325,17 +326,17 @@ int nfsec_parse_key(const char *s, uint8_t *key, size_t max, size_t *len,
 }
 
 static const struct nfsec_alg algs[] = {
-	{ "aes-gcm", NFSEC_ALG_AEAD, { 20, 28, 36 }, 3, { 64, 96, 128 }, 3 },
-	{ "chacha20-poly1305", NFSEC_ALG_AEAD, { 36 }, 1, { 128 }, 1 },
-	{ "aes-gmac", NFSEC_ALG_AEAD, { 20, 28, 36 }, 3, { 128 }, 1 },
-	{ "aes-cbc", NFSEC_ALG_CIPHER, { 16, 24, 32 }, 3, { 0 }, 0 },
-	{ "null", NFSEC_ALG_CIPHER, { 0 }, 1, { 0 }, 0 },
-	{ "hmac-sha256", NFSEC_ALG_AUTH, { 32 }, 1, { 0 }, 0 },
-	{ "hmac-sha384", NFSEC_ALG_AUTH, { 48 }, 1, { 0 }, 0 },
-	{ "hmac-sha512", NFSEC_ALG_AUTH, { 64 }, 1, { 0 }, 0 },
-	{ "hmac-sha1", NFSEC_ALG_AUTH, { 20 }, 1, { 0 }, 0 },
+	{ "aes-gcm", NFSEC_ALG_AEAD, { 20, 28, 36 }, 3, { 64, 96, 128 }, 3, 4 },
+	{ "chacha20-poly1305", NFSEC_ALG_AEAD, { 36 }, 1, { 128 }, 1, 4 },
+	{ "aes-gmac", NFSEC_ALG_AEAD, { 20, 28, 36 }, 3, { 128 }, 1, 4 },
+	{ "aes-cbc", NFSEC_ALG_CIPHER, { 16, 24, 32 }, 3, { 0 }, 0, 0 },
+	{ "null", NFSEC_ALG_CIPHER, { 0 }, 1, { 0 }, 0, 0 },
+	{ "hmac-sha256", NFSEC_ALG_AUTH, { 32 }, 1, { 0 }, 0, 0 },
+	{ "hmac-sha384", NFSEC_ALG_AUTH, { 48 }, 1, { 0 }, 0, 0 },
+	{ "hmac-sha512", NFSEC_ALG_AUTH, { 64 }, 1, { 0 }, 0, 0 },
+	{ "hmac-sha1", NFSEC_ALG_AUTH, { 20 }, 1, { 0 }, 0, 0 },
 	/* AH only (RFC 4543 5); the key includes the 4-byte salt */
-	{ "aes-gmac", NFSEC_ALG_AUTH, { 20, 28, 36 }, 3, { 0 }, 0 },
+	{ "aes-gmac", NFSEC_ALG_AUTH, { 20, 28, 36 }, 3, { 0 }, 0, 4 },
 };
 
 static const char *const alg_kind_names[] = {
@@ -344,16 +345,117 @@ static const char *const alg_kind_names[] = {
 	[NFSEC_ALG_AUTH] = "auth",
 };
 
-const struct nfsec_alg *nfsec_alg_find(const char *name,
-				       enum nfsec_alg_kind kind)
+/* Algorithms that are known and refused, with the reason. */
+static const struct {
+	const char *name;
+	const char *why;
+} refused_algs[] = {
+	{ "des", "RFC 8221 says MUST NOT" },
+	{ "des-cbc", "RFC 8221 says MUST NOT" },
+	{ "des-iv64", "RFC 8221 says MUST NOT" },
+	{ "3des", "RFC 8221 says SHOULD NOT" },
+	{ "3des-cbc", "RFC 8221 says SHOULD NOT" },
+	{ "des3_ede", "RFC 8221 says SHOULD NOT" },
+	{ "blowfish", "RFC 8221 says MUST NOT" },
+	{ "md5", "RFC 8221 says MUST NOT" },
+	{ "hmac-md5", "RFC 8221 says MUST NOT" },
+	{ "des-mac", "RFC 8221 says MUST NOT" },
+	{ "kpdk-md5", "RFC 8221 says MUST NOT" },
+};
+
+/* "aes-gcm-128": the base name's length, and the key bits; or 0. */
+static size_t sized_name(const char *name, unsigned long *bits)
+{
+	const char *dash = strrchr(name, '-');
+
+	if (!dash || strspn(dash + 1, "0123456789") != 3 || dash[4])
+		return 0;
+	*bits = strtoul(dash + 1, NULL, 10);
+	return (size_t)(dash - name);
+}
+
+/* The known names of @kind, "aes-gcm[-128|-192|-256], ...", into @out. */
+static void known_algs(char *out, size_t size, enum nfsec_alg_kind kind)
+{
+	size_t i, off = 0;
+	unsigned int j;
+
+	out[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(algs) && off < size; i++) {
+		const struct nfsec_alg *a = &algs[i];
+
+		if (a->kind != kind)
+			continue;
+		off += (size_t)snprintf(out + off, size - off, "%s%s",
+					off ? ", " : "", a->name);
+		for (j = 0; a->nkey_lens > 1 && j < a->nkey_lens && off < size; j++)
+			off += (size_t)snprintf(out + off, size - off, "%s%u%s",
+						j ? "|-" : "[-",
+						(a->key_lens[j] - a->salt) * 8,
+						j + 1 == a->nkey_lens ? "]" : "");
+	}
+}
+
+static const struct nfsec_alg *alg_of(const char *name, size_t n,
+				      enum nfsec_alg_kind kind)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(algs); i++)
-		if (algs[i].kind == kind && !strcmp(algs[i].name, name))
+		if (algs[i].kind == kind && strlen(algs[i].name) == n &&
+		    !strncmp(algs[i].name, name, n))
 			return &algs[i];
-	nfsec_error("unknown %s algorithm \"%s\"", alg_kind_names[kind], name);
 	return NULL;
+}
+
+const struct nfsec_alg *nfsec_alg_lookup(const char *name,
+					 enum nfsec_alg_kind kind,
+					 size_t *key_len)
+{
+	const struct nfsec_alg *a;
+	unsigned long bits = 0;
+	char known[256];
+	size_t i, n;
+	int k;
+
+	*key_len = 0;
+	a = alg_of(name, strlen(name), kind);
+	if (a)
+		return a;
+	n = sized_name(name, &bits);
+	a = n ? alg_of(name, n, kind) : NULL;
+	if (a && a->nkey_lens > 1 && bits % 8 == 0) {
+		for (i = 0; i < a->nkey_lens; i++) {
+			if (a->key_lens[i] == bits / 8 + a->salt) {
+				*key_len = a->key_lens[i];
+				return a;
+			}
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(refused_algs); i++)
+		if (!strcmp(refused_algs[i].name, name)) {
+			nfsec_error("%s is refused: %s", name, refused_algs[i].why);
+			return NULL;
+		}
+	for (k = NFSEC_ALG_AEAD; k <= NFSEC_ALG_AUTH; k++)
+		if (k != (int)kind && (alg_of(name, strlen(name), k) ||
+				       (n && alg_of(name, n, k)))) {
+			nfsec_error("%s is an \"%s\" algorithm, not \"%s\"",
+				    name, alg_kind_names[k], alg_kind_names[kind]);
+			return NULL;
+		}
+	known_algs(known, sizeof(known), kind);
+	nfsec_error("unknown %s algorithm \"%s\" (known: %s)",
+		    alg_kind_names[kind], name, known);
+	return NULL;
+}
+
+const struct nfsec_alg *nfsec_alg_find(const char *name,
+				       enum nfsec_alg_kind kind)
+{
+	size_t len;
+
+	return nfsec_alg_lookup(name, kind, &len);
 }
 
 bool nfsec_alg_is_aead(const char *name)
@@ -405,10 +507,32 @@ const struct nfsec_genkey_alg *nfsec_genkey_find(const char *name)
 {
 	size_t i;
 
+	const struct nfsec_alg *a = NULL;
+	char known[512];
+	size_t off = 0;
+	int k;
+
 	for (i = 0; i < ARRAY_SIZE(genkey_algs); i++)
 		if (!strcmp(genkey_algs[i].name, name))
 			return &genkey_algs[i];
-	nfsec_error("unknown algorithm \"%s\" for genkey", name);
+	for (k = NFSEC_ALG_AEAD; k <= NFSEC_ALG_AUTH && !a; k++)
+		a = alg_of(name, strlen(name), k);
+	if (a && a->nkey_lens > 1) {
+		nfsec_error("\"%s\" has keys of several sizes: add the bits, as in %s-%u",
+			    name, name, (a->key_lens[0] - a->salt) * 8);
+		return NULL;
+	}
+	if (a)
+		return nfsec_error("\"%s\" has no key to generate", name), NULL;
+	for (i = 0; i < ARRAY_SIZE(refused_algs); i++)
+		if (!strcmp(refused_algs[i].name, name))
+			return nfsec_error("%s is refused: %s", name,
+					   refused_algs[i].why), NULL;
+	for (i = 0; i < ARRAY_SIZE(genkey_algs) && off < sizeof(known); i++)
+		off += (size_t)snprintf(known + off, sizeof(known) - off, "%s%s",
+					i ? ", " : "", genkey_algs[i].name);
+	nfsec_error("unknown algorithm \"%s\" for genkey (known: %s)", name,
+		    known);
 	return NULL;
 }
 
@@ -486,7 +610,7 @@ static int parse_sa_key_word(struct args *a, const char *kw,
 static int parse_alg_key(struct args *a, const char *kw,
 			 enum nfsec_alg_kind kind,
 			 const struct nfsec_alg **alg, uint8_t *key,
-			 size_t *key_len)
+			 size_t *key_len, size_t *need)
 {
 	const char *name, *v;
 	char what[64];
@@ -495,7 +619,7 @@ static int parse_alg_key(struct args *a, const char *kw,
 		return nfsec_error("\"%s\" given twice in \"%s\"", kw, a->cmd);
 	if (!(name = next_value(a, kw)))
 		return -1;
-	if (!(*alg = nfsec_alg_find(name, kind)))
+	if (!(*alg = nfsec_alg_lookup(name, kind, need)))
 		return -1;
 	if (a->i + 1 >= a->argc)
 		return nfsec_error("\"%s %s\" needs a KEY in \"%s\"", kw, name,
@@ -507,8 +631,15 @@ static int parse_alg_key(struct args *a, const char *kw,
 		*key_len = 0;
 		return 0;
 	}
+	if (!strcmp(v, NFSEC_KEY_OMITTED))
+		return nfsec_error("the key for %s was left out by \"nfsec save\": save \"with-keys\" or write the key in",
+				   name);
 	if (nfsec_parse_key(v, key, NFSEC_KEY_MAX, key_len, what))
 		return -1;
+	if (*need && *key_len != *need)
+		return nfsec_error("key for %s must be %zu bytes%s, got %zu",
+				   name, *need, (*alg)->salt ? " (with salt)" : "",
+				   *key_len);
 	return nfsec_alg_check_key(*alg, *key_len);
 }
 
@@ -646,18 +777,21 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 			}
 		} else if (!strcmp(kw, "aead")) {
 			if (parse_alg_key(&a, kw, NFSEC_ALG_AEAD, &s->enc,
-					  s->enc_key, &s->enc_key_len))
+					  s->enc_key, &s->enc_key_len,
+					  &s->enc_key_need))
 				goto err;
 		} else if (!strcmp(kw, "icv")) {
 			if (parse_icv(&a, s))
 				goto err;
 		} else if (!strcmp(kw, "enc")) {
 			if (parse_alg_key(&a, kw, NFSEC_ALG_CIPHER, &s->enc,
-					  s->enc_key, &s->enc_key_len))
+					  s->enc_key, &s->enc_key_len,
+					  &s->enc_key_need))
 				goto err;
 		} else if (!strcmp(kw, "auth")) {
 			if (parse_alg_key(&a, kw, NFSEC_ALG_AUTH, &s->auth,
-					  s->auth_key, &s->auth_key_len))
+					  s->auth_key, &s->auth_key_len,
+					  &s->auth_key_need))
 				goto err;
 		} else if (!strcmp(kw, "replay-window")) {
 			if (once(&s->has_replay, kw, a.cmd) || !(v = next_value(&a, kw)))

@@ -33,6 +33,9 @@ int nfsec_parse_ip_proto(const char *s, uint8_t *proto);
 /* PORT or PORT-PORT (1..65535 is not enforced; 0..65535, min <= max). */
 int nfsec_parse_port_range(const char *s, uint16_t *min, uint16_t *max,
 			   const char *what);
+/* The key "nfsec save" writes when keys are left out; never a key. */
+#define NFSEC_KEY_OMITTED "omitted"
+
 /* Hex (optional 0x) or @FILE holding hex; at most @max bytes. */
 int nfsec_parse_key(const char *s, uint8_t *key, size_t max, size_t *len,
 		    const char *what);
@@ -55,8 +58,19 @@ struct nfsec_alg {
 	uint8_t nkey_lens;
 	uint16_t icv_bits[3];	/* accepted ICV lengths (AEAD only) */
 	uint8_t nicv_bits;
+	uint8_t salt;		/* bytes of salt at the end of the key */
 };
 
+/*
+ * The algorithm @name of @kind: a kernel name ("aes-gcm") or one with the
+ * key size in bits, as genkey names it ("aes-gcm-128"); then *@key_len is
+ * the one key length allowed (salt included), else 0. A refused algorithm
+ * is reported with its reason ("des is refused: RFC 8221 says MUST NOT"),
+ * an unknown one with the known ones.
+ */
+const struct nfsec_alg *nfsec_alg_lookup(const char *name,
+					 enum nfsec_alg_kind kind,
+					 size_t *key_len);
 const struct nfsec_alg *nfsec_alg_find(const char *name,
 				       enum nfsec_alg_kind kind);
 bool nfsec_alg_is_aead(const char *name);
@@ -87,6 +101,7 @@ struct nfsec_sa_args {
 	uint8_t dir;		/* enum nfsec_dir */
 	const struct nfsec_alg *enc;	/* AEAD or cipher */
 	const struct nfsec_alg *auth;
+	size_t enc_key_need, auth_key_need;	/* sized name: exact length */
 	uint8_t enc_key[NFSEC_KEY_MAX];
 	size_t enc_key_len;
 	uint8_t auth_key[NFSEC_KEY_MAX];

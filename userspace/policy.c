@@ -124,7 +124,7 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 		nfsec_json_arr_open(st->json, st->key);
 	st->opened = true;
 	return nfsec_print_policy(pol, &(struct nfsec_print){ .f = stdout,
-		.json = st->json, .stats = st->stats });
+		.json = st->json, .stats = st->stats, .schema = !st->key });
 }
 
 int policy_dump(struct nfsec_ctx *ctx, struct nfsec_json *j, const char *key)

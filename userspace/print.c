@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <linux/genetlink.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,17 +141,96 @@ static void json_name(char *out, size_t size, const char *name)
 	out[i] = '\0';
 }
 
-static void print_u64_item(const struct nfsec_print *o, const char *name,
-			   uint64_t v)
+static bool to_json(const struct nfsec_print *o, int type)
+{
+	return o->json && (type & NFSEC_PRINT_JSON);
+}
+
+static bool to_text(const struct nfsec_print *o, int type)
+{
+	return !o->json && (type & NFSEC_PRINT_TEXT);
+}
+
+enum print_value { VALUE_STR, VALUE_U32, VALUE_U64 };
+
+/* The value of @kind is the one argument in @ap; text prints them all. */
+__attribute__((format(printf, 5, 0)))
+static void print_va(const struct nfsec_print *o, int type, const char *key,
+		     enum print_value kind, const char *fmt, va_list ap)
+{
+	if (to_text(o, type)) {
+		vfprintf(o->f, fmt, ap);
+		return;
+	}
+	if (!to_json(o, type))
+		return;
+	switch (kind) {
+	case VALUE_STR:
+		nfsec_json_str(o->json, key, va_arg(ap, const char *));
+		break;
+	case VALUE_U32:
+		nfsec_json_u64(o->json, key, va_arg(ap, unsigned int));
+		break;
+	case VALUE_U64:
+		nfsec_json_u64(o->json, key, va_arg(ap, uint64_t));
+		break;
+	}
+}
+
+#define PRINT_FN(name, kind)						\
+void name(const struct nfsec_print *o, int type, const char *key,	\
+	  const char *fmt, ...)						\
+{									\
+	va_list ap;							\
+									\
+	va_start(ap, fmt);						\
+	print_va(o, type, key, kind, fmt, ap);				\
+	va_end(ap);							\
+}
+
+PRINT_FN(nfsec_print_str, VALUE_STR)
+PRINT_FN(nfsec_print_u32, VALUE_U32)
+PRINT_FN(nfsec_print_u64, VALUE_U64)
+
+void nfsec_print_null(const struct nfsec_print *o, const char *key)
+{
+	if (o->json)
+		nfsec_json_null(o->json, key);
+}
+
+void nfsec_print_open(const struct nfsec_print *o, const char *key,
+		      char bracket)
+{
+	if (o->json && bracket == '[')
+		nfsec_json_arr_open(o->json, key);
+	else if (o->json)
+		nfsec_json_obj_open(o->json, key);
+}
+
+void nfsec_print_close(const struct nfsec_print *o, char bracket)
+{
+	if (o->json && bracket == ']')
+		nfsec_json_arr_close(o->json);
+	else if (o->json)
+		nfsec_json_obj_close(o->json);
+}
+
+void nfsec_print_schema(const struct nfsec_print *o)
+{
+	if (o->schema)
+		nfsec_print_u32(o, NFSEC_PRINT_JSON, "schema", "%u",
+				NFSEC_JSON_SCHEMA);
+}
+
+/* " name V" as text, "name": V in JSON ('-' becomes '_'). */
+static void print_named(const struct nfsec_print *o, const char *name,
+			uint64_t v)
 {
 	char key[32];
 
-	if (o->json) {
-		json_name(key, sizeof(key), name);
-		nfsec_json_u64(o->json, key, v);
-	} else {
-		fprintf(o->f, " %s %" PRIu64, name, v);
-	}
+	json_name(key, sizeof(key), name);
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, " %s", name);
+	nfsec_print_u64(o, NFSEC_PRINT_ANY, key, " %" PRIu64, v);
 }
 
 static void print_key(const struct nfsec_print *o, const char *jkey,
@@ -165,10 +245,7 @@ static void print_key(const struct nfsec_print *o, const char *jkey,
 	if (len > NFSEC_KEY_MAX)
 		return;
 	nfsec_hex(hex + 2, mnl_attr_get_payload(a), len);
-	if (o->json)
-		nfsec_json_str(o->json, jkey, hex);
-	else
-		fprintf(o->f, " key %s", hex);
+	nfsec_print_str(o, NFSEC_PRINT_ANY, jkey, " key %s", hex);
 	explicit_bzero(hex, sizeof(hex));
 }
 
@@ -179,53 +256,47 @@ static void print_alg(const struct nfsec_print *o, const char *kind,
 {
 	uint16_t bits;
 
-	if (o->json)
-		nfsec_json_str(o->json, kind, name);
-	else
-		fprintf(o->f, " %s %s", kind, name);
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, " %s", kind);
+	nfsec_print_str(o, NFSEC_PRINT_ANY, kind, " %s", name);
 	if (get_u16(bits_attr, &bits))
-		print_u64_item(o, o->json ? jbits : "key-bits", bits);
+		nfsec_print_u32(o, NFSEC_PRINT_ANY, jbits, " key-bits %u", bits);
 	print_key(o, jkey, key_attr);
 }
+
+static const char *name_of(const char *const *names, size_t n, uint8_t v)
+{
+	return v < n ? names[v] : "unknown";
+}
+
+static const char *const dir_names[] = { "in", "out" };
+static const char *const action_names[] = { "protect", "bypass", "discard" };
 
 static void print_sa_id(const struct nlattr **tb, const struct nfsec_print *o)
 {
 	char src[INET_ADDRSTRLEN] = "?", dst[INET_ADDRSTRLEN] = "?";
-	uint8_t proto = 0, mode = NFSEC_MODE_TRANSPORT, dir = 0;
+	uint8_t proto = 0, u8v;
 	uint32_t v, spi = 0;
-	const char *dname;
 
 	get_u8(tb[NFSEC_SA_A_PROTO], &proto);
 	if (get_u32(tb[NFSEC_SA_A_SRC], &v))
 		addr_str(v, src);
-	if (get_u32(tb[NFSEC_SA_A_DST], &v))
-		addr_str(v, dst);
 	if (get_u32(tb[NFSEC_SA_A_SPI], &v))
 		spi = ntohl(v);
-	get_u8(tb[NFSEC_SA_A_MODE], &mode);
-	get_u8(tb[NFSEC_SA_A_DIR], &dir);
-	dname = dir == NFSEC_DIR_IN ? "in" : dir == NFSEC_DIR_OUT ? "out" : "unknown";
-	if (o->json) {
-		nfsec_json_str(o->json, "proto", nfsec_ipsec_proto_name(proto));
-		nfsec_json_str(o->json, "src", src);
-		if (tb[NFSEC_SA_A_DST])
-			nfsec_json_str(o->json, "dst", dst);
-		nfsec_json_u64(o->json, "spi", spi);
-		if (tb[NFSEC_SA_A_MODE] && mode < ARRAY_SIZE(mode_names))
-			nfsec_json_str(o->json, "mode", mode_names[mode]);
-		if (tb[NFSEC_SA_A_DIR])
-			nfsec_json_str(o->json, "dir", dname);
-		return;
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "sa");
+	nfsec_print_str(o, NFSEC_PRINT_ANY, "proto", " proto %s",
+			nfsec_ipsec_proto_name(proto));
+	nfsec_print_str(o, NFSEC_PRINT_ANY, "src", " src %s", src);
+	if (get_u32(tb[NFSEC_SA_A_DST], &v)) {
+		addr_str(v, dst);
+		nfsec_print_str(o, NFSEC_PRINT_ANY, "dst", " dst %s", dst);
 	}
-	fprintf(o->f, "sa proto %s src %s", nfsec_ipsec_proto_name(proto), src);
-	if (tb[NFSEC_SA_A_DST])
-		fprintf(o->f, " dst %s", dst);
-	fprintf(o->f, " spi 0x%08x", spi);
-	if (tb[NFSEC_SA_A_MODE])
-		fprintf(o->f, " mode %s", mode < ARRAY_SIZE(mode_names) ?
-		       mode_names[mode] : "unknown");
-	if (tb[NFSEC_SA_A_DIR])
-		fprintf(o->f, " dir %s", dname);
+	nfsec_print_u32(o, NFSEC_PRINT_ANY, "spi", " spi 0x%08x", spi);
+	if (get_u8(tb[NFSEC_SA_A_MODE], &u8v))
+		nfsec_print_str(o, NFSEC_PRINT_ANY, "mode", " mode %s",
+				name_of(mode_names, ARRAY_SIZE(mode_names), u8v));
+	if (get_u8(tb[NFSEC_SA_A_DIR], &u8v))
+		nfsec_print_str(o, NFSEC_PRINT_ANY, "dir", " dir %s",
+				name_of(dir_names, ARRAY_SIZE(dir_names), u8v));
 }
 
 static void print_sa_algs(const struct nlattr **tb, const struct nfsec_print *o)
@@ -235,8 +306,7 @@ static void print_sa_algs(const struct nlattr **tb, const struct nfsec_print *o)
 	uint32_t v;
 	uint16_t icv;
 
-	if (!o->json)
-		fprintf(o->f, "\n   ");
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n   ");
 	if (enc)
 		print_alg(o, nfsec_alg_is_aead(enc) ? "aead" : "enc", enc,
 			  tb[NFSEC_SA_A_ENC_KEY_BITS], tb[NFSEC_SA_A_ENC_KEY],
@@ -245,23 +315,21 @@ static void print_sa_algs(const struct nlattr **tb, const struct nfsec_print *o)
 		print_alg(o, "auth", auth, tb[NFSEC_SA_A_AUTH_KEY_BITS],
 			  tb[NFSEC_SA_A_AUTH_KEY], "auth_key_bits", "auth_key");
 	if (get_u16(tb[NFSEC_SA_A_ICV_BITS], &icv))
-		print_u64_item(o, o->json ? "icv_bits" : "icv", icv);
+		nfsec_print_u32(o, NFSEC_PRINT_ANY, "icv_bits", " icv %u", icv);
 	if (get_u32(tb[NFSEC_SA_A_REPLAY_WINDOW], &v))
-		print_u64_item(o, "replay-window", v);
+		print_named(o, "replay-window", v);
 	if (get_u32(tb[NFSEC_SA_A_FLAGS], &v)) {
-		if (o->json) {
-			nfsec_json_arr_open(o->json, "flags");
-			if (v & NFSEC_SA_F_ESN)
-				nfsec_json_str(o->json, NULL, "esn");
-			nfsec_json_arr_close(o->json);
-		} else if (v & NFSEC_SA_F_ESN) {
-			fprintf(o->f, " flags esn");
-		}
+		nfsec_print_open(o, "flags", '[');
+		if (v & NFSEC_SA_F_ESN)
+			nfsec_print_str(o, NFSEC_PRINT_ANY, NULL, " flags %s",
+					"esn");
+		nfsec_print_close(o, ']');
 	}
 }
 
+/* The limits set, after @intro in text ("save" has none). */
 static int print_sa_lifetime(const struct nlattr *nest,
-			     const struct nfsec_print *o)
+			     const struct nfsec_print *o, const char *intro)
 {
 	const struct nlattr *tb[NFSEC_LFT_A_MAX + 1];
 	bool any = false;
@@ -276,23 +344,23 @@ static int print_sa_lifetime(const struct nlattr *nest,
 		if (!get_u64(tb[i], &v) || !v)
 			continue;
 		if (!any) {
-			if (o->json)
-				nfsec_json_obj_open(o->json, "lifetime");
-			else
-				fprintf(o->f, "\n    lifetime");
+			nfsec_print_open(o, "lifetime", '{');
+			nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s",
+					intro);
 			any = true;
 		}
-		print_u64_item(o, nfsec_lft_names[i - 1], v);
+		print_named(o, nfsec_lft_names[i - 1], v);
 	}
-	if (any && o->json)
-		nfsec_json_obj_close(o->json);
+	if (any)
+		nfsec_print_close(o, '}');
 	return 0;
 }
 
+/* The state line of the text output starts before its first item. */
 static void start_line(const struct nfsec_print *o, bool *line)
 {
-	if (!o->json && !*line)
-		fprintf(o->f, "\n   ");
+	if (!*line)
+		nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n   ");
 	*line = true;
 }
 
@@ -304,27 +372,22 @@ static void print_sa_state(const struct nlattr **tb, const struct nfsec_print *o
 	bool line = false;
 
 	if (get_u8(tb[NFSEC_SA_A_STATE], &state)) {
-		const char *name = state < ARRAY_SIZE(state_names) ?
-				   state_names[state] : "unknown";
-
-		if (o->json) {
-			nfsec_json_str(o->json, "state", name);
-		} else {
-			fprintf(o->f, "\n    state %s", name);
-			line = true;
-		}
+		start_line(o, &line);
+		nfsec_print_str(o, NFSEC_PRINT_ANY, "state", " state %s",
+				name_of(state_names, ARRAY_SIZE(state_names),
+					state));
 	}
 	if (get_u64(tb[NFSEC_SA_A_SEQ], &v)) {
 		start_line(o, &line);
-		print_u64_item(o, "seq", v);
+		print_named(o, "seq", v);
 	}
 	if (get_u64(tb[NFSEC_SA_A_AGE], &v)) {
 		start_line(o, &line);
-		print_u64_item(o, "age", v);
+		print_named(o, "age", v);
 	}
 	if (get_u32(tb[NFSEC_SA_A_PMTU], &mtu)) {
 		start_line(o, &line);
-		print_u64_item(o, "pmtu", mtu);
+		print_named(o, "pmtu", mtu);
 	}
 }
 
@@ -338,15 +401,12 @@ static int print_stats(const struct nlattr *nest, const struct nfsec_print *o)
 		return 0;
 	if (parse_nest(nest, tb, NFSEC_STATS_A_MAX))
 		return -1;
-	if (o->json)
-		nfsec_json_obj_open(o->json, "stats");
-	else
-		fprintf(o->f, "\n    stats");
+	nfsec_print_open(o, "stats", '{');
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n    stats");
 	for (i = NFSEC_STATS_A_PACKETS; i <= NFSEC_STATS_A_MAX; i++)
 		if (stats_names[i] && get_u64(tb[i], &v))
-			print_u64_item(o, stats_names[i], v);
-	if (o->json)
-		nfsec_json_obj_close(o->json);
+			print_named(o, stats_names[i], v);
+	nfsec_print_close(o, '}');
 	return 0;
 }
 
@@ -357,21 +417,20 @@ int nfsec_print_sa(const struct nlattr *nest, const struct nfsec_print *o)
 
 	if (parse_nest(nest, tb, NFSEC_SA_A_MAX))
 		return -1;
-	if (o->json)
-		nfsec_json_obj_open(o->json, o->key);
+	nfsec_print_open(o, o->key, '{');
+	nfsec_print_schema(o);
 	print_sa_id(tb, o);
 	if (!o->oneline) {
 		print_sa_algs(tb, o);
-		if (print_sa_lifetime(tb[NFSEC_SA_A_LIFETIME], o))
+		if (print_sa_lifetime(tb[NFSEC_SA_A_LIFETIME], o,
+				      "\n    lifetime"))
 			ret = -1;
 		print_sa_state(tb, o);
 		if (print_stats(tb[NFSEC_SA_A_STATS], o))
 			ret = -1;
 	}
-	if (o->json)
-		nfsec_json_obj_close(o->json);
-	else
-		fprintf(o->f, "\n");
+	nfsec_print_close(o, '}');
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	return ret;
 }
 
@@ -386,10 +445,8 @@ static void print_prefix(const struct nfsec_print *o, const char *name,
 	get_u8(plen, &len);
 	addr_str(v, a);
 	snprintf(buf, sizeof(buf), "%s/%u", a, len);
-	if (o->json)
-		nfsec_json_str(o->json, name, buf);
-	else
-		fprintf(o->f, " %s %s", name, buf);
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, " %s", name);
+	nfsec_print_str(o, NFSEC_PRINT_ANY, name, " %s", buf);
 }
 
 static void print_ports(const struct nfsec_print *o, const char *name,
@@ -404,16 +461,13 @@ static void print_ports(const struct nfsec_print *o, const char *name,
 		max = min;
 	if (min == 0 && max == UINT16_MAX)
 		return;
-	if (o->json) {
-		snprintf(key, sizeof(key), "%s_min", name);
-		nfsec_json_u64(o->json, key, min);
-		snprintf(key, sizeof(key), "%s_max", name);
-		nfsec_json_u64(o->json, key, max);
-	} else if (min == max) {
-		fprintf(o->f, " %s %u", name, min);
-	} else {
-		fprintf(o->f, " %s %u-%u", name, min, max);
-	}
+	snprintf(key, sizeof(key), "%s_min", name);
+	nfsec_print_u32(o, NFSEC_PRINT_JSON, key, "%u", min);
+	snprintf(key, sizeof(key), "%s_max", name);
+	nfsec_print_u32(o, NFSEC_PRINT_JSON, key, "%u", max);
+	nfsec_print_u32(o, NFSEC_PRINT_TEXT, NULL, " %s %u", name, min);
+	if (min != max)
+		nfsec_print_u32(o, NFSEC_PRINT_TEXT, NULL, "-%u", max);
 }
 
 static int print_policy_sa(const struct nlattr *nest,
@@ -431,21 +485,14 @@ static int print_policy_sa(const struct nlattr *nest,
 		addr_str(v, src);
 	if (get_u32(tb[NFSEC_SA_A_SPI], &v))
 		spi = ntohl(v);
-	if (o->json) {
-		nfsec_json_obj_open(o->json, "sa");
-		nfsec_json_str(o->json, "proto", nfsec_ipsec_proto_name(proto));
-		nfsec_json_str(o->json, "src", src);
-		nfsec_json_u64(o->json, "spi", spi);
-		nfsec_json_obj_close(o->json);
-	} else {
-		fprintf(o->f, " sa %s %s 0x%x", nfsec_ipsec_proto_name(proto), src,
-		       spi);
-	}
+	nfsec_print_open(o, "sa", '{');
+	nfsec_print_str(o, NFSEC_PRINT_ANY, "proto", " sa %s",
+			nfsec_ipsec_proto_name(proto));
+	nfsec_print_str(o, NFSEC_PRINT_ANY, "src", " %s", src);
+	nfsec_print_u32(o, NFSEC_PRINT_ANY, "spi", " 0x%x", spi);
+	nfsec_print_close(o, '}');
 	return 0;
 }
-
-static const char *const dir_names[] = { "in", "out" };
-static const char *const action_names[] = { "protect", "bypass", "discard" };
 
 int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o)
 {
@@ -458,57 +505,41 @@ int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o)
 
 	if (parse_nest(nest, tb, NFSEC_POL_A_MAX))
 		return -1;
-	if (o->json)
-		nfsec_json_obj_open(o->json, o->key);
-	else
-		fprintf(o->f, "policy");
-	if (get_u8(tb[NFSEC_POL_A_DIR], &u8v)) {
-		const char *d = u8v < ARRAY_SIZE(dir_names) ? dir_names[u8v] :
-				"unknown";
-
-		if (o->json)
-			nfsec_json_str(o->json, "dir", d);
-		else
-			fprintf(o->f, " dir %s", d);
-	}
+	nfsec_print_open(o, o->key, '{');
+	nfsec_print_schema(o);
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "policy");
+	if (get_u8(tb[NFSEC_POL_A_DIR], &u8v))
+		nfsec_print_str(o, NFSEC_PRINT_ANY, "dir", " dir %s",
+				name_of(dir_names, ARRAY_SIZE(dir_names), u8v));
 	print_prefix(o, "src", tb[NFSEC_POL_A_SRC], tb[NFSEC_POL_A_SRC_PLEN]);
 	print_prefix(o, "dst", tb[NFSEC_POL_A_DST], tb[NFSEC_POL_A_DST_PLEN]);
 	if (get_u8(tb[NFSEC_POL_A_PROTO], &u8v) && u8v) {
 		pname = nfsec_ip_proto_name(u8v);
-		if (o->json && pname)
-			nfsec_json_str(o->json, "proto", pname);
-		else if (o->json)
-			nfsec_json_u64(o->json, "proto", u8v);
-		else if (pname)
-			fprintf(o->f, " proto %s", pname);
+		if (pname)
+			nfsec_print_str(o, NFSEC_PRINT_ANY, "proto", " proto %s",
+					pname);
 		else
-			fprintf(o->f, " proto %u", u8v);
+			nfsec_print_u32(o, NFSEC_PRINT_ANY, "proto", " proto %u",
+					u8v);
 	}
 	print_ports(o, "sport", tb[NFSEC_POL_A_SPORT_MIN],
 		    tb[NFSEC_POL_A_SPORT_MAX]);
 	print_ports(o, "dport", tb[NFSEC_POL_A_DPORT_MIN],
 		    tb[NFSEC_POL_A_DPORT_MAX]);
-	if (get_u8(tb[NFSEC_POL_A_ACTION], &u8v)) {
-		const char *a = u8v < ARRAY_SIZE(action_names) ?
-				action_names[u8v] : "unknown";
-
-		if (o->json)
-			nfsec_json_str(o->json, "action", a);
-		else
-			fprintf(o->f, " action %s", a);
-	}
+	if (get_u8(tb[NFSEC_POL_A_ACTION], &u8v))
+		nfsec_print_str(o, NFSEC_PRINT_ANY, "action", " action %s",
+				name_of(action_names, ARRAY_SIZE(action_names),
+					u8v));
 	if (tb[NFSEC_POL_A_SA] && print_policy_sa(tb[NFSEC_POL_A_SA], o))
 		ret = -1;
 	if (get_u32(tb[NFSEC_POL_A_PRIORITY], &v))
-		print_u64_item(o, "priority", v);
+		print_named(o, "priority", v);
 	if (get_u32(tb[NFSEC_POL_A_INDEX], &v))
-		print_u64_item(o, "index", v);
+		print_named(o, "index", v);
 	if (o->stats && get_u64(tb[NFSEC_POL_A_HITS], &hits))
-		print_u64_item(o, "hits", hits);
-	if (o->json)
-		nfsec_json_obj_close(o->json);
-	else
-		fprintf(o->f, "\n");
+		print_named(o, "hits", hits);
+	nfsec_print_close(o, '}');
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	return ret;
 }
 
@@ -521,16 +552,149 @@ int nfsec_print_net_stats(const struct nlattr *nest,
 
 	if (parse_nest(nest, tb, NFSEC_NSTATS_A_MAX))
 		return -1;
-	if (o->json)
-		nfsec_json_obj_open(o->json, o->key);
-	else
-		fprintf(o->f, "stats");
+	nfsec_print_open(o, o->key, '{');
+	nfsec_print_schema(o);
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "stats");
 	for (i = 1; i <= NFSEC_NSTATS_A_MAX; i++)
 		if (net_stats_names[i] && get_u64(tb[i], &v))
-			print_u64_item(o, net_stats_names[i], v);
-	if (o->json)
-		nfsec_json_obj_close(o->json);
+			print_named(o, net_stats_names[i], v);
+	nfsec_print_close(o, '}');
+	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
+	return 0;
+}
+
+/* "nfsec save": the command that adds this SA again. */
+static void save_key(FILE *f, const struct nlattr *key, bool with_keys)
+{
+	char hex[2 * NFSEC_KEY_MAX + 1];
+	uint16_t len;
+
+	if (!with_keys || !key ||
+	    (len = mnl_attr_get_payload_len(key)) > NFSEC_KEY_MAX) {
+		fputs(" " NFSEC_KEY_OMITTED, f);
+		return;
+	}
+	nfsec_hex(hex, mnl_attr_get_payload(key), len);
+	fprintf(f, " 0x%s", hex);
+	explicit_bzero(hex, sizeof(hex));
+}
+
+static void save_alg(FILE *f, const char *kind, const char *name,
+		     const struct nlattr *key, bool with_keys)
+{
+	fprintf(f, " %s %s", kind, name);
+	if (!strcmp(name, "null"))
+		fputs(" none", f);
 	else
-		fprintf(o->f, "\n");
+		save_key(f, key, with_keys);
+}
+
+int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
+{
+	const struct nlattr *tb[NFSEC_SA_A_MAX + 1];
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	uint32_t s, d, spi, v;
+	uint8_t proto, u8v;
+	const char *enc, *auth;
+	uint16_t icv;
+	uint64_t seq;
+
+	if (parse_nest(nest, tb, NFSEC_SA_A_MAX))
+		return -1;
+	if (!get_u8(tb[NFSEC_SA_A_PROTO], &proto) ||
+	    !get_u32(tb[NFSEC_SA_A_SRC], &s) ||
+	    !get_u32(tb[NFSEC_SA_A_DST], &d) ||
+	    !get_u32(tb[NFSEC_SA_A_SPI], &spi))
+		return nfsec_error("malformed reply from the kernel: an SA without its key");
+	addr_str(s, src);
+	addr_str(d, dst);
+	fprintf(f, "sa add proto %s src %s dst %s spi 0x%08x",
+		nfsec_ipsec_proto_name(proto), src, dst, ntohl(spi));
+	if (get_u8(tb[NFSEC_SA_A_DIR], &u8v) && u8v < ARRAY_SIZE(dir_names))
+		fprintf(f, " dir %s", dir_names[u8v]);
+	if (get_u8(tb[NFSEC_SA_A_MODE], &u8v) && u8v < ARRAY_SIZE(mode_names))
+		fprintf(f, " mode %s", mode_names[u8v]);
+	enc = get_str(tb[NFSEC_SA_A_ENC_ALG]);
+	auth = get_str(tb[NFSEC_SA_A_AUTH_ALG]);
+	if (enc)
+		save_alg(f, nfsec_alg_is_aead(enc) ? "aead" : "enc", enc,
+			 tb[NFSEC_SA_A_ENC_KEY], with_keys);
+	if (enc && nfsec_alg_is_aead(enc) && get_u16(tb[NFSEC_SA_A_ICV_BITS], &icv))
+		fprintf(f, " icv %u", icv);
+	if (auth)
+		save_alg(f, "auth", auth, tb[NFSEC_SA_A_AUTH_KEY], with_keys);
+	if (get_u32(tb[NFSEC_SA_A_REPLAY_WINDOW], &v))
+		fprintf(f, " replay-window %u", v);
+	if (get_u32(tb[NFSEC_SA_A_FLAGS], &v) && (v & NFSEC_SA_F_ESN))
+		fputs(" esn", f);
+	if (get_u64(tb[NFSEC_SA_A_SEQ], &seq) && seq)
+		fprintf(f, " seq %" PRIu64, seq);
+	if (print_sa_lifetime(tb[NFSEC_SA_A_LIFETIME],
+			      &(struct nfsec_print){ .f = f }, ""))
+		return -1;
+	fputc('\n', f);
+	return 0;
+}
+
+static void save_prefix(FILE *f, const char *name, const struct nlattr *addr,
+			const struct nlattr *plen)
+{
+	char a[INET_ADDRSTRLEN];
+	uint32_t v = 0;
+	uint8_t len = 0;
+
+	get_u32(addr, &v);
+	get_u8(plen, &len);
+	if (!len && !v)
+		return;
+	addr_str(v, a);
+	fprintf(f, " %s %s/%u", name, a, len);
+}
+
+int nfsec_save_policy(const struct nlattr *nest, FILE *f)
+{
+	const struct nlattr *tb[NFSEC_POL_A_MAX + 1], *sa[NFSEC_SA_A_MAX + 1];
+	const struct nfsec_print text = { .f = f };
+	char src[INET_ADDRSTRLEN];
+	uint8_t dir, action, proto;
+	uint32_t v, spi;
+	const char *pname;
+
+	if (parse_nest(nest, tb, NFSEC_POL_A_MAX))
+		return -1;
+	if (!get_u8(tb[NFSEC_POL_A_DIR], &dir) || dir >= ARRAY_SIZE(dir_names) ||
+	    !get_u8(tb[NFSEC_POL_A_ACTION], &action) ||
+	    action >= ARRAY_SIZE(action_names))
+		return nfsec_error("malformed reply from the kernel: a policy without direction or action");
+	fprintf(f, "policy add dir %s", dir_names[dir]);
+	save_prefix(f, "src", tb[NFSEC_POL_A_SRC], tb[NFSEC_POL_A_SRC_PLEN]);
+	save_prefix(f, "dst", tb[NFSEC_POL_A_DST], tb[NFSEC_POL_A_DST_PLEN]);
+	if (get_u8(tb[NFSEC_POL_A_PROTO], &proto) && proto) {
+		pname = nfsec_ip_proto_name(proto);
+		if (pname)
+			fprintf(f, " proto %s", pname);
+		else
+			fprintf(f, " proto %u", proto);
+	}
+	/* As "policy show" prints them. */
+	print_ports(&text, "sport", tb[NFSEC_POL_A_SPORT_MIN],
+		    tb[NFSEC_POL_A_SPORT_MAX]);
+	print_ports(&text, "dport", tb[NFSEC_POL_A_DPORT_MIN],
+		    tb[NFSEC_POL_A_DPORT_MAX]);
+	fprintf(f, " action %s", action_names[action]);
+	if (tb[NFSEC_POL_A_SA]) {
+		if (parse_nest(tb[NFSEC_POL_A_SA], sa, NFSEC_SA_A_MAX))
+			return -1;
+		if (!get_u8(sa[NFSEC_SA_A_PROTO], &proto) ||
+		    !get_u32(sa[NFSEC_SA_A_SRC], &v) ||
+		    !get_u32(sa[NFSEC_SA_A_SPI], &spi))
+			return nfsec_error("malformed reply from the kernel: a policy's SA without its key");
+		addr_str(v, src);
+		fprintf(f, " sa proto %s src %s spi 0x%08x",
+			nfsec_ipsec_proto_name(proto), src, ntohl(spi));
+	}
+	if (get_u32(tb[NFSEC_POL_A_PRIORITY], &v))
+		fprintf(f, " priority %u", v);
+	fputc('\n', f);
 	return 0;
 }

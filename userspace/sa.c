@@ -35,6 +35,8 @@ static const char terms_usage[] =
 	"ENC-ALG  := aes-cbc | null                           (KEY of null: none)\n"
 	"AUTH-ALG := hmac-sha256 | hmac-sha384 | hmac-sha512 | hmac-sha1\n"
 	"            | aes-gmac   (proto ah only; KEY includes the 4-byte salt)\n"
+	"            aes-gcm, aes-gmac and aes-cbc may name the key size in bits,\n"
+	"            as genkey does: aes-gcm-128, aes-cbc-256, ...\n"
 	"KEY      := HEX | 0xHEX | @FILE                      (FILE holds the hex key)\n"
 	"SPI      := 256..0xffffffff (decimal or 0x-prefixed hex)\n"
 	"ADDR     := dotted-quad IPv4 address\n";
@@ -116,9 +118,10 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 		nfsec_json_arr_open(st->p.json, st->p.key);
 	st->opened = true;
 	st->count++;
+	/* A top-level object or array element carries the schema. */
 	return nfsec_print_sa(sa, &(struct nfsec_print){ .f = stdout,
 		.json = st->p.json, .key = NULL, .stats = st->p.stats,
-		.with_keys = st->p.with_keys });
+		.with_keys = st->p.with_keys, .schema = !st->p.key });
 }
 
 static void put_flags(struct nfsec_msg *m, bool with_keys)

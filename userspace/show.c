@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "print.h"
 #include "subcommands.h"
 #include "util.h"
 
@@ -36,6 +37,7 @@ int show_main(struct nfsec_ctx *ctx, int argc, char *argv[])
 		return -1;
 	nfsec_json_init(&j, stdout);
 	nfsec_json_obj_open(&j, NULL);
+	nfsec_json_u64(&j, "schema", NFSEC_JSON_SCHEMA);
 	if (sa_dump(ctx, with_keys, &j, "sas") ||
 	    policy_dump(ctx, &j, "policies") ||
 	    (ctx->stats && stats_print(ctx, &j, "stats", true))) {

@@ -32,7 +32,7 @@ int stats_print(struct nfsec_ctx *ctx, struct nfsec_json *j, const char *key,
 		bool quiet)
 {
 	struct stats_state st = {
-		.p = { .f = stdout, .json = j, .key = key },
+		.p = { .f = stdout, .json = j, .key = key, .schema = !key },
 	};
 	struct nfsec_nl *nl = nfsec_ctx_nl(ctx);
 	struct nfsec_msg m;

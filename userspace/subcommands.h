@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifndef VERSION
 #define VERSION "0.1.0"
@@ -19,8 +20,13 @@ struct nfsec_ctx {
 	bool stats;
 	bool verbose;
 	bool batch;
+	bool dry_run;		/* parse only, send nothing */
+	/* told of every request answered (batch: which lines were applied) */
+	void (*done)(unsigned int line, int err, void *data);
+	void *done_data;
 	struct nfsec_nl *nl;	/* opened on first use */
 };
+
 
 /* The connection, opened (and the family resolved) on first use. */
 struct nfsec_nl *nfsec_ctx_nl(struct nfsec_ctx *ctx);
@@ -62,6 +68,7 @@ int monitor_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 int genkey_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 int version_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 int stats_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
+int save_main(struct nfsec_ctx *ctx, int argc, char *argv[]);
 
 /* Dump helpers shared by "show" and the "sa"/"policy" subcommands. */
 int sa_dump(struct nfsec_ctx *ctx, bool with_keys, struct nfsec_json *j,

@@ -34,22 +34,30 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static void print_json(const char *module, const struct module_version *mv)
+/* The module's @mv, or NULL when it could not be asked. */
+static void print_version(const struct nfsec_ctx *ctx,
+			  const struct module_version *mv)
 {
 	struct nfsec_json j;
+	struct nfsec_print p = { .f = stdout, .json = ctx->json ? &j : NULL,
+				 .schema = true };
 
 	nfsec_json_init(&j, stdout);
-	nfsec_json_obj_open(&j, NULL);
-	nfsec_json_str(&j, "tool", VERSION);
-	if (module)
-		nfsec_json_str(&j, "module", module);
+	nfsec_print_open(&p, NULL, '{');
+	nfsec_print_schema(&p);
+	nfsec_print_str(&p, NFSEC_PRINT_ANY, "tool", "nfsec tool %s\n", VERSION);
+	if (mv)
+		nfsec_print_str(&p, NFSEC_PRINT_ANY, "module", "nfsec module %s",
+				mv->version);
 	else
-		nfsec_json_null(&j, "module");
+		nfsec_print_null(&p, "module");
 	if (mv && mv->has_api)
-		nfsec_json_u64(&j, "api", mv->api);
+		nfsec_print_u32(&p, NFSEC_PRINT_ANY, "api", " (API %u)", mv->api);
 	else
-		nfsec_json_null(&j, "api");
-	nfsec_json_obj_close(&j);
+		nfsec_print_null(&p, "api");
+	if (mv)
+		nfsec_print_str(&p, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
+	nfsec_print_close(&p, '}');
 }
 
 int version_main(struct nfsec_ctx *ctx, int argc, char *argv[])
@@ -66,22 +74,16 @@ int version_main(struct nfsec_ctx *ctx, int argc, char *argv[])
 		return nfsec_error("unknown keyword \"%s\" in \"version\"",
 				   argv[1]);
 	}
-	if (!ctx->json)
-		printf("nfsec tool %s\n", VERSION);
 	nl = nfsec_ctx_nl(ctx);
 	if (!nl) {
-		if (ctx->json)
-			print_json(NULL, NULL);
+		print_version(ctx, NULL);
 		return -1;
 	}
 	nfsec_msg_init(&m, nfsec_nl_family(nl), NFSEC_CMD_GET_VERSION, 0);
-	if (nfsec_nl_do(nl, &m, "version", version_cb, &mv))
+	if (nfsec_nl_do(nl, &m, "version", version_cb, &mv)) {
+		print_version(ctx, NULL);
 		return -1;
-	if (ctx->json)
-		print_json(mv.version, &mv);
-	else if (mv.has_api)
-		printf("nfsec module %s (API %u)\n", mv.version, mv.api);
-	else
-		printf("nfsec module %s\n", mv.version);
+	}
+	print_version(ctx, &mv);
 	return 0;
 }

@@ -10,11 +10,45 @@ _nfsec_words_seen()
 	done
 }
 
+# In "policy add ... sa proto P src ADDR spi SPI" (the three in any order):
+# set sa_start and sa_end to the first and last index of that SA reference
+# (sa_end is cword when the word being completed is inside it), sa_given
+# to its keywords given before cword. Returns 1 without an "sa".
+_nfsec_sa_ref()
+{
+	local i
+	sa_start=0 sa_end=0 sa_given=" "
+	for ((i = 3; i < cword; i++)); do
+		[[ ${words[i]} == sa ]] && sa_start=$i
+	done
+	((sa_start)) || return 1
+	sa_end=$cword
+	for ((i = sa_start + 1; i < cword; i += 2)); do
+		case ${words[i]} in
+		proto|src|spi) ;;
+		*) sa_end=$((i - 1)); return 0 ;;
+		esac
+		[[ $sa_given == *" ${words[i]} "* ]] && { sa_end=$((i - 1)); return 0; }
+		sa_given+="${words[i]} "
+		if [[ $sa_given == *proto*src*spi* || $sa_given == *proto*spi*src* ||
+		      $sa_given == *src*proto*spi* || $sa_given == *src*spi*proto* ||
+		      $sa_given == *spi*proto*src* || $sa_given == *spi*src*proto* ]]; then
+			((i + 1 < cword)) && sa_end=$((i + 1))
+			return 0
+		fi
+	done
+	return 0
+}
+
 _nfsec_filter()
 {
-	# Drop keywords that were already given (values are not keywords).
-	local seen w out=()
+	# Drop keywords that were already given (values are not keywords); the
+	# SA reference of a policy brings its own proto, src and spi.
+	local seen w out=() sa_start sa_end sa_given
 	seen=" $(_nfsec_words_seen | tr '\n' ' ') "
+	if [[ $cmd == policy ]] && _nfsec_sa_ref; then
+		seen=" ${words[*]:3:sa_start-3} sa ${words[*]:sa_end+1:cword-sa_end-1} "
+	fi
 	for w in "$@"; do
 		[[ $seen == *" $w "* ]] || out+=("$w")
 	done
@@ -29,11 +63,13 @@ _nfsec()
 	local aead_algs="aes-gcm chacha20-poly1305 aes-gmac"
 	local enc_algs="aes-cbc null"
 	local auth_algs="hmac-sha256 hmac-sha384 hmac-sha512 hmac-sha1"
+	# AH also takes GMAC (RFC 4543); ESP has it as an AEAD.
+	[[ " ${words[*]:0:cword} " == *" proto ah "* ]] && auth_algs+=" aes-gmac"
 	local genkey_algs="aes-gcm-128 aes-gcm-192 aes-gcm-256 aes-gmac-128
 		aes-gmac-192 aes-gmac-256 chacha20-poly1305 aes-cbc-128
 		aes-cbc-192 aes-cbc-256 hmac-sha1 hmac-sha256 hmac-sha384
 		hmac-sha512"
-	local commands="sa policy show stats monitor genkey version help"
+	local commands="sa policy show save stats monitor genkey version help"
 	local sa_add_kw="proto src dst spi dir mode aead icv enc auth replay-window
 		esn seq soft-bytes hard-bytes soft-packets hard-packets
 		soft-seconds hard-seconds help"
@@ -56,8 +92,8 @@ _nfsec()
 	fi
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-j -s -v -b -h --json --stats
-				--verbose --batch --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "-j -s -v -b -n -h --json --stats
+				--verbose --batch --dry-run --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi
@@ -67,6 +103,21 @@ _nfsec()
 	local sub=${words[cmdi + 1]}
 	local pprev=""
 	((cword >= 2)) && pprev=${words[cword - 2]}
+
+	# Inside the SA reference of "policy add": its keywords, or a value.
+	local sa_start sa_end sa_given w sa_kw=()
+	if [[ $cmd == policy && $sub == add ]] && _nfsec_sa_ref &&
+		((sa_end == cword)); then
+		if (( (cword - sa_start) % 2 == 1 )); then
+			for w in proto src spi; do
+				[[ $sa_given == *" $w "* ]] || sa_kw+=("$w")
+			done
+			COMPREPLY=($(compgen -W "${sa_kw[*]}" -- "$cur"))
+		elif [[ $prev == proto ]]; then
+			COMPREPLY=($(compgen -W "esp ah" -- "$cur"))
+		fi
+		return
+	fi
 
 	# Values of keywords.
 	case $prev in
@@ -132,7 +183,7 @@ _nfsec()
 	genkey)
 		((cword == cmdi + 1)) &&
 			COMPREPLY=($(compgen -W "$genkey_algs help" -- "$cur")) ;;
-	show)
+	show|save)
 		COMPREPLY=($(compgen -W "with-keys help" -- "$cur")) ;;
 	stats|monitor|version)
 		COMPREPLY=($(compgen -W "help" -- "$cur")) ;;

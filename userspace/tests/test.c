@@ -8,6 +8,7 @@
  */
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/genetlink.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -168,6 +170,30 @@ static void test_spi(void)
 	   "spi: \"12x\" error message names the token");
 }
 
+/* Every genkey name is a name of "sa add", for a key of the same length. */
+static void test_genkey_names_agree(void)
+{
+	const struct nfsec_genkey_alg *g;
+	const struct nfsec_alg *a;
+	size_t n, i, len;
+	int k, agree = 1;
+
+	g = nfsec_genkey_algs(&n);
+	for (i = 0; i < n; i++) {
+		a = NULL;
+		for (k = NFSEC_ALG_AEAD; k <= NFSEC_ALG_AUTH && !a; k++) {
+			a = nfsec_alg_lookup(g[i].name, k, &len);
+			if (a && (len ? len != g[i].len : nfsec_alg_check_key(a, g[i].len)))
+				a = NULL;
+		}
+		if (!a) {
+			agree = 0;
+			fprintf(tap, "# genkey %s: not an \"sa add\" name\n", g[i].name);
+		}
+	}
+	ok(agree, "genkey: its %zu names are \"sa add\" names of the same key length", n);
+}
+
 static void test_keys(void)
 {
 	uint8_t key[NFSEC_KEY_MAX];
@@ -223,8 +249,9 @@ static void test_keys(void)
 	ok(alg && !nfsec_alg_check_key(alg, 32) && nfsec_alg_check_key(alg, 31),
 	   "key: hmac-sha256 needs 32 bytes");
 	ok(!nfsec_alg_find("aes-foo", NFSEC_ALG_AEAD) &&
-	   err_is("unknown aead algorithm \"aes-foo\""),
-	   "alg: unknown algorithm rejected");
+	   err_is("unknown aead algorithm \"aes-foo\" (known: aes-gcm[-128|-192|-256], "
+		  "chacha20-poly1305, aes-gmac[-128|-192|-256])"),
+	   "alg: unknown algorithm rejected, the known ones listed");
 	ok(!nfsec_alg_find("aes-cbc", NFSEC_ALG_AEAD),
 	   "alg: cipher is not an AEAD");
 	ok(!nfsec_alg_find("hmac-md5", NFSEC_ALG_AUTH),
@@ -234,7 +261,22 @@ static void test_keys(void)
 	   nfsec_genkey_find("chacha20-poly1305")->len == 36 &&
 	   nfsec_genkey_find("aes-cbc-256")->len == 32,
 	   "genkey: lengths include the AEAD salt");
-	ok(!nfsec_genkey_find("aes-gcm"), "genkey: unknown name rejected");
+	ok(!nfsec_genkey_find("aes-gcm") && err_has("aes-gcm-128"),
+	   "genkey: a name without the key size asks for it");
+	ok(!nfsec_alg_find("des", NFSEC_ALG_CIPHER) &&
+	   err_is("des is refused: RFC 8221 says MUST NOT"),
+	   "alg: des refused with its reason");
+	ok(!nfsec_alg_find("hmac-md5", NFSEC_ALG_AUTH) && err_has("MUST NOT"),
+	   "alg: hmac-md5 refused with its reason");
+	ok(!nfsec_genkey_find("3des") && err_has("SHOULD NOT"),
+	   "genkey: 3des refused with its reason");
+	ok(!nfsec_alg_find("aes-gcm", NFSEC_ALG_CIPHER) &&
+	   err_is("aes-gcm is an \"aead\" algorithm, not \"enc\""),
+	   "alg: an AEAD asked for as enc is named for what it is");
+	ok(!nfsec_alg_find("aes-gcm-100", NFSEC_ALG_AEAD), "alg: aes-gcm-100 unknown");
+	ok(!nfsec_alg_find("hmac-sha256-256", NFSEC_ALG_AUTH),
+	   "alg: no sized name for a single-size algorithm");
+	test_genkey_names_agree();
 }
 
 static void test_ports_protos(void)
@@ -358,6 +400,24 @@ static void test_sa_add(void)
 	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc aes-cbc "
 		      "000102030405060708090a0b0c0d0e0f", buf, sizeof(buf), argv, 64);
 	ok(nfsec_parse_sa_add(argc, argv, &a), "sa add: aes-cbc without auth rejected");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 aead aes-gcm-128 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.enc && !strcmp(a.enc->name, "aes-gcm") &&
+	   a.enc_key_len == 20, "sa add: aead aes-gcm-128 is aes-gcm with a 20-byte key");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 aead aes-gcm-256 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a) &&
+	   err_is("key for aes-gcm-256 must be 36 bytes (with salt), got 20"),
+	   "sa add: aead aes-gcm-256 checks the key length");
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 300 auth aes-gmac-128 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.auth && a.auth_key_len == 20,
+	   "sa add: AH auth aes-gmac-128");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 300 enc aes-cbc-256 "
+		      "000102030405060708090a0b0c0d0e0f auth hmac-sha1 "
+		      "0x000102030405060708090a0b0c0d0e0f10111213", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_sa_add(argc, argv, &a) && err_has("must be 32 bytes, got 16"),
+	   "sa add: enc aes-cbc-256 with a 128-bit key refused");
 	argc = mkargv("proto esp src 10.0.0.1 spi 0x1000 with-keys", buf,
 		      sizeof(buf), argv, 64);
 	ok(!nfsec_parse_sa_id(argc, argv, &a, true, "sa get") && a.with_keys &&
@@ -586,6 +646,60 @@ static void test_msg_sa(void)
 	nfsec_sa_args_wipe(&a);
 }
 
+/* A kernel refusal of request @m, in the user's words. */
+static const char *words_of(const struct nfsec_msg *m, const char *msg,
+			    const char *bad, const char *miss)
+{
+	static char out[256];
+
+	nfsec_kernel_words(out, sizeof(out), m->attrs, m->nattrs, msg, bad,
+			   miss, "Invalid argument");
+	return out;
+}
+
+static void test_kernel_words(void)
+{
+	char buf[1024], *argv[64];
+	struct nfsec_sa_args a;
+	struct nfsec_msg m;
+	int argc;
+
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 "
+		      "aead aes-gcm 0x000102030405060708090a0b0c0d0e0f10111213 "
+		      "soft-bytes 3000 hard-bytes 2000", buf, sizeof(buf), argv, 64);
+	if (nfsec_parse_sa_add(argc, argv, &a)) {
+		ok(0, "words: sa add vector parses");
+		return;
+	}
+	nfsec_msg_init(&m, 0x42, NFSEC_CMD_SA_ADD, 0);
+	nfsec_msg_sa_add(&m, &a);
+	ok(!strcmp(words_of(&m, "NFSEC_LFT_A_SOFT_BYTES: above NFSEC_LFT_A_HARD_BYTES",
+			    "NFSEC_LFT_A_SOFT_BYTES", NULL),
+		   "soft-bytes: above hard-bytes"),
+	   "words: attribute names become keywords, the message said once");
+	ok(!strcmp(words_of(&m, "above the hard limit", "NFSEC_LFT_A_SOFT_BYTES",
+			    NULL), "soft-bytes: above the hard limit"),
+	   "words: a message naming nothing gets the pointed-at keyword");
+	ok(!strcmp(words_of(&m, "NFSEC_SA_A_ENC_ALG: the kernel's crypto API cannot provide this algorithm",
+			    "NFSEC_SA_A_ENC_ALG", NULL),
+		   "aead: the kernel's crypto API cannot provide this algorithm"),
+	   "words: the AEAD's algorithm is \"aead\", as typed");
+	ok(!strcmp(words_of(&m, "NFSEC_A_SA: an SA with this protocol, source and SPI exists",
+			    NULL, NULL), "an SA with this protocol, source and SPI exists"),
+	   "words: the whole SA's nest is not named");
+	ok(!strcmp(words_of(&m, "missing NFSEC_SA_A_AUTH_ALG: encryption without integrity",
+			    "NFSEC_SA_A_SPI", NULL), "missing auth: encryption without integrity"),
+	   "words: missing attribute named by keyword");
+	ok(!strcmp(words_of(&m, NULL, NULL, "NFSEC_SA_A_DST"), "missing dst"),
+	   "words: missing-type without a message");
+	ok(!strcmp(words_of(&m, NULL, "NFSEC_SA_A_SPI", NULL), "spi: Invalid argument"),
+	   "words: no message: keyword and the system error");
+	ok(!strcmp(words_of(&m, NULL, NULL, NULL), "Invalid argument"),
+	   "words: nothing but the system error");
+	nfsec_msg_wipe(&m);
+	nfsec_sa_args_wipe(&a);
+}
+
 static void test_msg_policy(void)
 {
 	char buf[1024], *argv[64];
@@ -695,6 +809,8 @@ static const struct nlattr *fake_policy(struct nfsec_msg *m)
 	return top.a[NFSEC_A_POLICY];
 }
 
+static bool render_schema;
+
 static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
 		    bool with_keys, bool oneline)
 {
@@ -704,7 +820,7 @@ static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
 	FILE *f = open_memstream(&out, &len);
 	struct nfsec_print p = { .f = f, .json = json ? &j : NULL,
 				 .stats = stats, .with_keys = with_keys,
-				 .oneline = oneline };
+				 .oneline = oneline, .schema = render_schema };
 
 	if (!f)
 		return NULL;
@@ -716,6 +832,9 @@ static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
 	fclose(f);
 	return out;
 }
+
+static void test_print_any(void);
+static void test_save(const struct nlattr *sa, const struct nlattr *pol);
 
 static void test_print(void)
 {
@@ -775,6 +894,132 @@ static void test_print(void)
 	   "print: policy JSON without hits");
 	if (s && !ok_quiet_eq)
 		fprintf(tap, "# got: %s", s);
+	free(s);
+	render_schema = true;
+	s = render(sa, true, true, false, false, true);
+	ok(s && !strncmp(s, "{\"schema\":1,\"proto\":\"esp\",", 25),
+	   "print: a top-level SA object starts with the schema");
+	free(s);
+	s = render(pol, false, false, false, false, false);
+	ok(s && !strstr(s, "schema"), "print: no schema in text");
+	free(s);
+	render_schema = false;
+	test_print_any();
+	test_save(sa, pol);
+}
+
+static char *save_of(const struct nlattr *a, bool sa, bool with_keys)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	if (sa)
+		nfsec_save_sa(a, f, with_keys);
+	else
+		nfsec_save_policy(a, f);
+	fclose(f);
+	return out;
+}
+
+/* The saved line parses back (the words after "sa add"/"policy add"). */
+static int parses_back(const char *line, bool sa)
+{
+	char buf[1024], *argv[64];
+	struct nfsec_pol_args p;
+	struct nfsec_sa_args a;
+	int argc = mkargv(line, buf, sizeof(buf), argv, 64);
+
+	if (argc < 2)
+		return 0;
+	if (sa) {
+		if (nfsec_parse_sa_add(argc - 2, argv + 2, &a))
+			return 0;
+		nfsec_sa_args_wipe(&a);
+		return 1;
+	}
+	return !nfsec_parse_policy_add(argc - 2, argv + 2, &p);
+}
+
+/* @got is @want; else what it is goes to the log. */
+static void ok_eq(const char *got, const char *want, const char *what)
+{
+	ok(got && !strcmp(got, want), "%s", what);
+	if (got && !ok_quiet_eq)
+		fprintf(tap, "# got: %s", got);
+}
+
+/* "nfsec save" of the replies test_print() renders. */
+static void test_save(const struct nlattr *sa, const struct nlattr *pol)
+{
+	char *s;
+
+	s = save_of(sa, true, true);
+	ok_eq(s, "sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x00001000 "
+	      "mode transport aead aes-gcm 0xdead000000000000000000000000000000000013 "
+	      "icv 128 replay-window 64 esn seq 7 hard-seconds 3600\n",
+	      "save: SA with keys, every attribute that can be set");
+	ok(s && parses_back(s, true), "save: the SA line is a valid \"sa add\"");
+	free(s);
+	s = save_of(sa, true, false);
+	ok(s && strstr(s, " aead aes-gcm omitted icv 128 ") && !strstr(s, "dead"),
+	   "save: without keys the key is \"omitted\"");
+	ok(s && !parses_back(s, true) && err_has("left out by \"nfsec save\""),
+	   "save: an omitted key is refused, not restored wrong");
+	free(s);
+	s = save_of(pol, false, false);
+	ok_eq(s, "policy add dir out src 10.0.0.1/32 dst 10.0.0.2/32 proto tcp "
+	      "dport 80 action protect sa proto esp src 10.0.0.1 spi 0x00001000 "
+	      "priority 0\n", "save: policy, any-port range and index left out");
+	ok(s && parses_back(s, false), "save: the policy line is a valid \"policy add\"");
+	free(s);
+}
+
+/* One call of each print helper, rendered as text or JSON. */
+static char *print_any_doc(bool json)
+{
+	struct nfsec_json j;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct nfsec_print p = { .f = f, .json = json ? &j : NULL, .schema = true };
+
+	if (!f)
+		return NULL;
+	nfsec_json_init(&j, f);
+	nfsec_print_open(&p, NULL, '{');
+	nfsec_print_schema(&p);
+	nfsec_print_str(&p, NFSEC_PRINT_ANY, "mode", "mode %s", "tunnel");
+	nfsec_print_u32(&p, NFSEC_PRINT_ANY, "spi", " spi 0x%08x", 0x1000U);
+	nfsec_print_u64(&p, NFSEC_PRINT_ANY, "seq", " seq %" PRIu64,
+			(uint64_t)1 << 40);
+	nfsec_print_str(&p, NFSEC_PRINT_TEXT, "ignored", " %s", "text-only");
+	nfsec_print_u32(&p, NFSEC_PRINT_JSON, "json_only", "%u", 7U);
+	nfsec_print_open(&p, "flags", '[');
+	nfsec_print_str(&p, NFSEC_PRINT_ANY, NULL, " flags %s", "esn");
+	nfsec_print_close(&p, ']');
+	nfsec_print_null(&p, "none");
+	nfsec_print_close(&p, '}');
+	fclose(f);
+	return out;
+}
+
+static void test_print_any(void)
+{
+	char *s = print_any_doc(false);
+
+	ok(s && !strcmp(s, "mode tunnel spi 0x00001000 seq 1099511627776 text-only flags esn"),
+	   "print: one call per value, text");
+	free(s);
+	s = print_any_doc(true);
+	ok(s && !strcmp(s, "{\"schema\":1,\"mode\":\"tunnel\",\"spi\":4096,"
+			"\"seq\":1099511627776,\"json_only\":7,\"flags\":[\"esn\"],"
+			"\"none\":null}\n"),
+	   "print: one call per value, JSON with the schema");
+	if (s && !ok_quiet_eq)
+		fprintf(tap, "# got: %s\n", s);
 	free(s);
 }
 
@@ -935,7 +1180,8 @@ static void test_netlink(void)
 	nfsec_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	NFSEC_PUT(&m, u32, CTRL_ATTR_FAMILY_NAME, 0x41414141);
 	r = nfsec_nl_do(nl, &m, "getfamily", NULL, NULL);
-	ok(r && err_has("kernel rejected CTRL_ATTR_FAMILY_NAME"),
+	ok(r && err_has("getfamily: CTRL_ATTR_FAMILY_NAME: ") &&
+	   nfsec_exit_status() == 2,
 	   "netlink: extack offset names the rejected attribute");
 
 	n = 0;
@@ -977,6 +1223,111 @@ static int run_tool(const char *tool, const char *const *args, char *out,
 	unlink(opath);
 	unlink(epath);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Write @text to a new temporary file named in @path. */
+static int write_tmp(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	ssize_t len = (ssize_t)strlen(text);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, (size_t)len) != len) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* genkey into a file others may read: the file becomes 0600. */
+static void test_cli_genkey_private(const char *tool)
+{
+	char path[] = "/tmp/nfsec-test-key.XXXXXX";
+	char *const argv[] = { (char *)tool, "genkey", "hmac-sha256", NULL };
+	posix_spawn_file_actions_t fa;
+	int fd = mkstemp(path), status = -1;
+	struct stat st;
+	pid_t pid;
+
+	if (fd < 0 || fchmod(fd, 0644)) {
+		skip("mkstemp failed", "cli: genkey >FILE makes FILE 0600");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	if (!posix_spawn(&pid, tool, &fa, NULL, argv, environ))
+		waitpid(pid, &status, 0);
+	posix_spawn_file_actions_destroy(&fa);
+	ok(WIFEXITED(status) && !WEXITSTATUS(status) && !fstat(fd, &st) &&
+	   (st.st_mode & 0777) == 0600 && st.st_size == 2 + 64 + 1,
+	   "cli: genkey >FILE makes a readable FILE 0600");
+	close(fd);
+	unlink(path);
+}
+
+static void test_cli_dry_run(const char *tool)
+{
+	char out[1024], err[1024], path[] = "/tmp/nfsec-test-dry.XXXXXX";
+	static const char good[] =
+		"sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 dir out "
+		"aead aes-gcm-128 0x000102030405060708090a0b0c0d0e0f10111213\n"
+		"policy add dir out action protect sa proto esp src 10.0.0.1 spi 0x1000\n"
+		"sa flush\n";
+	static const char bad[] =
+		"sa flush\n"
+		"# bad next\n"
+		"sa add proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 aead aes-gcm omitted\n";
+	const char *const dry[] = { "--dry-run", "-b", path, NULL };
+	int rc;
+
+	if (write_tmp(path, good)) {
+		skip("mkstemp failed", "cli: --dry-run checks a good file");
+	} else {
+		rc = run_tool(tool, dry, out, sizeof(out), err, sizeof(err));
+		ok(rc == 0 && !*err && !*out,
+		   "cli: --dry-run checks a good file without the module");
+		unlink(path);
+	}
+	if (write_tmp(path, bad)) {
+		skip("mkstemp failed", "cli: --dry-run names a bad line");
+	} else {
+		rc = run_tool(tool, dry, out, sizeof(out), err, sizeof(err));
+		ok(rc == 1 && !strncmp(err, "nfsec: batch line 3: the key for aes-gcm was left out", 53) &&
+		   !strstr(err, "applied"),
+		   "cli: --dry-run names a bad line, claims nothing applied");
+		unlink(path);
+	}
+}
+
+static void test_batch_applied(void)
+{
+	static const uint8_t st[] = {
+		NFSEC_LINE_NONE, NFSEC_LINE_DONE, NFSEC_LINE_NONE,
+		NFSEC_LINE_DONE, NFSEC_LINE_FAILED, NFSEC_LINE_DONE,
+		NFSEC_LINE_NONE, NFSEC_LINE_DONE, NFSEC_LINE_NONE,
+	};
+	static const uint8_t one[] = { NFSEC_LINE_NONE, NFSEC_LINE_NONE,
+				       NFSEC_LINE_DONE, NFSEC_LINE_FAILED };
+	static const uint8_t none[] = { NFSEC_LINE_NONE, NFSEC_LINE_FAILED };
+	static const uint8_t apart[] = { NFSEC_LINE_NONE, NFSEC_LINE_DONE,
+					 NFSEC_LINE_FAILED, NFSEC_LINE_DONE };
+	char buf[128];
+
+	nfsec_batch_applied(buf, sizeof(buf), st, ARRAY_SIZE(st));
+	ok(!strcmp(buf, " (applied: lines 1-3, 5-7)"),
+	   "batch: applied lines as ranges over comments, split by a failure (%s)", buf);
+	nfsec_batch_applied(buf, sizeof(buf), one, ARRAY_SIZE(one));
+	ok(!strcmp(buf, " (applied: line 2)"), "batch: one line applied (%s)", buf);
+	nfsec_batch_applied(buf, sizeof(buf), none, ARRAY_SIZE(none));
+	ok(!strcmp(buf, " (applied: nothing)"), "batch: nothing applied (%s)", buf);
+	nfsec_batch_applied(buf, sizeof(buf), apart, ARRAY_SIZE(apart));
+	ok(!strcmp(buf, " (applied: lines 1, 3)"),
+	   "batch: two lines around a failed one (%s)", buf);
 }
 
 static void test_cli(const char *tool)
@@ -1036,7 +1387,7 @@ static void test_cli(const char *tool)
 		skip("mkstemp failed", "cli: batch error names its line");
 	} else {
 		rc = run_tool(tool, bat, out, sizeof(out), err, sizeof(err));
-		ok(rc == 1 && !strcmp(err, "nfsec: batch line 4: invalid SPI \"1\": 0..255 are reserved\n") &&
+		ok(rc == 1 && !strcmp(err, "nfsec: batch line 4: invalid SPI \"1\": 0..255 are reserved (applied: line 3)\n") &&
 		   strlen(out) == 2 + 40 + 1,
 		   "cli: batch skips comments, stops at line 4 and names it");
 	}
@@ -1044,6 +1395,8 @@ static void test_cli(const char *tool)
 		close(fd);
 		unlink(path);
 	}
+	test_cli_dry_run(tool);
+	test_cli_genkey_private(tool);
 }
 
 int main(int argc, char *argv[])
@@ -1060,9 +1413,11 @@ int main(int argc, char *argv[])
 	test_sa_add();
 	test_policy();
 	test_split();
+	test_batch_applied();
 	test_json();
 	test_msg_sa();
 	test_msg_policy();
+	test_kernel_words();
 	test_print();
 	test_print_net_stats();
 	test_netlink();

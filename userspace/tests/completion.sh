@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The bash completion of nfsec(8): what TAB offers after some command lines.
+# Output is TAP version 13.
+#	tests/completion.sh [completion/nfsec.bash]
+set -u
+# bash-completion's helper if it is installed, else the part of it used here.
+source /usr/share/bash-completion/bash_completion 2>/dev/null ||
+_init_completion() {
+	words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+	cur=${words[cword]} prev=${words[cword - 1]}
+}
+source "${1:-$(dirname "$0")/../completion/nfsec.bash}"
+
+n=0 failed=0
+# expect LINE WANT: completing at the end of LINE offers exactly WANT.
+expect() {
+	local got
+	COMP_WORDS=($1)
+	[[ $1 == *" " ]] && COMP_WORDS+=("")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMP_LINE=$1 COMP_POINT=${#1}
+	COMPREPLY=()
+	_nfsec
+	got="${COMPREPLY[*]}"
+	n=$((n + 1))
+	if [ "$got" = "$2" ]; then
+		echo "ok $n - [$1] offers $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - [$1] offers '$got', not '$2'"
+	fi
+}
+
+echo "TAP version 13"
+echo "1..8"
+expect "nfsec sa add proto ah auth " "hmac-sha256 hmac-sha384 hmac-sha512 hmac-sha1 aes-gmac"
+expect "nfsec sa add proto esp auth " "hmac-sha256 hmac-sha384 hmac-sha512 hmac-sha1"
+expect "nfsec policy add dir out action protect sa " "proto src spi"
+expect "nfsec policy add dir out action protect sa proto esp " "src spi"
+expect "nfsec policy add dir out action protect sa spi 300 proto " "esp ah"
+expect "nfsec policy add dir out action protect sa proto esp src 10.0.0.1 spi 300 " \
+	"src dst proto sport dport priority help"
+expect "nfsec policy add dir out proto " "tcp udp icmp sctp udplite esp ah gre any"
+expect "nfsec sa" "sa save"
+echo "# $((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]

@@ -59,7 +59,9 @@
 # NFSEC_ESP_MODES ("transport tunnel"), NFSEC_ESP_BYTES (10000000),
 # NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1 (time
 # each phase), NFSEC_ESP_SAMPLES (the directory under NFSEC_EXPORT for
-# (h), esp; ah for AH). Lists may use spaces or commas.
+# (h), esp; ah for AH), NFSEC_ESP_KEEP_MODULE=1 (use the nfsec module the
+# caller loaded, neither reloaded nor unloaded: esp_async.sh traces it).
+# Lists may use spaces or commas.
 # An nfsec pairing fails (it does not skip) while nfsec has no data path.
 #
 # AH (ah.sh): the same, with the AH algorithms (hmac-sha256, hmac-sha1,
@@ -118,7 +120,9 @@ done
 require_tool	# genkey, even for xfrm-xfrm
 nfsec() { "$NFSEC_TOOL" "$@"; }
 dmesg_mark
-if [ "$need_nfsec" = 1 ]; then
+if [ "$need_nfsec" = 1 ] && [ "$(knob KEEP_MODULE 0)" = 1 ]; then
+	nfsec_loaded || fail "NFSEC_${PNAME}_KEEP_MODULE=1, but nfsec is not loaded"
+elif [ "$need_nfsec" = 1 ]; then
 	nfsec_unload_quiet
 	nfsec_load
 fi

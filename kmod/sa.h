@@ -115,6 +115,7 @@ unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto);
 
 void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat);
 bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq);
+u64 nfsec_sa_seq(const struct nfsec_sa *sa);
 bool nfsec_sa_replay_check(struct nfsec_sa *sa, u32 seq_lo, u64 *seq);
 bool nfsec_sa_replay_advance(struct nfsec_sa *sa, u64 seq);
 bool nfsec_sa_account(struct nfsec_sa *sa, unsigned int bytes, bool in);

@@ -24,9 +24,13 @@
 # file name) in NFSEC_VM_OUT (default build/vm/out, emptied at each run):
 # that is how results come back from a VM that shares no file system.
 #
-# A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" and the
-# console holds no kernel warning, BUG, oops or sanitizer report. The TAP
-# result lines are written to build/vm/results.tap. Files the tests leave
+# A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" at the
+# start of a line, the runner's plan (1..N) is the number of tests asked
+# for and of result lines, and the console holds no kernel warning, BUG,
+# oops or sanitizer report. The TAP result lines are written to
+# build/vm/results.tap (a skip with the reason its test printed); the
+# results and captures of an earlier run are removed first, and a host
+# binary the VM needs that is missing fails the run. Files the tests leave
 # for the host (packet captures and the SAs that read them) come back
 # through a 9p share: the guest mounts it on /export and names it to the
 # tests in NFSEC_EXPORT; the host sees it as build/vm/export/, emptied

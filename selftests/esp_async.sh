@@ -21,9 +21,8 @@
 #       xfrm-nfsec), transport and tunnel: pings both ways, a TCP transfer
 #       whose sha256 must match, replay, reordering, tampering and spoofed
 #       plaintext counted exactly, ESN, sequence exhaustion, lifetimes;
-#       the kprobes stay: every encryption nfsec hands to the crypto API
-#       and every packet it takes to decrypt completes in its callback,
-#       exactly once;
+#       the kprobes stay: every encryption and decryption nfsec hands to
+#       the crypto API completes in its callback, exactly once;
 #   (d) afterwards the instances are still the ones in use, and are
 #       removed again (the kernel log is checked by esp.sh and the VM).
 #
@@ -272,23 +271,31 @@ ns_destroy "$M"
 nfsec_unload
 
 # (c) the ESP interoperability test over it, on a module loaded here and
-# kept by esp.sh. Histograms count the encryptions nfsec hands to the
-# crypto API (crypto_aead_encrypt() called from nfsec's text: the return
-# address on the stack), the packets nfsec_esp_input() takes to decrypt
-# (esp.sh sends none too short for it; crypto_aead_decrypt() would count
-# twice, as the IV generator's template passes the request on with a tail
-# call) and the calls of the completion callbacks: pcrypt completes every
-# request asynchronously, so each callback must run exactly as often.
+# kept by esp.sh. Histograms count the requests nfsec hands to the crypto
+# API: nfsec_xform_hold() returns true just before each, and where it
+# returns to (in nfsec_esp_output() or nfsec_esp_input()) tells which.
+# (crypto_aead_encrypt() and _decrypt() called from nfsec would count some
+# twice: an IV generator's template may pass the request on with a tail
+# call.) They also count the calls of the completion callbacks: pcrypt
+# completes every request asynchronously, so each callback must run
+# exactly as often as nfsec submitted.
 nfsec_load
-read -r base size < <(awk '$1 == "nfsec" { print $6, $2 }' /proc/modules) || true
-[[ "$base" =~ ^0x[0-9a-f]+$ ]] && [ "$((base))" != 0 ] ||
-	fail "no address of nfsec in /proc/modules ('$base')"
-end=$(printf '0x%x' $((base + size)))
-echo 'p:nfsec_async/enc crypto_aead_encrypt caller=$stack0:u64' >>"$TRACE/kprobe_events" ||
-	fail "cannot probe crypto_aead_encrypt"
-echo 'p:nfsec_async/dec nfsec:nfsec_esp_input sa=%di:u64' >>"$TRACE/kprobe_events" ||
-	fail "cannot probe nfsec_esp_input"
-for h in "enc=hist:keys=caller if caller >= $base && caller < $end" "dec=hist:keys=sa" \
+# range FUNCTION: the addresses of FUNCTION of nfsec, up to the next symbol.
+range() {
+	awk '$4 == "[nfsec]" { print $1, $3 }' /proc/kallsyms | sort |
+		awk -v f="$1" 'found { print "0x" start, "0x" $1; exit }
+			$2 == f { found = 1; start = $1 }'
+}
+read -r out_a out_b < <(range nfsec_esp_output) || true
+read -r in_a in_b < <(range nfsec_esp_input) || true
+[ -n "$out_b" ] && [ -n "$in_b" ] && [ "$((out_a))" != 0 ] ||
+	fail "no addresses of nfsec_esp_output() and nfsec_esp_input() in /proc/kallsyms"
+for h in enc dec; do
+	echo "r:nfsec_async/$h nfsec:nfsec_xform_hold ok=\$retval:u8" >>"$TRACE/kprobe_events" ||
+		fail "cannot probe the return of nfsec_xform_hold"
+done
+for h in "enc=hist:keys=ok if ok == 1 && __probe_ret_ip >= $out_a && __probe_ret_ip < $out_b" \
+	"dec=hist:keys=ok if ok == 1 && __probe_ret_ip >= $in_a && __probe_ret_ip < $in_b" \
 	"out=hist:keys=cb" "in=hist:keys=cb"; do
 	echo "${h#*=}" >>"$TRACE/events/nfsec_async/${h%%=*}/trigger" ||
 		fail "cannot set the histogram trigger ${h#*=} on $h"
@@ -311,11 +318,11 @@ NFSEC_ESP_PAIRINGS=$PAIRINGS NFSEC_ESP_ALGS=$ALGS NFSEC_ESP_MODES=$MODES \
 enc=$(hits enc) dec=$(hits dec) out=$(hits out) in=$(hits in)
 kprobes_off
 nfsec_unload
-log "esp.sh: nfsec submitted $enc encryptions and took $dec packets to decrypt;" \
+log "esp.sh: nfsec submitted $enc encryptions and $dec decryptions;" \
 	"$out and $in completions"
 [ "$enc" -gt 0 ] && [ "$dec" -gt 0 ] || fail "esp.sh: no encryption or decryption by nfsec seen"
 assert_eq "$enc" "$out" "esp.sh: calls of nfsec_esp_output_done() for the encryptions nfsec submitted"
-assert_eq "$dec" "$in" "esp.sh: calls of nfsec_esp_input_done() for the packets nfsec_esp_input() took"
+assert_eq "$dec" "$in" "esp.sh: calls of nfsec_esp_input_done() for the decryptions nfsec submitted"
 
 # (d) the instances were in use all along, and go.
 for alg in $ALGS; do

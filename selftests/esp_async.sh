@@ -205,7 +205,7 @@ kprobes_off() {
 	done
 	HISTS=()
 	echo 0 >"$TRACE/events/nfsec_async/enable" 2>/dev/null
-	for h in out in enc dec; do
+	for h in out in hold; do
 		echo "-:nfsec_async/$h" >>"$TRACE/kprobe_events" 2>/dev/null
 	done
 	return 0
@@ -280,33 +280,26 @@ nfsec_unload
 # completes every request asynchronously, so each callback must run
 # exactly as often as nfsec submitted.
 nfsec_load
-# range FUNCTION: the addresses of FUNCTION of nfsec, up to the next symbol.
-range() {
-	awk '$4 == "[nfsec]" { print $1, $3 }' /proc/kallsyms | sort |
-		awk -v f="$1" 'found { print "0x" start, "0x" $1; exit }
-			$2 == f { found = 1; start = $1 }'
-}
-read -r out_a out_b < <(range nfsec_esp_output) || true
-read -r in_a in_b < <(range nfsec_esp_input) || true
-[ -n "$out_b" ] && [ -n "$in_b" ] && [ "$((out_a))" != 0 ] ||
-	fail "no addresses of nfsec_esp_output() and nfsec_esp_input() in /proc/kallsyms"
-for h in enc dec; do
-	echo "r:nfsec_async/$h nfsec:nfsec_xform_hold ok=\$retval:u8" >>"$TRACE/kprobe_events" ||
-		fail "cannot probe the return of nfsec_xform_hold"
-done
-for h in "enc=hist:keys=ok if ok == 1 && __probe_ret_ip >= $out_a && __probe_ret_ip < $out_b" \
-	"dec=hist:keys=ok if ok == 1 && __probe_ret_ip >= $in_a && __probe_ret_ip < $in_b" \
-	"out=hist:keys=cb" "in=hist:keys=cb"; do
+# One return probe: a second on the same function would see the first's
+# trampoline as its return address.
+echo 'r:nfsec_async/hold nfsec:nfsec_xform_hold ok=$retval:u8' >>"$TRACE/kprobe_events" ||
+	fail "cannot probe the return of nfsec_xform_hold"
+for h in "hold=hist:keys=__probe_ret_ip.sym if ok == 1" "out=hist:keys=cb" "in=hist:keys=cb"; do
 	echo "${h#*=}" >>"$TRACE/events/nfsec_async/${h%%=*}/trigger" ||
 		fail "cannot set the histogram trigger ${h#*=} on $h"
 	HISTS+=("$h")
 done
-# hits EVENT: the events the histogram of EVENT counted (none may have
-# been dropped).
+# hits EVENT [FUNCTION]: the events the histogram of EVENT counted (none
+# may have been dropped), or those of its entries in FUNCTION.
 hits() {
 	local f=$TRACE/events/nfsec_async/$1/hist
 	assert_eq "0" "$(awk '$1 == "Dropped:" { print $2 }' "$f")" "entries dropped by the histogram of $1"
-	awk '$1 == "Hits:" { print $2 }' "$f"
+	if [ -n "${2:-}" ]; then
+		awk -v fn="$2+" 'index($0, fn) { sub(/.*hitcount: */, ""); s += $1 }
+			END { print s + 0 }' "$f"
+	else
+		awk '$1 == "Hits:" { print $2 }' "$f"
+	fi
 }
 
 log "esp.sh over pcrypt: $PAIRINGS; $ALGS; $MODES; $BYTES bytes"
@@ -315,7 +308,7 @@ NFSEC_ESP_PAIRINGS=$PAIRINGS NFSEC_ESP_ALGS=$ALGS NFSEC_ESP_MODES=$MODES \
 	NFSEC_ESP_BYTES=$BYTES NFSEC_ESP_SAMPLES=esp-async NFSEC_ESP_KEEP_MODULE=1 \
 	"$HERE/esp.sh" || rc=$?
 [ "$rc" = 0 ] || fail "esp.sh over asynchronous crypto failed (exit $rc)"
-enc=$(hits enc) dec=$(hits dec) out=$(hits out) in=$(hits in)
+enc=$(hits hold nfsec_esp_output) dec=$(hits hold nfsec_esp_input) out=$(hits out) in=$(hits in)
 kprobes_off
 nfsec_unload
 log "esp.sh: nfsec submitted $enc encryptions and $dec decryptions;" \

@@ -295,7 +295,7 @@ hits() {
 	local f=$TRACE/events/nfsec_async/$1/hist
 	assert_eq "0" "$(awk '$1 == "Dropped:" { print $2 }' "$f")" "entries dropped by the histogram of $1"
 	if [ -n "${2:-}" ]; then
-		awk -v fn="$2+" 'index($0, fn) { sub(/.*hitcount: */, ""); s += $1 }
+		awk -v fn="$2" '$0 ~ "\\] " fn "[+ ]" { sub(/.*hitcount: */, ""); s += $1 }
 			END { print s + 0 }' "$f"
 	else
 		awk '$1 == "Hits:" { print $2 }' "$f"
@@ -309,11 +309,13 @@ NFSEC_ESP_PAIRINGS=$PAIRINGS NFSEC_ESP_ALGS=$ALGS NFSEC_ESP_MODES=$MODES \
 	"$HERE/esp.sh" || rc=$?
 [ "$rc" = 0 ] || fail "esp.sh over asynchronous crypto failed (exit $rc)"
 enc=$(hits hold nfsec_esp_output) dec=$(hits hold nfsec_esp_input) out=$(hits out) in=$(hits in)
+holds=$(grep hitcount "$TRACE/events/nfsec_async/hold/hist" | tr -s ' ' | tr '\n' '|')
 kprobes_off
 nfsec_unload
 log "esp.sh: nfsec submitted $enc encryptions and $dec decryptions;" \
 	"$out and $in completions"
-[ "$enc" -gt 0 ] && [ "$dec" -gt 0 ] || fail "esp.sh: no encryption or decryption by nfsec seen"
+[ "$enc" -gt 0 ] && [ "$dec" -gt 0 ] ||
+	fail "esp.sh: no encryption or decryption by nfsec seen: $holds"
 assert_eq "$enc" "$out" "esp.sh: calls of nfsec_esp_output_done() for the encryptions nfsec submitted"
 assert_eq "$dec" "$in" "esp.sh: calls of nfsec_esp_input_done() for the decryptions nfsec submitted"
 

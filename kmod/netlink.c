@@ -601,7 +601,7 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 	    nla_put_u16(skb, NFSEC_SA_A_ICV_BITS, sa->icv_len * 8) ||
 	    nla_put_u32(skb, NFSEC_SA_A_REPLAY_WINDOW, sa->replay_window) ||
 	    nla_put_u32(skb, NFSEC_SA_A_FLAGS, sa->flags) ||
-	    nla_put_u64_64bit(skb, NFSEC_SA_A_SEQ, sa->seq_out,
+	    nla_put_u64_64bit(skb, NFSEC_SA_A_SEQ, nfsec_sa_seq(sa),
 			      NFSEC_SA_A_UNSPEC) ||
 	    nla_put_u8(skb, NFSEC_SA_A_STATE, sa->state) ||
 	    nla_put_u64_64bit(skb, NFSEC_SA_A_AGE,

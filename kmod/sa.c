@@ -404,6 +404,15 @@ bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq)
 	return false;
 }
 
+/*
+ * The sequence number a dump shows: the last one sent, or for an SA that
+ * receives, the highest one received (both start at the configured one).
+ */
+u64 nfsec_sa_seq(const struct nfsec_sa *sa)
+{
+	return max(READ_ONCE(sa->seq_out), READ_ONCE(sa->replay.top));
+}
+
 /* Before the ICV is checked: may seq_lo be new? Infers the full number. */
 bool nfsec_sa_replay_check(struct nfsec_sa *sa, u32 seq_lo, u64 *seq)
 {

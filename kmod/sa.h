@@ -124,6 +124,7 @@ void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat);
 void nfsec_sa_set_pmtu(struct nfsec_sa *sa, u32 mtu);
 u32 nfsec_sa_pmtu(const struct nfsec_sa *sa);
 bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq);
+u64 nfsec_sa_seq(const struct nfsec_sa *sa);
 bool nfsec_sa_replay_check(struct nfsec_sa *sa, u32 seq_lo, u64 *seq);
 bool nfsec_sa_replay_advance(struct nfsec_sa *sa, u64 seq);
 bool nfsec_sa_account(struct nfsec_sa *sa, unsigned int bytes, bool in);

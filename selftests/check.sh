@@ -12,7 +12,9 @@
 #
 # A failing phase does not stop the later ones. The run ends with the time
 # per phase and one line "N passed, N failed[, N skipped]"; the exit code is
-# non-zero if anything failed. Logs are in build/check/.
+# non-zero if anything failed. A skip counts as a failure, except the ones
+# skip_allowed in selftests/tap.sh knows, printed with their reason. Logs
+# are in build/check/.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."

@@ -43,11 +43,19 @@
 #define MAX_POL 4096
 #define MAX_OFFS 128
 
+/* An SA of the model: its key, when it expires, and what a dump shows. */
 struct sa_key {
 	uint8_t proto;
 	uint32_t src;		/* network order */
 	uint32_t spi;		/* network order */
 	uint64_t expires;	/* hard lifetime: ms on CLOCK_MONOTONIC, or 0 */
+	uint32_t dst;		/* network order */
+	uint8_t mode;
+	char enc[NFSEC_ALG_NAME_MAX], auth[NFSEC_ALG_NAME_MAX];
+	uint16_t enc_bits, auth_bits, icv_bits;
+	uint32_t window, flags;
+	uint64_t seq;
+	uint64_t lft[NFSEC_LFT_A_MAX + 1];
 };
 
 struct pol {
@@ -58,6 +66,8 @@ struct pol {
 	uint16_t sp_min, sp_max, dp_min, dp_max;
 	uint8_t action;
 	uint32_t prio;
+	uint8_t sa_proto;	/* the SA of action protect, else 0 */
+	uint32_t sa_src, sa_spi;
 };
 
 struct model {
@@ -74,6 +84,19 @@ struct mb {
 	unsigned int n;
 };
 
+/* The attributes of an SA_ADD as put: -1 for a length of none. */
+struct sa_req {
+	bool dst, mode_p, icv_p, win_p, flags_p, seq_p, reject;
+	uint8_t mode;
+	uint16_t icv;
+	uint32_t dst_addr, win, flags;
+	uint64_t seq;
+	char enc[40], auth[40];
+	bool enc_p, auth_p, enc_nul, auth_nul;
+	int enc_len, auth_len;
+	uint64_t lft[NFSEC_LFT_A_MAX + 1];
+};
+
 /* What a generated request means, when it is not mutated. */
 struct gen {
 	uint8_t cmd;
@@ -83,7 +106,10 @@ struct gen {
 	bool has_key;		/* SA key complete */
 	struct sa_key key;
 	uint64_t hard_s;	/* SA_ADD: the hard lifetime in seconds */
+	struct sa_req sr;	/* SA_ADD: what was put */
+	bool flags_bad;		/* NFSEC_A_FLAGS with unknown bits */
 	bool has_pol;		/* policy fields complete (add, del by sel) */
+	bool pol_ok;		/* selectors (and action, SA) valid */
 	struct pol pol;
 	bool by_index;
 	uint32_t index;
@@ -234,6 +260,13 @@ static void put_key(struct mb *m, struct gen *g, bool complete)
 		g->has_key = false;
 }
 
+/* A key the kernel takes: ESP or AH, an SPI above the reserved ones. */
+static bool key_ok(const struct sa_key *k)
+{
+	return (k->proto == IPPROTO_ESP || k->proto == IPPROTO_AH) &&
+	       ntohl(k->spi) >= NFSEC_SPI_MIN;
+}
+
 struct alg_choice {
 	const char *enc;
 	unsigned int enc_len;
@@ -260,20 +293,24 @@ static const char *const odd_names[] = {
 	"01234567890123456789012345678901",
 };
 
-static void put_name(struct mb *m, uint16_t type, const char *name)
+/* Puts an algorithm name (or an odd one); out: the name, nul: with NUL. */
+static void put_name(struct mb *m, uint16_t type, const char *name, char *out,
+		     bool *nul)
 {
-	if (rng_pct(&rng, 92)) {
-		put_str(m, type, name);
-		return;
+	*nul = true;
+	if (!rng_pct(&rng, 92)) {
+		name = odd_names[rng_below(&rng, sizeof(odd_names) / sizeof(*odd_names))];
+		*nul = !rng_pct(&rng, 20);
 	}
-	name = odd_names[rng_below(&rng, sizeof(odd_names) / sizeof(*odd_names))];
-	if (rng_pct(&rng, 20))
-		put(m, type, strlen(name), name);	/* no NUL */
-	else
+	snprintf(out, 40, "%s", name);
+	if (*nul)
 		put_str(m, type, name);
+	else
+		put(m, type, strlen(name), name);
 }
 
-static void put_keybytes(struct mb *m, uint16_t type, unsigned int len)
+/* Puts a key of len bytes (or of a random length); returns its length. */
+static int put_keybytes(struct mb *m, uint16_t type, unsigned int len)
 {
 	uint8_t key[160];
 
@@ -281,20 +318,28 @@ static void put_keybytes(struct mb *m, uint16_t type, unsigned int len)
 		len = rng_below(&rng, sizeof(key));
 	rng_bytes(&rng, key, len);
 	put(m, type, len, key);
+	return len;
 }
 
 static void gen_sa_add(struct mb *m, struct gen *g)
 {
 	struct nlattr *sa = nest(m, NFSEC_A_SA), *lft;
+	struct sa_req *r = &g->sr;
 	const struct alg_choice *a;
 	int i;
 
+	r->enc_len = r->auth_len = -1;
 	put_key(m, g, true);
-	if (!rng_pct(&rng, 4))
-		put_u32(m, NFSEC_SA_A_DST, pick_addr());
-	if (rng_pct(&rng, 30))
-		put_u8(m, NFSEC_SA_A_MODE, rng_pct(&rng, 90) ?
-		       rng_below(&rng, 2) : rng_below(&rng, 256));
+	if (!rng_pct(&rng, 4)) {
+		r->dst = true;
+		r->dst_addr = pick_addr();
+		put_u32(m, NFSEC_SA_A_DST, r->dst_addr);
+	}
+	if (rng_pct(&rng, 30)) {
+		r->mode_p = true;
+		r->mode = rng_pct(&rng, 90) ? rng_below(&rng, 2) : rng_below(&rng, 256);
+		put_u8(m, NFSEC_SA_A_MODE, r->mode);
+	}
 	a = &esp_algs[rng_below(&rng, sizeof(esp_algs) / sizeof(*esp_algs))];
 	if (g->key.proto == IPPROTO_AH && rng_pct(&rng, 90)) {
 		static const struct alg_choice ah[] = {
@@ -305,27 +350,42 @@ static void gen_sa_add(struct mb *m, struct gen *g)
 		a = &ah[rng_below(&rng, 3)];
 	}
 	if (a->enc && !rng_pct(&rng, 3)) {
-		put_name(m, NFSEC_SA_A_ENC_ALG, a->enc);
+		r->enc_p = true;
+		put_name(m, NFSEC_SA_A_ENC_ALG, a->enc, r->enc, &r->enc_nul);
 		if (a->enc_len || rng_pct(&rng, 5))
-			put_keybytes(m, NFSEC_SA_A_ENC_KEY, a->enc_len);
+			r->enc_len = put_keybytes(m, NFSEC_SA_A_ENC_KEY, a->enc_len);
 	}
 	if ((a->auth && !rng_pct(&rng, 3)) || rng_pct(&rng, 3)) {
-		put_name(m, NFSEC_SA_A_AUTH_ALG, a->auth ? a->auth : "hmac-sha256");
-		put_keybytes(m, NFSEC_SA_A_AUTH_KEY, a->auth ? a->auth_len : 32);
+		r->auth_p = true;
+		put_name(m, NFSEC_SA_A_AUTH_ALG, a->auth ? a->auth : "hmac-sha256",
+			 r->auth, &r->auth_nul);
+		r->auth_len = put_keybytes(m, NFSEC_SA_A_AUTH_KEY,
+					   a->auth ? a->auth_len : 32);
 	}
 	if (rng_pct(&rng, 15)) {
 		static const uint16_t bits[] = { 64, 96, 128, 192, 256, 0, 8 };
 
-		put_u16(m, NFSEC_SA_A_ICV_BITS, rng_pct(&rng, 90) ?
-			bits[rng_below(&rng, 7)] : rng_below(&rng, 65536));
+		r->icv_p = true;
+		r->icv = rng_pct(&rng, 90) ? bits[rng_below(&rng, 7)] :
+					     rng_below(&rng, 65536);
+		put_u16(m, NFSEC_SA_A_ICV_BITS, r->icv);
 	}
-	if (rng_pct(&rng, 20))
-		put_u32(m, NFSEC_SA_A_REPLAY_WINDOW, pick_u64());
-	if (rng_pct(&rng, 15))
-		put_u32(m, NFSEC_SA_A_FLAGS, rng_pct(&rng, 80) ?
-			rng_below(&rng, 2) : (uint32_t)rng_next(&rng));
-	if (rng_pct(&rng, 10))
-		put_u64(m, NFSEC_SA_A_SEQ, pick_u64());
+	if (rng_pct(&rng, 20)) {
+		r->win_p = true;
+		r->win = pick_u64();
+		put_u32(m, NFSEC_SA_A_REPLAY_WINDOW, r->win);
+	}
+	if (rng_pct(&rng, 15)) {
+		r->flags_p = true;
+		r->flags = rng_pct(&rng, 80) ? rng_below(&rng, 2) :
+					       (uint32_t)rng_next(&rng);
+		put_u32(m, NFSEC_SA_A_FLAGS, r->flags);
+	}
+	if (rng_pct(&rng, 10)) {
+		r->seq_p = true;
+		r->seq = pick_u64();
+		put_u64(m, NFSEC_SA_A_SEQ, r->seq);
+	}
 	if (rng_pct(&rng, 15)) {
 		lft = nest(m, NFSEC_SA_A_LIFETIME);
 		for (i = NFSEC_LFT_A_SOFT_BYTES; i <= NFSEC_LFT_A_MAX; i++) {
@@ -334,14 +394,143 @@ static void gen_sa_add(struct mb *m, struct gen *g)
 			if (!rng_pct(&rng, 40))
 				continue;
 			put_u64(m, i, v);
+			r->lft[i] = v;
 			if (i == NFSEC_LFT_A_HARD_SECONDS)
 				g->hard_s = v;
 		}
 		mnl_attr_nest_end(m->nlh, lft);
 	}
-	if (rng_pct(&rng, 3))
+	if (rng_pct(&rng, 3)) {
+		/* Attributes only the kernel writes. */
+		r->reject = true;
 		put_u16(m, NFSEC_SA_A_ENC_KEY_BITS + rng_below(&rng, 5), 1);
+	}
 	mnl_attr_nest_end(m->nlh, sa);
+}
+
+/*
+ * The algorithms as RFC 8221 and RFC 8247 rank them and nfsec names them:
+ * what each is, where it may be used, its key lengths (salt apart) and
+ * ICV lengths, the first being the default. Refused ones are named too.
+ */
+enum { ALG_AEAD, ALG_CIPHER, ALG_INTEG };
+
+static const struct model_alg {
+	const char *name;
+	int kind;
+	bool ok, esp, ah;
+	unsigned int salt, keys[3], icv[3];
+} model_algs[] = {
+	{ "aes-gcm", ALG_AEAD, true, true, false, 4, { 16, 24, 32 }, { 128, 96, 64 } },
+	{ "chacha20-poly1305", ALG_AEAD, true, true, false, 4, { 32 }, { 128 } },
+	{ "aes-gmac", ALG_AEAD, true, true, true, 4, { 16, 24, 32 }, { 128 } },
+	{ "aes-cbc", ALG_CIPHER, true, true, false, 0, { 16, 24, 32 }, { 0 } },
+	{ "null", ALG_CIPHER, true, true, false, 0, { 0 }, { 0 } },
+	{ "hmac-sha256", ALG_INTEG, true, true, true, 0, { 32 }, { 128 } },
+	{ "hmac-sha384", ALG_INTEG, true, true, true, 0, { 48 }, { 192 } },
+	{ "hmac-sha512", ALG_INTEG, true, true, true, 0, { 64 }, { 256 } },
+	{ "hmac-sha1", ALG_INTEG, true, true, true, 0, { 20 }, { 96 } },
+	{ .name = "des" }, { .name = "des-cbc" }, { .name = "3des" },
+	{ .name = "3des-cbc" }, { .name = "md5" }, { .name = "hmac-md5" },
+};
+
+/* The algorithm named as put (with its NUL), or NULL. */
+static const struct model_alg *find_alg(const char *name, bool nul)
+{
+	unsigned int i;
+
+	for (i = 0; nul && i < sizeof(model_algs) / sizeof(*model_algs); i++)
+		if (!strcmp(model_algs[i].name, name))
+			return &model_algs[i];
+	return NULL;
+}
+
+/* A key attribute of len bytes (-1: none) for a. */
+static bool alg_key_ok(const struct model_alg *a, int len)
+{
+	unsigned int i;
+
+	if (len < 0)
+		len = 0;
+	if (!a->keys[0])
+		return len == 0;
+	for (i = 0; i < 3 && a->keys[i]; i++)
+		if ((unsigned int)len == a->salt + a->keys[i])
+			return true;
+	return false;
+}
+
+static bool alg_icv_ok(const struct model_alg *a, unsigned int bits)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3 && a->icv[i]; i++)
+		if (a->icv[i] == bits)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the kernel takes the SA_ADD g (EEXIST apart); if it does, the SA
+ * it will dump goes into sa.
+ */
+static bool sa_add_ok(const struct gen *g, struct sa_key *sa)
+{
+	const struct sa_req *r = &g->sr;
+	const struct model_alg *enc = NULL, *auth = NULL, *icv;
+	bool esp = g->key.proto == IPPROTO_ESP;
+	uint32_t flags = r->flags_p ? r->flags : 0;
+
+	if (!g->has_key || !key_ok(&g->key) || !r->dst || r->reject ||
+	    (r->mode_p && r->mode > NFSEC_MODE_MAX) ||
+	    (r->win_p && r->win > NFSEC_REPLAY_WINDOW_MAX) ||
+	    (flags & ~__NFSEC_SA_F_ALL) ||
+	    (r->seq_p && !(flags & NFSEC_SA_F_ESN) && r->seq > 0xffffffffULL))
+		return false;
+	if ((r->lft[NFSEC_LFT_A_HARD_BYTES] &&
+	     r->lft[NFSEC_LFT_A_SOFT_BYTES] > r->lft[NFSEC_LFT_A_HARD_BYTES]) ||
+	    (r->lft[NFSEC_LFT_A_HARD_PACKETS] &&
+	     r->lft[NFSEC_LFT_A_SOFT_PACKETS] > r->lft[NFSEC_LFT_A_HARD_PACKETS]) ||
+	    (r->lft[NFSEC_LFT_A_HARD_SECONDS] &&
+	     r->lft[NFSEC_LFT_A_SOFT_SECONDS] > r->lft[NFSEC_LFT_A_HARD_SECONDS]))
+		return false;
+	if (esp) {
+		/* A cipher or a combined mode, integrity apart from an AEAD. */
+		enc = r->enc_p ? find_alg(r->enc, r->enc_nul) : NULL;
+		if (!enc || !enc->ok || !enc->esp || enc->kind == ALG_INTEG ||
+		    !alg_key_ok(enc, r->enc_len))
+			return false;
+		if (enc->kind == ALG_AEAD ? r->auth_p : !r->auth_p)
+			return false;
+	} else if (r->enc_p || r->enc_len >= 0 || !r->auth_p) {
+		return false;	/* AH does not encrypt */
+	}
+	if (r->auth_p) {
+		auth = find_alg(r->auth, r->auth_nul);
+		if (!auth || !auth->ok || !(esp ? auth->esp : auth->ah) ||
+		    (auth->kind != ALG_INTEG && (esp || !auth->ah)) ||
+		    !alg_key_ok(auth, r->auth_len))
+			return false;
+	} else if (r->auth_len >= 0) {
+		return false;
+	}
+	icv = enc && enc->kind == ALG_AEAD ? enc : auth;
+	if (r->icv_p && !alg_icv_ok(icv, r->icv))
+		return false;
+
+	*sa = g->key;
+	sa->dst = r->dst_addr;
+	sa->mode = r->mode_p ? r->mode : NFSEC_MODE_TRANSPORT;
+	snprintf(sa->enc, sizeof(sa->enc), "%s", enc ? enc->name : "");
+	sa->enc_bits = enc ? (r->enc_len > 0 ? r->enc_len - enc->salt : 0) * 8 : 0;
+	snprintf(sa->auth, sizeof(sa->auth), "%s", auth ? auth->name : "");
+	sa->auth_bits = auth ? r->auth_len * 8 : 0;
+	sa->icv_bits = r->icv_p ? r->icv : icv->icv[0];
+	sa->window = r->win_p ? r->win : NFSEC_REPLAY_WINDOW_DEFAULT;
+	sa->flags = flags;
+	sa->seq = r->seq_p ? r->seq : 0;
+	memcpy(sa->lft, r->lft, sizeof(sa->lft));
+	return true;
 }
 
 static void put_prefix(struct mb *m, uint16_t atype, uint16_t ltype,
@@ -366,6 +555,14 @@ static void put_prefix(struct mb *m, uint16_t atype, uint16_t ltype,
 		put_u8(m, ltype, *plen);
 }
 
+/* A prefix the kernel takes: 0 to 32 bits, no host bits. */
+static bool prefix_ok(uint32_t addr, uint8_t plen)
+{
+	if (plen > 32)
+		return false;
+	return !(ntohl(addr) & (plen ? ~(0xffffffffU << (32 - plen)) : ~0U));
+}
+
 static bool has_ports(uint8_t proto)
 {
 	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
@@ -376,7 +573,7 @@ static void put_selectors(struct mb *m, struct gen *g)
 {
 	static const uint8_t protos[] = { 0, 6, 17, 50, 51, 132, 1 };
 	struct pol *p = &g->pol;
-	bool ports;
+	bool ports, put_ports = false;
 
 	memset(p, 0, sizeof(*p));
 	g->has_pol = true;
@@ -397,6 +594,7 @@ static void put_selectors(struct mb *m, struct gen *g)
 	p->sp_max = p->dp_max = 0xffff;
 	if (ports) {
 		if (rng_pct(&rng, 50)) {
+			put_ports = true;
 			p->sp_min = p->sp_max = rng_below(&rng, 4) * 1000;
 			put_u16(m, NFSEC_POL_A_SPORT_MIN, p->sp_min);
 			if (rng_pct(&rng, 50)) {
@@ -407,10 +605,12 @@ static void put_selectors(struct mb *m, struct gen *g)
 			}
 		}
 		if (rng_pct(&rng, 50)) {
+			put_ports = true;
 			p->dp_min = p->dp_max = 500 + rng_below(&rng, 3);
 			put_u16(m, NFSEC_POL_A_DPORT_MIN, p->dp_min);
 		}
 		if (rng_pct(&rng, 20)) {
+			put_ports = true;
 			p->dp_max = rng_below(&rng, 65536);
 			put_u16(m, NFSEC_POL_A_DPORT_MAX, p->dp_max);
 		}
@@ -418,12 +618,19 @@ static void put_selectors(struct mb *m, struct gen *g)
 	p->prio = rng_pct(&rng, 95) ? rng_below(&rng, 3) : (uint32_t)rng_next(&rng);
 	if (p->prio || rng_pct(&rng, 50))
 		put_u32(m, NFSEC_POL_A_PRIORITY, p->prio);
+	/* What the kernel takes: a direction, prefixes, ports where they are. */
+	g->pol_ok = g->has_pol && p->dir <= NFSEC_DIR_MAX &&
+		    prefix_ok(p->saddr, p->splen) && prefix_ok(p->daddr, p->dplen) &&
+		    (!put_ports || has_ports(p->proto)) &&
+		    p->sp_min <= p->sp_max && p->dp_min <= p->dp_max;
 }
 
 static void gen_pol_add(struct mb *m, struct gen *g)
 {
 	struct nlattr *pn = nest(m, NFSEC_A_POLICY), *sn;
 	struct gen kg = { 0 };
+
+	bool protect, sa = false, sa_ok = false;
 
 	put_selectors(m, g);
 	g->pol.action = rng_pct(&rng, 95) ? rng_below(&rng, 3) :
@@ -432,15 +639,29 @@ static void gen_pol_add(struct mb *m, struct gen *g)
 		put_u8(m, NFSEC_POL_A_ACTION, g->pol.action);
 	else
 		g->has_pol = false;
-	if ((g->pol.action == NFSEC_ACTION_PROTECT) != rng_pct(&rng, 5)) {
+	protect = g->pol.action == NFSEC_ACTION_PROTECT;
+	if (protect != rng_pct(&rng, 5)) {
+		sa = true;
 		sn = nest(m, NFSEC_POL_A_SA);
 		put_key(m, &kg, true);
-		if (rng_pct(&rng, 3))
+		sa_ok = kg.has_key && key_ok(&kg.key);
+		if (rng_pct(&rng, 3)) {
 			put_u32(m, NFSEC_SA_A_DST, pick_addr());
+			sa_ok = false;	/* only the key belongs there */
+		}
 		mnl_attr_nest_end(m->nlh, sn);
+		if (protect) {
+			g->pol.sa_proto = kg.key.proto;
+			g->pol.sa_src = kg.key.src;
+			g->pol.sa_spi = kg.key.spi;
+		}
 	}
-	if (rng_pct(&rng, 3))
+	if (rng_pct(&rng, 3)) {
 		put_u32(m, NFSEC_POL_A_INDEX, rng_below(&rng, 10));
+		g->pol_ok = false;	/* the kernel assigns it */
+	}
+	g->pol_ok = g->pol_ok && g->has_pol && g->pol.action <= NFSEC_ACTION_MAX &&
+		    (protect ? sa && sa_ok : !sa);
 	mnl_attr_nest_end(m->nlh, pn);
 }
 
@@ -492,11 +713,15 @@ static void gen_flush(struct mb *m, struct gen *g, uint16_t top,
 	mnl_attr_nest_end(m->nlh, n);
 }
 
-static void put_flags_attr(struct mb *m)
+static void put_flags_attr(struct mb *m, struct gen *g)
 {
-	if (rng_pct(&rng, 30))
-		put_u32(m, NFSEC_A_FLAGS, rng_pct(&rng, 80) ? rng_below(&rng, 2) :
-			(uint32_t)rng_next(&rng));
+	uint32_t f;
+
+	if (!rng_pct(&rng, 30))
+		return;
+	f = rng_pct(&rng, 80) ? rng_below(&rng, 2) : (uint32_t)rng_next(&rng);
+	put_u32(m, NFSEC_A_FLAGS, f);
+	g->flags_bad = f & ~__NFSEC_F_ALL;
 }
 
 /* Random attributes, sometimes nested a few levels. */
@@ -548,7 +773,7 @@ static void generate(struct mb *m, struct gen *g, uint8_t cmd)
 	case NFSEC_CMD_SA_DEL:
 	case NFSEC_CMD_SA_GET:
 		if (cmd == NFSEC_CMD_SA_GET)
-			put_flags_attr(m);
+			put_flags_attr(m, g);
 		if (g->dump && rng_pct(&rng, 80))
 			break;
 		n = nest(m, NFSEC_A_SA);
@@ -739,13 +964,43 @@ static void sa_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		k.src = mnl_attr_get_u32(a);
 	if ((a = nl_nested(sa, NFSEC_SA_A_SPI)))
 		k.spi = mnl_attr_get_u32(a);
-	if ((a = nl_nested(sa, NFSEC_SA_A_LIFETIME)) &&
-	    (a = nl_nested(a, NFSEC_LFT_A_HARD_SECONDS))) {
-		uint64_t hard = mnl_attr_get_u64(a), age = 0;
+	if ((a = nl_nested(sa, NFSEC_SA_A_DST)))
+		k.dst = mnl_attr_get_u32(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_MODE)))
+		k.mode = mnl_attr_get_u8(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_ENC_ALG)))
+		snprintf(k.enc, sizeof(k.enc), "%.*s",
+			 (int)mnl_attr_get_payload_len(a), (char *)mnl_attr_get_payload(a));
+	if ((a = nl_nested(sa, NFSEC_SA_A_AUTH_ALG)))
+		snprintf(k.auth, sizeof(k.auth), "%.*s",
+			 (int)mnl_attr_get_payload_len(a), (char *)mnl_attr_get_payload(a));
+	if ((a = nl_nested(sa, NFSEC_SA_A_ENC_KEY_BITS)))
+		k.enc_bits = mnl_attr_get_u16(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_AUTH_KEY_BITS)))
+		k.auth_bits = mnl_attr_get_u16(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_ICV_BITS)))
+		k.icv_bits = mnl_attr_get_u16(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_REPLAY_WINDOW)))
+		k.window = mnl_attr_get_u32(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_FLAGS)))
+		k.flags = mnl_attr_get_u32(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_SEQ)))
+		k.seq = mnl_attr_get_u64(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_LIFETIME))) {
+		const struct nlattr *l;
+
+		mnl_attr_for_each_nested(l, a)
+			if (mnl_attr_get_type(l) >= 1 &&
+			    mnl_attr_get_type(l) <= NFSEC_LFT_A_MAX)
+				k.lft[mnl_attr_get_type(l)] = mnl_attr_get_u64(l);
+	}
+	if (k.lft[NFSEC_LFT_A_HARD_SECONDS]) {
+		uint64_t age = 0;
 
 		if ((a = nl_nested(sa, NFSEC_SA_A_AGE)))
 			age = mnl_attr_get_u64(a);
-		k.expires = expiry(now_ms() - age * 1000, hard);
+		k.expires = expiry(now_ms() - age * 1000,
+				   k.lft[NFSEC_LFT_A_HARD_SECONDS]);
 	}
 	d->sa[d->nsa++] = k;
 }
@@ -773,6 +1028,17 @@ static void pol_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		case NFSEC_POL_A_DPORT_MAX: p.dp_max = mnl_attr_get_u16(a); break;
 		case NFSEC_POL_A_ACTION: p.action = mnl_attr_get_u8(a); break;
 		case NFSEC_POL_A_PRIORITY: p.prio = mnl_attr_get_u32(a); break;
+		case NFSEC_POL_A_SA: {
+			const struct nlattr *k;
+
+			if ((k = nl_nested(a, NFSEC_SA_A_PROTO)))
+				p.sa_proto = mnl_attr_get_u8(k);
+			if ((k = nl_nested(a, NFSEC_SA_A_SRC)))
+				p.sa_src = mnl_attr_get_u32(k);
+			if ((k = nl_nested(a, NFSEC_SA_A_SPI)))
+				p.sa_spi = mnl_attr_get_u32(k);
+			break;
+		}
 		}
 	}
 	d->pol[d->npol++] = p;
@@ -810,6 +1076,28 @@ static int find_sa(const struct model *d, const struct sa_key *k)
 		if (key_eq(&d->sa[i], k))
 			return i;
 	return -1;
+}
+
+/* Everything a dump shows of an SA but its counters, state and age. */
+static bool sa_same(const struct sa_key *a, const struct sa_key *b)
+{
+	return key_eq(a, b) && a->dst == b->dst && a->mode == b->mode &&
+	       !strcmp(a->enc, b->enc) && !strcmp(a->auth, b->auth) &&
+	       a->enc_bits == b->enc_bits && a->auth_bits == b->auth_bits &&
+	       a->icv_bits == b->icv_bits && a->window == b->window &&
+	       a->flags == b->flags && a->seq == b->seq &&
+	       !memcmp(a->lft, b->lft, sizeof(a->lft));
+}
+
+static void print_sa(const char *who, const struct sa_key *k)
+{
+	printf("#   %s: proto %u src %08x spi %08x dst %08x mode %u enc '%s' %u bits auth '%s' %u bits icv %u window %u flags %#x seq %llu lifetimes %llu %llu %llu %llu %llu %llu\n",
+	       who, k->proto, ntohl(k->src), ntohl(k->spi), ntohl(k->dst), k->mode,
+	       k->enc, k->enc_bits, k->auth, k->auth_bits, k->icv_bits, k->window,
+	       k->flags, (unsigned long long)k->seq,
+	       (unsigned long long)k->lft[1], (unsigned long long)k->lft[2],
+	       (unsigned long long)k->lft[3], (unsigned long long)k->lft[4],
+	       (unsigned long long)k->lft[5], (unsigned long long)k->lft[6]);
 }
 
 /* Same direction, selectors and priority (what EEXIST is about). */
@@ -865,7 +1153,10 @@ static struct diff diff(const struct model *a, const struct model *b)
 		if (j < 0)
 			d.pol_del++;
 		else if (!pol_same(&a->pol[i], &b->pol[j]) ||
-			 a->pol[i].action != b->pol[j].action)
+			 a->pol[i].action != b->pol[j].action ||
+			 a->pol[i].sa_proto != b->pol[j].sa_proto ||
+			 a->pol[i].sa_src != b->pol[j].sa_src ||
+			 a->pol[i].sa_spi != b->pol[j].sa_spi)
 			d.pol_add += 1000;	/* changed in place */
 	}
 	for (i = 0; i < b->npol; i++)
@@ -893,8 +1184,11 @@ static unsigned int prune_expired(const struct model *d)
 
 static bool check_model(const char *when)
 {
-	struct model d;
+	static struct model d;
 	struct diff df;
+	bool ok = true;
+	unsigned int i;
+	int j;
 
 	if (!dump_all(&d))
 		return false;
@@ -908,7 +1202,17 @@ static bool check_model(const char *when)
 		model = d;
 		return false;
 	}
-	return true;
+	/* The same SAs: with the same algorithms, mode, window, lifetimes... */
+	for (i = 0; i < model.nsa; i++) {
+		j = find_sa(&d, &model.sa[i]);
+		if (j >= 0 && !sa_same(&model.sa[i], &d.sa[j])) {
+			FAIL("%s: an SA of the dump differs from the model's", when);
+			print_sa("model", &model.sa[i]);
+			print_sa("dump", &d.sa[j]);
+			ok = false;
+		}
+	}
+	return ok;
 }
 
 /* The model after a request that was accepted ------------------------ */
@@ -1017,18 +1321,57 @@ static void resync(unsigned long i, const struct gen *g, const struct reply *r)
 	model = d;
 }
 
+/*
+ * Whether an unmutated request is one the kernel takes, leaving aside what
+ * depends on the databases (EEXIST, ENOENT); sa: what an SA_ADD adds.
+ */
+static bool valid(const struct gen *g, struct sa_key *sa)
+{
+	switch (g->cmd) {
+	case NFSEC_CMD_SA_ADD:
+		return sa_add_ok(g, sa);
+	case NFSEC_CMD_SA_DEL:
+	case NFSEC_CMD_SA_GET:
+		if (g->flags_bad)
+			return false;
+		return g->dump || (g->has_key && key_ok(&g->key));
+	case NFSEC_CMD_SA_FLUSH:
+	case NFSEC_CMD_POLICY_FLUSH:
+		return g->filter_ok;
+	case NFSEC_CMD_POLICY_ADD:
+		return g->pol_ok;
+	case NFSEC_CMD_POLICY_DEL:
+		return g->by_index || g->pol_ok;
+	default:
+		return true;	/* no attributes */
+	}
+}
+
 /* An unmutated request was answered: the answer must fit the model. */
 static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 		  const struct reply *r, uint64_t t0)
 {
+	struct sa_key sa = { 0 };
+	bool ok = valid(g, &sa);
 	int j;
+
+	/* Refused for what the databases hold, or for the request itself. */
+	if (!a->err && !ok)
+		FAIL("request %lu (cmd %u): accepted, but it is not a valid request", i, g->cmd);
+	if (a->err && ok && a->err != -EEXIST && a->err != -ENOENT)
+		FAIL("request %lu (cmd %u): a valid request refused: %d (%s)",
+		     i, g->cmd, a->err, a->msg);
+	if (a->err && !ok)
+		return;
+	if ((a->err == -EEXIST && g->cmd != NFSEC_CMD_SA_ADD &&
+	     g->cmd != NFSEC_CMD_POLICY_ADD) ||
+	    (a->err == -ENOENT && g->cmd != NFSEC_CMD_SA_DEL &&
+	     g->cmd != NFSEC_CMD_SA_GET && g->cmd != NFSEC_CMD_POLICY_DEL))
+		FAIL("request %lu (cmd %u): %d (%s) is not about the databases",
+		     i, g->cmd, a->err, a->msg);
 
 	switch (g->cmd) {
 	case NFSEC_CMD_SA_ADD:
-		if (!a->err && !g->has_key)
-			FAIL("request %lu: SA added without a complete key", i);
-		if (!g->has_key)
-			break;
 		j = find_sa(&model, &g->key);
 		if (!a->err && j >= 0 && may_have_expired(&model.sa[j]))
 			model.sa[j] = model.sa[--model.nsa];	/* it did */
@@ -1037,7 +1380,7 @@ static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 		if (a->err == -EEXIST && j < 0)
 			FAIL("request %lu: EEXIST for an SA the model lacks", i);
 		if (!a->err && model.nsa < MAX_SA) {
-			model.sa[model.nsa] = g->key;
+			model.sa[model.nsa] = sa;
 			model.sa[model.nsa++].expires = expiry(t0, g->hard_s);
 		}
 		break;
@@ -1249,10 +1592,15 @@ static void populate(void)
 	unsigned int i;
 
 	for (i = 0; i < POPULATE; i++) {
+		memset(&k, 0, sizeof(k));
 		k.proto = IPPROTO_ESP;
-		k.expires = 0;
 		k.src = htonl(0x0a0a0000 + i);
 		k.spi = htonl(0x10000 + i);
+		k.dst = htonl(0x0a0b0001);
+		strcpy(k.enc, "aes-gcm");
+		k.enc_bits = 128;
+		k.icv_bits = 128;
+		k.window = NFSEC_REPLAY_WINDOW_DEFAULT;
 		if (find_sa(&model, &k) >= 0 || model.nsa >= MAX_SA)
 			continue;
 		nlh = nl_req(&nl, NFSEC_CMD_SA_ADD, 0);
@@ -1260,7 +1608,7 @@ static void populate(void)
 		mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, k.proto);
 		mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, k.src);
 		mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, k.spi);
-		mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, htonl(0x0a0b0001));
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, k.dst);
 		mnl_attr_put_strz(nlh, NFSEC_SA_A_ENC_ALG, "aes-gcm");
 		mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, sizeof(key), key);
 		mnl_attr_nest_end(nlh, n);
@@ -1353,7 +1701,7 @@ static void unprivileged(const char *how, unsigned long first,
 int main(int argc, char **argv)
 {
 	struct fuzz_opts o = { .count = 2000 };
-	unsigned long i, unpriv, e;
+	unsigned long i, unpriv, e, min_ok;
 	struct answer a;
 	int k;
 
@@ -1421,6 +1769,16 @@ int main(int argc, char **argv)
 		printf(" %lu=%lu", e, n_cmd_ok[e]);
 	printf("\n# final: %u SAs, %u policies; %lu SAs ended by their hard lifetime\n",
 	       model.nsa, model.npol, n_expired);
+	/*
+	 * Each command was accepted often enough to have been tested at all:
+	 * a tenth of a percent of the privileged requests (flushes, the
+	 * rarest, are about one percent).
+	 */
+	min_ok = (o.count - unpriv) / 1000 ?: 1;
+	for (e = 1; e <= NFSEC_CMD_MAX; e++)
+		if (has_doit[e] && n_cmd_ok[e] < min_ok)
+			FAIL("command %lu accepted %lu times, fewer than %lu", e,
+			     n_cmd_ok[e], min_ok);
 	if (failures) {
 		printf("fuzz_netlink: FAIL (%lu failures, seed %llu)\n", failures,
 		       (unsigned long long)o.seed);

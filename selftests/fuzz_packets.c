@@ -15,8 +15,14 @@
  *   tiny       ESP shorter than its 8-byte header     nstats malformed
  *   nosa       an SPI no SA has                        nstats no-sa
  *   garbage    random ICV, body, length or sequence    SA replay, icv or
- *   truncated  a valid packet cut short or flipped      malformed (one of
- *   replay     a valid packet sent again                the three)
+ *   truncated  a valid packet cut short or flipped      malformed: replay
+ *   replay     a valid packet sent again                if the window (its
+ *                                                      model here) refuses
+ *                                                      the number, else
+ *                                                      malformed if too
+ *                                                      short (AH: a wrong
+ *                                                      length field), else
+ *                                                      icv
  *   valid      correct packet to the SA's UDP port     accepted: SA packets,
  *                                                      delivered to the port
  *   padding    correct ICV, wrong padding bytes/length  SA padding
@@ -79,6 +85,7 @@ static const char *const kind_name[K_MAX] = {
 struct pkt {
 	uint8_t *data;
 	size_t len;
+	enum kind kind;
 };
 
 struct sa {
@@ -92,6 +99,10 @@ struct sa {
 	uint64_t seq;			/* last sequence number used */
 	struct pkt saved[SAVED];	/* valid packets, for replays */
 	unsigned int nsaved;
+	/* The receiver's window: its size, top, the numbers seen (n % size). */
+	uint32_t window;
+	uint64_t top;
+	uint8_t seen[NFSEC_REPLAY_WINDOW_MAX / 8];
 	/* Expected counter values (absolute) and the last ones read. */
 	uint64_t exp[NFSEC_STATS_A_MAX + 1];
 	uint64_t got[NFSEC_STATS_A_MAX + 1];
@@ -121,6 +132,7 @@ struct sa_info {
 	uint8_t mode;
 	uint32_t flags;
 	uint16_t icv_bits;
+	uint32_t window;
 	char enc[NFSEC_ALG_NAME_MAX], auth[NFSEC_ALG_NAME_MAX];
 	uint8_t enc_key[NFSEC_KEY_MAX], auth_key[NFSEC_KEY_MAX];
 	unsigned int enc_len, auth_len;
@@ -152,6 +164,7 @@ static void dump_cb(const struct nlmsghdr *nlh, void *arg)
 		case NFSEC_SA_A_FLAGS: i->flags = mnl_attr_get_u32(a); break;
 		case NFSEC_SA_A_ICV_BITS: i->icv_bits = mnl_attr_get_u16(a); break;
 		case NFSEC_SA_A_SEQ: i->seq = mnl_attr_get_u64(a); break;
+		case NFSEC_SA_A_REPLAY_WINDOW: i->window = mnl_attr_get_u32(a); break;
 		case NFSEC_SA_A_ENC_ALG:
 			snprintf(i->enc, sizeof(i->enc), "%s", mnl_attr_get_str(a));
 			break;
@@ -334,6 +347,8 @@ static bool sa_setup(struct sa *s, const struct sa_info *i)
 	s->tunnel = i->mode == NFSEC_MODE_TUNNEL;
 	s->esn = i->flags & NFSEC_SA_F_ESN;
 	s->seq = i->seq;
+	s->top = i->seq;	/* an inbound SA's seq: the highest received */
+	s->window = i->window;
 	s->icvlen = i->icv_bits / 8;
 	if (s->ah && !strcmp(i->auth, "aes-gmac")) {
 		/*
@@ -664,10 +679,11 @@ static size_t build_ah(struct sa *s, enum kind kind, size_t optlen, bool huge,
 	return total;
 }
 
-static void save(struct sa *s, const uint8_t *p, size_t len)
+static void save(struct sa *s, const uint8_t *p, size_t len, enum kind kind)
 {
 	struct pkt *k = &s->saved[s->nsaved++ % SAVED];
 
+	k->kind = kind;
 	free(k->data);
 	k->data = malloc(len);
 	if (!k->data) {
@@ -735,6 +751,81 @@ static void send_ip(uint8_t *p, size_t len, bool frag)
 	}
 }
 
+/*
+ * The receiver's anti-replay window (RFC 4303 3.4.3), with ESN the full
+ * number inferred as in its appendix A2.2; no block precedes the first, and
+ * past the last block nothing is new. Without a window (size 0) only 0 is
+ * refused, and with ESN the span taken is 2^31.
+ */
+static bool seen_bit(const struct sa *s, uint64_t n)
+{
+	return s->seen[n % s->window / 8] & (1 << (n % s->window % 8));
+}
+
+static bool window_new(const struct sa *s, uint32_t lo)
+{
+	uint32_t tl = (uint32_t)s->top, th = s->top >> 32;
+	uint32_t w = s->window ? s->window : 1U << 31, bottom = tl - (w - 1);
+	uint64_t n = lo;
+
+	if (s->esn) {
+		if (tl >= w - 1 && lo < bottom) {
+			if (th == UINT32_MAX)
+				return false;
+			th++;
+		} else if (tl < w - 1 && lo >= bottom && th) {
+			th--;
+		}
+		n = (uint64_t)th << 32 | lo;
+	}
+	if (!n)
+		return false;
+	if (!s->window || n > s->top)
+		return true;
+	return s->top - n < s->window && !seen_bit(s, n);
+}
+
+/* A packet of number n passed its ICV: the window records it. */
+static void window_record(struct sa *s, uint64_t n)
+{
+	uint64_t i;
+
+	if (s->window && n > s->top) {
+		if (n - s->top >= s->window)
+			memset(s->seen, 0, sizeof(s->seen));
+		else
+			for (i = s->top + 1; i <= n; i++)
+				s->seen[i % s->window / 8] &= ~(1 << (i % s->window % 8));
+	}
+	if (n > s->top)
+		s->top = n;
+	if (s->window)
+		s->seen[n % s->window / 8] |= 1 << (n % s->window % 8);
+}
+
+/*
+ * The counter that drops the packet p of len bytes for s, whose ICV cannot
+ * verify: the window refuses its number, or it is too short for the
+ * transform (AH: its length field is not one of the two paddings), or the
+ * ICV fails.
+ */
+static int drop_reason(const struct sa *s, const uint8_t *p, size_t len)
+{
+	size_t hl = (p[0] & 0xf) * 4, al;
+
+	if (!window_new(s, ntohl(*(const uint32_t *)(p + hl + (s->ah ? 8 : 4)))))
+		return NFSEC_STATS_A_DROP_REPLAY;
+	if (!s->ah)
+		return len < hl + 8 + s->ivlen + 2 + s->icvlen ?
+		       NFSEC_STATS_A_DROP_MALFORMED : NFSEC_STATS_A_DROP_ICV;
+	al = (p[hl + 1] + 2) * 4;
+	if (len < hl + 12 || len < hl + al ||
+	    (al != ((12 + s->ivlen + s->icvlen + 3) & ~3UL) &&
+	     al != ((12 + s->ivlen + s->icvlen + 7) & ~7UL)))
+		return NFSEC_STATS_A_DROP_MALFORMED;
+	return NFSEC_STATS_A_DROP_ICV;
+}
+
 /* Expected counters of a packet of kind k for s. */
 static void expect(struct sa *s, enum kind k)
 {
@@ -745,19 +836,13 @@ static void expect(struct sa *s, enum kind k)
 	case K_NOSA:
 		exp_net[NFSEC_NSTATS_A_NO_SA]++;
 		break;
-	case K_GARBAGE:
-	case K_TRUNC:
-	case K_REPLAY:
-		/* One of replay, icv, malformed: counted in the sum. */
-		s->exp[NFSEC_STATS_A_DROP_REPLAY]++;
-		break;
 	case K_VALID:
 	case K_DUMMY:
 		s->exp[NFSEC_STATS_A_PACKETS]++;
 		break;
 	case K_PADDING:
-		/* For AH: a wrong length field, in the garbage's group. */
-		s->exp[s->ah ? NFSEC_STATS_A_DROP_REPLAY :
+		/* For AH: a wrong length field. */
+		s->exp[s->ah ? NFSEC_STATS_A_DROP_MALFORMED :
 			       NFSEC_STATS_A_DROP_PADDING]++;
 		break;
 	case K_POLICY:
@@ -808,6 +893,7 @@ static void one_packet(void)
 	uint8_t *p = buf, proto = s->ah ? IPPROTO_AH : IPPROTO_ESP;
 	size_t len = 0, hl, body, cut, spi_off = s->ah ? 4 : 0;
 	size_t hdr = s->ah ? 12 : 8;	/* up to the sequence number */
+	int drop = -1;
 
 	if (optlen)
 		n_opts++;
@@ -844,6 +930,8 @@ again:
 					htonl((uint32_t)(s->seq + 1 + rng_below(&rng, 64)));
 		}
 		len = hl + body;
+		if (k == K_GARBAGE)
+			drop = drop_reason(s, p, len);
 		break;
 	case K_TRUNC:
 		len = s->ah ? build_ah(s, K_VALID, optlen, huge, p) :
@@ -862,6 +950,7 @@ again:
 			p[hl + hdr + rng_below(&rng, len - hl - hdr)] ^=
 				1 << rng_below(&rng, 8);
 		}
+		drop = drop_reason(s, p, len);
 		break;
 	case K_REPLAY: {
 		struct pkt *o = &s->saved[rng_below(&rng, s->nsaved < SAVED ?
@@ -869,6 +958,10 @@ again:
 
 		memcpy(p, o->data, o->len);
 		len = o->len;
+		/* Only AH with a wrong length never reached the window. */
+		drop = drop_reason(s, p, len);
+		if (drop != NFSEC_STATS_A_DROP_REPLAY && !(s->ah && o->kind == K_PADDING))
+			FAIL("SA 0x%x: the model's window takes a packet sent before", s->spi);
 		break;
 	}
 	default:
@@ -876,11 +969,17 @@ again:
 			      build_valid(s, k, optlen, huge, p);
 		if (!len)
 			return;
-		save(s, p, len);
+		save(s, p, len, k);
+		/* Its ICV verifies: the window records it. */
+		if (!(s->ah && k == K_PADDING))
+			window_record(s, s->seq);
 		break;
 	}
 	sent[k]++;
-	expect(s, k);
+	if (drop >= 0)
+		s->exp[drop]++;
+	else
+		expect(s, k);
 	send_ip(p, len, frag || huge || len > 1500);
 }
 
@@ -935,19 +1034,11 @@ static bool settled(bool report)
 
 		for (j = 0; j <= NFSEC_STATS_A_MAX; j++)
 			d[j] = s->got[j] - s->base[j];
-		/* Replay, ICV and malformed share the garbage's expectation. */
-		d[NFSEC_STATS_A_DROP_REPLAY] += d[NFSEC_STATS_A_DROP_ICV] +
-						d[NFSEC_STATS_A_DROP_MALFORMED];
-		d[NFSEC_STATS_A_DROP_ICV] = 0;
-		d[NFSEC_STATS_A_DROP_MALFORMED] = 0;
 		d[NFSEC_STATS_A_BYTES] = 0;
+		/* Each drop reason counts exactly its own packets. */
 		for (j = NFSEC_STATS_A_PACKETS; j <= NFSEC_STATS_A_MAX; j++) {
 			uint64_t e = s->exp[j];
 
-			if (j == NFSEC_STATS_A_DROP_REPLAY)
-				e += s->exp[NFSEC_STATS_A_DROP_MALFORMED];
-			if (j == NFSEC_STATS_A_DROP_MALFORMED)
-				e = 0;
 			if (d[j] != e) {
 				ok = false;
 				if (report)

@@ -226,15 +226,20 @@ json_num() {
 
 # capture_start NS DEV FILE [FILTER...]: tcpdump on DEV of NS into FILE,
 # its PID in CAP_PID. capture_stop [PID] ends it (default CAP_PID) once
-# what is in flight has been written.
+# what is in flight has been written, and fails if the capture lost any
+# packet (the checks that count packets in it would be wrong). In
+# immediate mode each packet takes a slot of the snapshot length (256 KiB)
+# in the kernel's buffer: 32 MiB hold 128.
+declare -A CAP_ERR
 capture_start() {
 	local ns=$1 dev=$2 file=$3 i
 	shift 3
 	local err=$file.err
 	rm -f "$err"
-	ip netns exec "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -w "$file" "$@" \
-		>/dev/null 2>"$err" &
+	ip netns exec "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -B 32768 \
+		-w "$file" "$@" >/dev/null 2>"$err" &
 	CAP_PID=$!
+	CAP_ERR[$CAP_PID]=$err
 	defer "kill $CAP_PID"
 	for i in $(seq 100); do
 		grep -qs 'listening on' "$err" && return 0
@@ -244,8 +249,10 @@ capture_start() {
 }
 
 capture_stop() {
-	local pid=${1:-$CAP_PID}
+	local pid=${1:-$CAP_PID} lost
 	sleep 0.3
 	kill -INT "$pid"
 	wait "$pid" || true
+	lost=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "${CAP_ERR[$pid]}")
+	[ "${lost:-0}" = 0 ] || fail "capture ${CAP_ERR[$pid]%.err}: $lost packets dropped by kernel"
 }

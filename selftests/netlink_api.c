@@ -755,7 +755,8 @@ TEST_F_TIMEOUT(api, events_and_lifetime, 60)
 	struct nlmsghdr *nlh;
 	struct nlattr *n, *l;
 	struct nl mon;
-	struct timespec t0, t1;
+	struct timespec t0, t1, t2;
+	long soft_ms, hard_ms;
 	uint32_t grp;
 
 	ASSERT_EQ(0, nl_open(&mon));
@@ -779,9 +780,17 @@ TEST_F_TIMEOUT(api, events_and_lifetime, 60)
 	ASSERT_OK(talk(&self->nl, nlh));
 	ASSERT_EQ(NFSEC_EV_SA_ADDED, next_event(&mon, 5000));
 	ASSERT_EQ(NFSEC_EV_SA_SOFT, next_event(&mon, 10000));
-	ASSERT_EQ(NFSEC_EV_SA_EXPIRED, next_event(&mon, 10000));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ASSERT_LE(1, t1.tv_sec - t0.tv_sec);
+	ASSERT_EQ(NFSEC_EV_SA_EXPIRED, next_event(&mon, 10000));
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	/* Each limit at its own second, not before; late by less than one. */
+	soft_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	hard_ms = (t2.tv_sec - t0.tv_sec) * 1000 + (t2.tv_nsec - t0.tv_nsec) / 1000000;
+	TH_LOG("soft after %ld ms, hard after %ld ms", soft_ms, hard_ms);
+	ASSERT_LE(1000, soft_ms);
+	ASSERT_GT(2000, soft_ms);
+	ASSERT_LE(3000, hard_ms);
+	ASSERT_GT(4000, hard_ms);
 	/* The expired SA is gone, the other one stays. */
 	ASSERT_EQ(1, sa_dump(&self->nl, 0, NULL, NULL).sas);
 

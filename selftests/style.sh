@@ -3,8 +3,9 @@
 #
 # Kernel style checks of the module, as TAP: one checkpatch.pl --strict test
 # per source file, then one sparse test (C=2, endianness checks on) over the
-# whole module. checkpatch.pl comes from Debian's linux-source package
-# (extracted by selftests/ksrc.sh into build/ksrc/).
+# whole module, which must check every .c file of kmod/. checkpatch.pl
+# comes from Debian's linux-source package (extracted by selftests/ksrc.sh
+# into build/ksrc/).
 #
 # usage: selftests/style.sh [KBUILD_DIR [FILES...]]
 #   KBUILD_DIR defaults to the repository (M= for kbuild), FILES to every
@@ -53,10 +54,14 @@ log=$logs/sparse.log
 make -C "$kdir" M="$mdir" W=1 KCFLAGS="${KCFLAGS:-} -Werror" C=2 \
 	CF="-D__CHECK_ENDIAN__" modules >"$log" 2>&1
 rc=$?
-if [ $rc -eq 0 ] && ! grep -qE '(warning|error):' "$log"; then
-	echo "ok $n - sparse: $(grep -c '^  CHECK' "$log") files checked"
+# Every .c file of the module must have been checked: a run that checked
+# none (or some) proves nothing about the others.
+want=$(cd "$mdir" && find kmod -name '*.c' -not -name '*.mod.c' | wc -l)
+checked=$(grep -c '^  CHECK' "$log")
+if [ $rc -eq 0 ] && ! grep -qE '(warning|error):' "$log" && [ "$checked" -eq "$want" ]; then
+	echo "ok $n - sparse: $checked files checked"
 else
-	echo "not ok $n - sparse (make exit $rc)"
+	echo "not ok $n - sparse (make exit $rc, $checked of $want .c files checked)"
 	grep -E '(warning|error):' "$log" | head -n 40 | sed 's/^/# /'
 	[ $rc -ne 0 ] && tail -n 20 "$log" | sed 's/^/# /'
 	failed=1

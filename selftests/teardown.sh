@@ -19,6 +19,9 @@
 #     policies in place; d's veth must go away with it.
 #  3. three rounds of rmmod while a and b flood each other with their SAs
 #     installed; afterwards plaintext flows, and the module loads again.
+#
+# Before each teardown the flooders must still run, and in each part the
+# receiver's counters must have risen (its SA's packets, Udp NoPorts).
 source "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip ping timeout
@@ -37,13 +40,34 @@ run_in() {
 	ip netns exec "$ns" "$NFSEC_TOOL" $@
 }
 
-# flood NS DST: datagrams from NS to DST's discard port until stopped;
-# errors (no SA, no route, no module) are ignored.
+# flood NS DST: datagrams from NS to DST's discard port until stopped. A
+# flooder that cannot open its socket exits (floods_alive then fails); send
+# errors (no SA, no route, no module, the port unreachable) are ignored.
+# Each datagram that arrives counts in the receiver's Udp NoPorts.
 flood() {
 	ip netns exec "$1" bash -c "
-		exec 3>/dev/udp/$2/9 2>/dev/null || exit 0
-		while :; do echo nfsec-teardown >&3; done" &
+		exec 3>/dev/udp/$2/9 || exit 1
+		while :; do echo nfsec-teardown >&3 2>/dev/null; done" &
 	FLOODS+=("$!")
+}
+# floods_alive WHEN: every flooder still runs.
+floods_alive() {
+	local p
+	for p in "${FLOODS[@]}"; do
+		kill -0 "$p" 2>/dev/null || fail "$1: flooder $p is gone"
+	done
+}
+# rises WHAT BEFORE CMD...: the counter CMD prints goes above BEFORE within
+# 5 s.
+rises() {
+	local what=$1 before=$2 v i
+	shift 2
+	for ((i = 0; i < 50; i++)); do
+		v=$("$@")
+		[ -n "$v" ] && [ "$v" -gt "$before" ] && return 0
+		sleep 0.1
+	done
+	fail "$what: expected more than $before, got '$v'"
 }
 stop_floods() {
 	local p
@@ -106,10 +130,13 @@ ip netns exec "$A" ping -c 2 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> 
 
 # --- 1. flush and delete under a flood -------------------------------------
 
+noports_a=$(snmp "$A" Udp NoPorts)
+noports_b=$(snmp "$B" Udp NoPorts)
 flood "$A" 10.0.1.2
 flood "$B" 10.0.1.1
 sleep 1
 for ((r = 1; r <= ROUNDS; r++)); do
+	floods_alive "round $r"
 	run_in "$A" sa flush || fail "round $r: sa flush in a failed"
 	run_in "$B" sa del proto esp src 10.0.1.2 spi 0x2000 || fail "round $r: sa del in b failed"
 	run_in "$B" sa del proto esp src 10.0.1.1 spi 0x1000 || fail "round $r: sa del in b failed"
@@ -119,7 +146,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	conf_b
 	[ $((r % 4)) = 0 ] && sleep 0.2
 done
+floods_alive "after the rounds"
+rises "datagrams b decrypted with the last SA" 0 sa_packets "$B" 10.0.1.1 0x1000
 in_b=$(sa_packets "$B" 10.0.1.1 0x1000)
+rises "flood datagrams that reached b (Udp NoPorts)" "$noports_b" snmp "$B" Udp NoPorts
+rises "flood datagrams that reached a (Udp NoPorts)" "$noports_a" snmp "$A" Udp NoPorts
 stop_floods
 log "$ROUNDS rounds of flush and delete under a flood; b decrypted $in_b datagrams of the last SA ($SECONDS s)"
 ip netns exec "$A" ping -c 2 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> b after the rounds"
@@ -135,8 +166,11 @@ for ((r = 1; r <= NETNS_ROUNDS; r++)); do
 	configure "$C" 10.0.2.1 10.0.2.2 0x3000 0x4000 "$K1" "$K2"
 	configure "$D" 10.0.2.2 10.0.2.1 0x4000 0x3000 "$K2" "$K1"
 	ip netns exec "$D" ping -c 1 -W 2 10.0.2.1 >/dev/null || fail "round $r: no ESP path d -> c"
+	in_c=$(sa_packets "$C" 10.0.2.2 0x4000)
 	flood "$D" 10.0.2.1
 	sleep 0.5
+	floods_alive "round $r, namespace deletion"
+	rises "round $r: flood datagrams c decrypted" "$in_c" sa_packets "$C" 10.0.2.2 0x4000
 	ns_destroy "$C"
 	for ((i = 0; i < 100; i++)); do
 		ip -n "$D" link show vd >/dev/null 2>&1 || break
@@ -151,9 +185,14 @@ log "$NETNS_ROUNDS namespaces deleted with SAs installed and ESP arriving ($SECO
 # --- 3. rmmod under a flood ------------------------------------------------
 
 for r in 1 2 3; do
+	in_a=$(sa_packets "$A" 10.0.1.2 0x2000)
+	in_b=$(sa_packets "$B" 10.0.1.1 0x1000)
 	flood "$A" 10.0.1.2
 	flood "$B" 10.0.1.1
 	sleep 1
+	floods_alive "round $r, rmmod"
+	rises "round $r: flood datagrams a decrypted" "$in_a" sa_packets "$A" 10.0.1.2 0x2000
+	rises "round $r: flood datagrams b decrypted" "$in_b" sa_packets "$B" 10.0.1.1 0x1000
 	nfsec_unload
 	stop_floods
 	ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null ||

@@ -19,13 +19,16 @@ dmesg_mark
 nfsec_load
 nfsec() { "$NFSEC_TOOL" "$@"; }
 
-# count_sas [NETNS]: SAs the kernel dumps.
+# count_sas [NETNS]: SAs the kernel dumps. A failed dump fails the test (in
+# a command substitution it prints nothing, which no count equals).
 count_sas() {
+	local out
 	if [ -n "${1:-}" ]; then
-		ip netns exec "$1" "$NFSEC_TOOL" sa show | grep -c '^sa ' || true
+		out=$(ip netns exec "$1" "$NFSEC_TOOL" sa show) || fail "sa show in $1 failed"
 	else
-		nfsec sa show | grep -c '^sa ' || true
+		out=$(nfsec sa show) || fail "sa show failed"
 	fi
+	grep -c '^sa ' <<<"$out" || true
 }
 
 # expect_error WHAT TOKEN CMD...: CMD fails with one line on stderr that

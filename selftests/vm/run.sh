@@ -24,9 +24,13 @@
 # file name) in NFSEC_VM_OUT (default build/vm/out, emptied at each run):
 # that is how results come back from a VM that shares no file system.
 #
-# A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" and the
-# console holds no kernel warning, BUG, oops or sanitizer report. The TAP
-# result lines are written to build/vm/results.tap. Files the tests leave
+# A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" at the
+# start of a line, the runner's plan (1..N) is the number of tests asked
+# for and of result lines, and the console holds no kernel warning, BUG,
+# oops or sanitizer report. The TAP result lines are written to
+# build/vm/results.tap (a skip with the reason its test printed); the
+# results and captures of an earlier run are removed first, and a host
+# binary the VM needs that is missing fails the run. Files the tests leave
 # for the host (packet captures and the SAs that read them) come back
 # through a 9p share: the guest mounts it on /export and names it to the
 # tests in NFSEC_EXPORT; the host sees it as build/vm/export/, emptied
@@ -173,7 +177,7 @@ config_modules() {
 # tree, at the same paths.
 copy_bin() {
 	local bin=$1 dest=${2:-$1} lib
-	[ -x "$bin" ] || { log "skipping missing $bin"; return 0; }
+	[ -x "$bin" ] || die "$bin is missing on the host (make deps)"
 	mkdir -p "$stage$(dirname "$dest")"
 	rm -f "$stage$dest"	# may be a busybox link: never write through it
 	cp -L "$bin" "$stage$dest"
@@ -219,11 +223,8 @@ build_initramfs() {
 	printf '127.0.0.1 localhost\n' >"$stage/etc/hosts"
 	printf '%s\n' "PS1='nfsec-vm:\w# '" >"$stage/etc/profile"
 
-	if [ -x "$tool" ]; then
-		copy_bin "$tool" /usr/sbin/nfsec
-	else
-		log "no $tool: tests that need the tool will skip"
-	fi
+	[ -x "$tool" ] || die "$tool not built (run 'make tools')"
+	copy_bin "$tool" /usr/sbin/nfsec
 
 	: >"$stage/etc/nfsec-vm/modules"
 	if [ -n "$custom" ]; then
@@ -320,7 +321,7 @@ stage_tests() {
 		if [ -x "$m" ] && [ "$(head -c 4 "$m" | tail -c 3)" = ELF ]; then
 			copy_bin "$m" /usr/bin/perf
 		else
-			log "NFSEC_VM_PERF=1 but no perf binary (install linux-perf)"
+			die "NFSEC_VM_PERF=1 but no perf binary (install linux-perf)"
 		fi
 	fi
 	install -m 0755 selftests/vm/init "$stage/init"
@@ -374,6 +375,11 @@ qemu_accel_args() {
 }
 
 mkdir -p "$out"
+# What an earlier run left is never read as this run's: a run that dies
+# before the VM has no results and no captures.
+if [ "$mode" != prepare ] && [ "$mode" != probe ]; then
+	rm -rf "$out/results.tap" "$out/console.log" "$out/export" "$outdir"
+fi
 ksrc=$(selftests/ksrc.sh)
 ksrc=$top/$ksrc
 fetch_kernel
@@ -449,10 +455,16 @@ mkdir -p "$outdir"
 	done
 
 # The TAP lines of the guest runner, then one verdict on the run itself.
-sed -n '/^NFSEC-TAP-BEGIN$/,/^NFSEC-TAP-END$/p' "$console" |
-	sed '1d;$d' | grep -E '^(not )?ok ' >"$results" || true
+# A skip carries the reason the test printed ("SKIP: NAME: REASON"), which
+# the runner's own line lacks.
+sed -n '/^NFSEC-TAP-BEGIN$/,/^NFSEC-TAP-END$/p' "$console" | sed '1d;$d' >"$out/tap.txt"
+awk '/^# SKIP: / { reason = $0; sub(/^# SKIP: [^:]*: /, "", reason); next }
+	/^(not )?ok / {
+		if ($0 ~ /# SKIP$/ && reason != "")
+			$0 = $0 " " reason
+		print; reason = "" }' "$out/tap.txt" >"$results"
 why=""
-done_line=$(grep -a -o 'NFSEC-VM-DONE rc=[0-9]*' "$console" | tail -n 1 || true)
+done_line=$(grep -a -E '^NFSEC-VM-DONE rc=[0-9]+$' "$console" | tail -n 1 || true)
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	why="timed out after $timeout_s s"
 elif [ -z "$done_line" ]; then
@@ -460,6 +472,21 @@ elif [ -z "$done_line" ]; then
 elif [ "$done_line" != "NFSEC-VM-DONE rc=0" ]; then
 	why="guest reported ${done_line#NFSEC-VM-DONE }"
 	guest_rc=${done_line#NFSEC-VM-DONE rc=}
+fi
+# Every test the runner planned has its result line, and the plan is the
+# tests asked for (and the one an injected failure adds).
+if [ "$mode" = test ] && [ -n "$done_line" ]; then
+	if [ -n "$tests" ]; then
+		want=$(tr ',' '\n' <<<"$tests" | grep -c .)
+	else
+		want=$(grep -c . "$stage/ksft/nfsec/tests")
+	fi
+	case "$inject" in fail | warn) want=$((want + 1)) ;; esac
+	plan=$(grep -a -E '^1\.\.[0-9]+$' "$out/tap.txt" | head -n 1)
+	got=$(grep -c -E '^(not )?ok [0-9]+ ' "$results" || true)
+	if [ "$plan" != "1..$want" ] || [ "$got" != "$want" ]; then
+		why="${why:+$why; }runner plan '${plan:-none}', $got result lines, $want tests asked for"
+	fi
 fi
 # Lockdep, RCU-lockdep and might_sleep reports start with "WARNING:" or
 # "BUG:" ("WARNING: possible circular locking dependency detected",

@@ -13,6 +13,9 @@
 # A failing phase does not stop the later ones. The run ends with the time
 # per phase and one line "N passed, N failed[, N skipped]"; the exit code is
 # non-zero if anything failed. Logs are in build/check/.
+#
+# KVER chooses the kernel (selftests/kver.sh: a release or a series such as
+# 6.12); the module is built for it with W=1, warnings as errors.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,6 +23,7 @@ out=build/check
 rm -rf "$out"
 mkdir -p "$out"
 make=(make --no-print-directory)
+export NFSEC_WERROR=1
 
 # shellcheck source=tap.sh
 source selftests/tap.sh
@@ -28,8 +32,12 @@ t0=$(now)
 echo "TAP version 13"
 echo "# set-up"
 step "set-up: Debian packages (make deps)" "$out/deps.log" "${make[@]}" deps
+# The kernel, chosen once (a series becomes a release) for every step.
+KVER=$(selftests/kver.sh 2>>"$out/deps.log") || KVER=
+export KVER
 step "set-up: checkpatch and kselftest runner from linux-source" "$out/ksrc.log" selftests/ksrc.sh
-step "set-up: test kernel (Debian linux-image)" "$out/kernel.log" selftests/vm/run.sh --prepare
+step "set-up: test kernel $KVER (Debian linux-image, headers)" "$out/kernel.log" \
+	selftests/vm/run.sh --prepare
 t1=$(now)
 
 echo "# build"

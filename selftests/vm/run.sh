@@ -9,7 +9,8 @@
 # usage: selftests/vm/run.sh [--prepare | --shell | --probe] [TEST.sh ...]
 #        selftests/vm/run.sh --run SCRIPT
 #        selftests/vm/run.sh --demo SCRIPT.sh
-#   --prepare  only fetch and unpack the kernel and extract the runner
+#   --prepare  only fetch and unpack the kernel (and its headers, when the
+#              machine has none) and extract the runner
 #   --shell    interactive shell on the serial console, nfsec loaded
 #   --probe    only decide the accelerator (KVM or TCG) and print it
 #   --run      run one script of selftests/ (e.g. bench/bench.sh) directly,
@@ -101,7 +102,8 @@ esac
 log() { echo "vm: $*" >&2; }
 die() { echo "vm: $*" >&2; exit 1; }
 
-# The kernel: Debian's linux-image package for $kver, downloaded and
+# The kernel: Debian's linux-image package for $kver, downloaded (from the
+# machine's apt sources or the backports suite, selftests/kver.sh) and
 # unpacked once, then reused.
 fetch_kernel() {
 	[ -n "$custom" ] && return 0
@@ -110,11 +112,8 @@ fetch_kernel() {
 	rm -rf "$kroot" "$out/deb"
 	mkdir -p "$out/deb"
 	log "fetching $pkg"
-	if ! (cd "$out/deb" && apt-get download -q "$pkg" >/dev/null 2>&1); then
-		apt-get update -q >/dev/null 2>&1 || true
-		(cd "$out/deb" && apt-get download -q "$pkg") ||
-			die "cannot download $pkg (is linux-headers-amd64 newer than the archive?)"
-	fi
+	selftests/kver.sh --download "$out/deb" "$pkg" ||
+		die "cannot download $pkg (is KVER newer than the archive?)"
 	deb=$(ls "$out"/deb/"$pkg"_*.deb)
 	dpkg-deb -x "$deb" "$kroot"
 	rm -rf "$out/deb"
@@ -376,6 +375,9 @@ mkdir -p "$out"
 ksrc=$(selftests/ksrc.sh)
 ksrc=$top/$ksrc
 fetch_kernel
+if [ "$mode" = prepare ] && [ -z "$custom" ]; then
+	KVER=$kver selftests/kver.sh --fetch >/dev/null
+fi
 [ "$mode" = prepare ] && exit 0
 accel=$(probe_accel)
 [ "$mode" = probe ] && { echo "$accel"; exit 0; }

@@ -11,6 +11,7 @@
 #   make style      checkpatch --strict and sparse on kmod/
 #   make bench      nfsec against XFRM in the test VM: table, CSV, plot
 #   make install    install the module and the tool on this machine
+#   make dkms       install the module through DKMS, rebuilt for new kernels
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -62,7 +63,7 @@ DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
 	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves
 
-.PHONY: all module tools deps check check-debug vm-shell style clean install demo bench
+.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench
 
 all: module tools
 
@@ -134,6 +135,25 @@ install: all
 	$(SUDO) $(MAKE) -C userspace install
 	@echo "install: nfsec.ko for kernel $(KVER):" \
 		$$(find /lib/modules/$(KVER) -name 'nfsec.ko*' 2>/dev/null || true)
+
+# DKMS: kmod/ is the source tree (kmod/dkms.conf). Its sources go to
+# /usr/src/nfsec-VERSION, then dkms adds the module and builds and installs
+# it for KVER; DKMS rebuilds it for every kernel installed later.
+VERSION = $(shell sed -n 's/^\#define NFSEC_VERSION "\(.*\)"/\1/p' $(TOP)/kmod/version.h)
+DKMS_SRC = /usr/src/nfsec-$(VERSION)
+
+dkms:
+	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' kmod/dkms.conf || \
+		{ echo "dkms: kmod/dkms.conf is not at version $(VERSION) (kmod/version.h)" >&2; exit 1; }
+	-@$(SUDO) dkms remove -m nfsec -v $(VERSION) --all >/dev/null 2>&1
+	$(SUDO) rm -rf $(DKMS_SRC)
+	$(SUDO) mkdir -p $(DKMS_SRC)/uapi
+	$(SUDO) cp COPYING kmod/Kbuild kmod/dkms.conf \
+		$$(find kmod -maxdepth 1 -name '*.[ch]' ! -name '*.mod.c') $(DKMS_SRC)/
+	$(SUDO) cp kmod/uapi/*.h $(DKMS_SRC)/uapi/
+	$(SUDO) dkms add -m nfsec -v $(VERSION)
+	$(SUDO) dkms install -m nfsec -v $(VERSION) -k $(KVER)
+	$(SUDO) $(MAKE) -C userspace install
 
 # Results in build/bench/: results.md (also on stdout), results.csv (every
 # repetition), summary.csv (medians, ratios), throughput.png. Knobs: the

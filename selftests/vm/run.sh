@@ -124,6 +124,7 @@ fetch_kernel() {
 
 # CONFIG_ options of selftests/config that Debian builds as modules, mapped
 # to module files through the kernel Makefiles (obj-$(CONFIG_X) += foo.o).
+# Debian compresses modules from 6.12 on (foo.ko.xz).
 config_modules() {
 	local ksrc=$1 cfg=$kroot/boot/config-$kver sym want have
 	grep -E '^CONFIG_[A-Z0-9_]+=[ym]' selftests/config | cut -d= -f1 |
@@ -157,12 +158,14 @@ config_modules() {
 						print dir "/" w[i]
 					}
 			}')
-		local found=0 f
+		local found=0 f z
 		for f in $want; do
-			if [ -f "$moddir/kernel/$f" ]; then
-				echo "$moddir/kernel/$f"
-				found=1
-			fi
+			for z in "" .xz .zst .gz; do
+				if [ -f "$moddir/kernel/$f$z" ]; then
+					echo "$moddir/kernel/$f$z"
+					found=1
+				fi
+			done
 		done
 		[ $found = 1 ] || { echo "vm: no module found for $sym" >&2; echo "!missing"; }
 	done
@@ -235,11 +238,11 @@ build_initramfs() {
 	if echo "$mods" | grep -q '^!missing'; then
 		die "selftests/config needs options this kernel lacks"
 	fi
-	mods="$mods $moddir/kernel/drivers/virtio/virtio_pci.ko $moddir/kernel/drivers/char/hw_random/virtio-rng.ko"
-	mods="$mods $moddir/kernel/net/9p/9pnet_virtio.ko $moddir/kernel/fs/9p/9p.ko"
+	mods="$mods virtio_pci virtio-rng 9pnet_virtio 9p"
 	local name dep
 	for m in $mods; do
-		name=$(basename "$m" .ko)
+		name=$(basename "$m")
+		name=${name%%.ko*}
 		for dep in $(modprobe -D -C /dev/null -d "$kroot" -S "$kver" "$name" |
 			sed -n 's/^insmod \([^ ]*\).*/\1/p'); do
 			dep=${dep#"$kroot"}
@@ -252,7 +255,7 @@ build_initramfs() {
 	done
 	# Every crypto module too, not loaded but there to be found: the crypto
 	# API picks implementations (ctr, ghash, the SIMD ones...) by itself.
-	for m in "$moddir"/kernel/crypto/*.ko "$moddir"/kernel/arch/x86/crypto/*.ko; do
+	for m in "$moddir"/kernel/crypto/*.ko* "$moddir"/kernel/arch/x86/crypto/*.ko*; do
 		dep=${m#"$kroot"}
 		mkdir -p "$stage$(dirname "$dep")"
 		[ -f "$stage$dep" ] || cp "$m" "$stage$dep"

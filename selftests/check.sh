@@ -33,10 +33,14 @@ source selftests/tap.sh
 # not given, none when it is. NFSEC_CHECK_SUBSET: the tests of the subset;
 # NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and one AH pairing
 # with XFRM, one algorithm each, both modes), before NFSEC_VM_ENV.
+# NFSEC_CHECK_NEWEST=1: nfsec.ko also compiled against the newest kernel
+# source Debian has (selftests/newest.sh); by default when KVER is not given.
 if [ -n "${KVER:-}" ]; then
 	others=${NFSEC_CHECK_OTHERS:-}
+	newest=${NFSEC_CHECK_NEWEST:-0}
 else
 	others=${NFSEC_CHECK_OTHERS-6.12}
+	newest=${NFSEC_CHECK_NEWEST:-1}
 fi
 subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh demo.sh}
 subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
@@ -141,6 +145,11 @@ echo "# other kernels: ${others:-none}"
 for k in $others; do
 	other_kernel "$k"
 done
+if [ "$newest" = 1 ]; then
+	step "newest: build: module against unstable's newest linux-source (W=1, compile only)" \
+		"$out/newest.log" selftests/newest.sh &&
+		echo "# newest: $(tail -n 1 "$out/newest.log")"
+fi
 t5=$(now)
 
 echo "# time: set-up $((t1 - t0)) s, build $((t2 - t1)) s, VM $((t3 - t2)) s," \

@@ -9,6 +9,9 @@
 #                                     there (fetched if the machine has none)
 #        selftests/kver.sh --download DIR PKG...
 #                                     download Debian packages into DIR
+#        selftests/kver.sh --pkgnames PREFIX
+#                                     the names of the packages apt knows
+#                                     that start with PREFIX
 #
 # KVER in the environment chooses the kernel: a release
 # (6.12.118+deb12-amd64) or a series (6.12), which means the newest amd64
@@ -34,17 +37,18 @@ top=$PWD
 log() { echo "kver: $*" >&2; }
 die() { echo "kver: $*" >&2; exit 1; }
 
-apt_dir=$top/build/apt
+# The extra suites, each set with an apt state of its own.
+# shellcheck disable=SC1091
+codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+suites=${NFSEC_APT_SUITES:-${codename:+$codename-backports}}
+apt_dir=$top/build/apt/$(echo "$suites" | tr -s ' ' '+')
 apt_own=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
 	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
 	-o APT::Get::List-Cleanup=0)
 
 # The extra suites' package lists, refreshed when older than six hours.
 apt_own_update() {
-	local codename mirror suites s
-	# shellcheck disable=SC1091
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	suites=${NFSEC_APT_SUITES:-${codename:+$codename-backports}}
+	local mirror s want=""
 	[ -n "$suites" ] || return 1
 	mirror=${NFSEC_APT_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 		/etc/apt/sources.list.d/*.sources 2>/dev/null |
@@ -52,7 +56,6 @@ apt_own_update() {
 		head -n 1 | tr -d ' ')}
 	mirror=${mirror:-http://deb.debian.org/debian}
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-	local want=""
 	for s in $suites; do
 		want="${want}deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} $s main
 "
@@ -172,6 +175,15 @@ case "${1:-}" in
 	[ $# -ge 3 ] || die "--download needs a folder and packages"
 	shift
 	download "$@"
+	;;
+--pkgnames)
+	[ $# = 2 ] || die "--pkgnames needs a prefix"
+	{
+		apt-cache pkgnames "$2" 2>/dev/null || true
+		if apt_own_update; then
+			apt-cache "${apt_own[@]}" pkgnames "$2" 2>/dev/null || true
+		fi
+	} | sort -u
 	;;
 *) die "unknown option $1" ;;
 esac

@@ -11,7 +11,8 @@
 #   make style      checkpatch --strict and sparse on kmod/
 #   make bench      nfsec against XFRM in the test VM: table, CSV, plot
 #   make install    install the module and the tool on this machine
-#   make dkms       install the module through DKMS, rebuilt for new kernels
+#   make dkms       install the module through DKMS (rebuilt for every new
+#                   kernel) and the tool
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -152,7 +153,8 @@ dkms:
 		$$(find kmod -maxdepth 1 -name '*.[ch]' ! -name '*.mod.c') $(DKMS_SRC)/
 	$(SUDO) cp kmod/uapi/*.h $(DKMS_SRC)/uapi/
 	$(SUDO) dkms add -m nfsec -v $(VERSION)
-	$(SUDO) dkms install -m nfsec -v $(VERSION) -k $(KVER)
+	$(SUDO) dkms install -m nfsec -v $(VERSION) -k $(KVER) \
+		$(if $(wildcard $(KDIR)/Makefile),--kernelsourcedir $(KDIR))
 	$(SUDO) $(MAKE) -C userspace install
 
 # Results in build/bench/: results.md (also on stdout), results.csv (every

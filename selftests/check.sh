@@ -30,9 +30,11 @@ source selftests/tap.sh
 
 # NFSEC_CHECK_OTHERS: the kernels (releases or series) that get the subset
 # below after the whole suite ran on KVER; by default 6.12 when KVER is
-# not given, none when it is. NFSEC_CHECK_SUBSET: the tests of the subset;
-# NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and one AH pairing
-# with XFRM, one algorithm each, both modes), before NFSEC_VM_ENV.
+# not given, none when it is. NFSEC_CHECK_SUBSET: the tests of the subset
+# (esp_async.sh for the crypto completion callbacks, whose signature
+# changed in 6.3); NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and
+# one AH pairing with XFRM, one algorithm each, both modes), before
+# NFSEC_VM_ENV.
 # NFSEC_CHECK_NEWEST=1: nfsec.ko also compiled against the newest kernel
 # source Debian has (selftests/newest.sh); by default when KVER is not given.
 if [ -n "${KVER:-}" ]; then
@@ -42,9 +44,10 @@ else
 	others=${NFSEC_CHECK_OTHERS-6.12}
 	newest=${NFSEC_CHECK_NEWEST:-1}
 fi
-subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh demo.sh}
+subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh esp_async.sh demo.sh}
 subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
-	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256}
+	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256
+	NFSEC_ASYNC_PAIRINGS=nfsec-xfrm NFSEC_ASYNC_ALGS=aes-gcm-128}
 
 # other_kernel K: kernel K set up, the module built for it, the subset run.
 other_kernel() {

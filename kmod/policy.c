@@ -206,6 +206,7 @@ void nfsec_policy_module_exit(void)
 	kmem_cache_destroy(nfsec_policy_cache);
 }
 
+#ifdef NFSEC_DEBUG
 /* Table-driven checks of the selector logic, run at module load. */
 struct nfsec_sel_case {
 	const char *what;
@@ -282,3 +283,4 @@ int __init nfsec_policy_selftest(void)
 		ARRAY_SIZE(nfsec_sel_cases));
 	return 0;
 }
+#endif /* NFSEC_DEBUG */

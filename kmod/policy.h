@@ -67,7 +67,14 @@ bool nfsec_selector_match(const struct nfsec_selector *sel,
 			  const struct nfsec_flow *flow);
 struct nfsec_policy *nfsec_policy_lookup_rcu(struct nfsec_net *nn, u8 dir,
 					     const struct nfsec_flow *flow);
+#ifdef NFSEC_DEBUG
 int __init nfsec_policy_selftest(void);
+#else
+static inline int nfsec_policy_selftest(void)
+{
+	return 0;
+}
+#endif
 int __init nfsec_policy_module_init(void);
 void nfsec_policy_module_exit(void);
 

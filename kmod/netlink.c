@@ -954,12 +954,6 @@ static int nfsec_nl_ports(struct nlattr **tb, int min_type, int max_type,
 	return 0;
 }
 
-static bool nfsec_proto_has_ports(u8 proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
-}
-
 /* Fills the direction, selectors and priority of pol. */
 static int nfsec_nl_pol_selector(struct nlattr **tb, const struct nlattr *nest,
 				 struct nfsec_policy *pol,

@@ -25,12 +25,14 @@
 #include <crypto/hash.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
+#include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <net/ip.h>
 
 #include "ah.h"
 #include "compat.h"
+#include "crypto.h"
 #include "pernet.h"
 #include "sa.h"
 #include "xform.h"
@@ -83,7 +85,7 @@ static unsigned int nfsec_ah_len(const struct nfsec_sa *sa)
 		     nfsec_ah_gmac(sa) ? 4 : 8);
 }
 
-unsigned int nfsec_ah_overhead(const struct nfsec_sa *sa)
+static unsigned int nfsec_ah_overhead(const struct nfsec_sa *sa)
 {
 	return (sa->mode == NFSEC_MODE_TUNNEL ? sizeof(struct iphdr) : 0) +
 	       nfsec_ah_len(sa);
@@ -296,8 +298,9 @@ static void nfsec_ah_output_done(nfsec_crypto_done_t *arg, int err)
  * payload (transport mode) or the whole packet (tunnel mode), and computes
  * the ICV.
  */
-unsigned int nfsec_ah_output(struct nfsec_sa *sa, struct sk_buff *skb,
-			     const struct nfsec_cont *cont)
+static unsigned int nfsec_ah_output(struct nfsec_sa *sa,
+				    struct sk_buff *skb,
+				    const struct nfsec_cont *cont)
 {
 	bool tunnel = sa->mode == NFSEC_MODE_TUNNEL;
 	unsigned int ahlen = nfsec_ah_len(sa);
@@ -409,8 +412,8 @@ static void nfsec_ah_input_done(nfsec_crypto_done_t *arg, int err)
 }
 
 /* seq: the full sequence number the replay check inferred. */
-unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
-			    u64 seq, const struct nfsec_cont *cont)
+static unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
+				   u64 seq, const struct nfsec_cont *cont)
 {
 	unsigned int hlen, ahlen, authlen;
 	struct nfsec_ah_pkt *pkt;
@@ -467,3 +470,19 @@ drop:
 	kfree_skb(skb);
 	return NF_STOLEN;
 }
+
+static int nfsec_ah_init(struct nfsec_sa *sa, struct netlink_ext_ack *extack)
+{
+	/* AES-GMAC's IV is the sequence number, masked by the SA's secret. */
+	get_random_bytes(&sa->gmac_iv_mask, sizeof(sa->gmac_iv_mask));
+	return nfsec_crypto_init_ah(sa, extack);
+}
+
+const struct nfsec_proto_ops nfsec_ah_ops = {
+	.proto = IPPROTO_AH,
+	.spi_offset = offsetof(struct ip_auth_hdr, spi),
+	.init = nfsec_ah_init,
+	.overhead = nfsec_ah_overhead,
+	.output = nfsec_ah_output,
+	.input = nfsec_ah_input,
+};

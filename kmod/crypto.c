@@ -15,6 +15,7 @@
 
 #include "crypto.h"
 #include "sa.h"
+#include "xform.h"
 
 static const struct nfsec_alg nfsec_algs[] = {
 	/* RFC 4106 */
@@ -157,10 +158,10 @@ static int nfsec_crypto_authenc_setkey(struct nfsec_sa *sa)
 }
 
 /* The ICV length of the SA's AEAD, ESP's or AH's GMAC. */
-static int nfsec_crypto_aead_authsize(struct nfsec_sa *sa, unsigned int icv_len,
+static int nfsec_crypto_aead_authsize(struct nfsec_sa *sa,
 				      struct netlink_ext_ack *extack)
 {
-	int err = crypto_aead_setauthsize(sa->aead, icv_len);
+	int err = crypto_aead_setauthsize(sa->aead, sa->icv_len);
 
 	if (err)
 		NL_SET_ERR_MSG(extack,
@@ -168,8 +169,8 @@ static int nfsec_crypto_aead_authsize(struct nfsec_sa *sa, unsigned int icv_len,
 	return err;
 }
 
-static int nfsec_crypto_init_esp(struct nfsec_sa *sa, unsigned int icv_len,
-				 struct netlink_ext_ack *extack)
+/* ESP's transform: an AEAD, or a cipher and an HMAC through authenc. */
+int nfsec_crypto_init_esp(struct nfsec_sa *sa, struct netlink_ext_ack *extack)
 {
 	const struct nfsec_alg *enc = sa->enc, *auth = sa->auth;
 	bool esn = sa->flags & NFSEC_SA_F_ESN;
@@ -208,14 +209,14 @@ static int nfsec_crypto_init_esp(struct nfsec_sa *sa, unsigned int icv_len,
 		NL_SET_ERR_MSG(extack, "NFSEC_SA_A_ENC_KEY: the crypto API refused the key");
 		return err;
 	}
-	return nfsec_crypto_aead_authsize(sa, icv_len, extack);
+	return nfsec_crypto_aead_authsize(sa, extack);
 }
 
 /*
  * AH with AES-GMAC: GCM over the AES key; the salt, the key's last bytes,
  * is read from sa->auth_key for each packet's nonce.
  */
-static int nfsec_crypto_init_ah_gmac(struct nfsec_sa *sa, unsigned int icv_len,
+static int nfsec_crypto_init_ah_gmac(struct nfsec_sa *sa,
 				     struct netlink_ext_ack *extack)
 {
 	const struct nfsec_alg *alg = sa->auth;
@@ -235,16 +236,16 @@ static int nfsec_crypto_init_ah_gmac(struct nfsec_sa *sa, unsigned int icv_len,
 		NL_SET_ERR_MSG(extack, "NFSEC_SA_A_AUTH_KEY: the crypto API refused the key");
 		return err;
 	}
-	return nfsec_crypto_aead_authsize(sa, icv_len, extack);
+	return nfsec_crypto_aead_authsize(sa, extack);
 }
 
-static int nfsec_crypto_init_ah(struct nfsec_sa *sa, unsigned int icv_len,
-				struct netlink_ext_ack *extack)
+/* AH's transform: an HMAC, or GCM for AES-GMAC. */
+int nfsec_crypto_init_ah(struct nfsec_sa *sa, struct netlink_ext_ack *extack)
 {
 	int err;
 
 	if (sa->auth->kind == NFSEC_ALG_AEAD)
-		return nfsec_crypto_init_ah_gmac(sa, icv_len, extack);
+		return nfsec_crypto_init_ah_gmac(sa, extack);
 
 	sa->ahash = crypto_alloc_ahash(sa->auth->cra_name, 0, 0);
 	if (IS_ERR(sa->ahash)) {
@@ -254,7 +255,7 @@ static int nfsec_crypto_init_ah(struct nfsec_sa *sa, unsigned int icv_len,
 			       "NFSEC_SA_A_AUTH_ALG: the kernel's crypto API cannot provide this algorithm");
 		return err;
 	}
-	if (icv_len > crypto_ahash_digestsize(sa->ahash)) {
+	if (sa->icv_len > crypto_ahash_digestsize(sa->ahash)) {
 		NL_SET_ERR_MSG(extack, "NFSEC_SA_A_ICV_BITS: longer than the digest");
 		return -EINVAL;
 	}
@@ -280,10 +281,7 @@ int nfsec_crypto_init_sa(struct nfsec_sa *sa, unsigned int icv_bits,
 	if (!icv_bits)
 		icv_bits = icv_alg->icv_bits[0];
 	sa->icv_len = icv_bits / 8;
-
-	if (sa->key.proto == IPPROTO_ESP)
-		return nfsec_crypto_init_esp(sa, sa->icv_len, extack);
-	return nfsec_crypto_init_ah(sa, sa->icv_len, extack);
+	return sa->ops->init(sa, extack);
 }
 
 void nfsec_crypto_free_sa(struct nfsec_sa *sa)

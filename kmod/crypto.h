@@ -47,5 +47,8 @@ bool nfsec_alg_icv_ok(const struct nfsec_alg *alg, unsigned int bits);
 int nfsec_crypto_init_sa(struct nfsec_sa *sa, unsigned int icv_bits,
 			 struct netlink_ext_ack *extack);
 void nfsec_crypto_free_sa(struct nfsec_sa *sa);
+/* The protocols' nfsec_proto_ops.init: see nfsec_crypto_init_sa(). */
+int nfsec_crypto_init_esp(struct nfsec_sa *sa, struct netlink_ext_ack *extack);
+int nfsec_crypto_init_ah(struct nfsec_sa *sa, struct netlink_ext_ack *extack);
 
 #endif /* _NFSEC_CRYPTO_H */

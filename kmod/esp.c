@@ -21,6 +21,7 @@
 #include <net/route.h>
 
 #include "compat.h"
+#include "crypto.h"
 #include "esp.h"
 #include "pernet.h"
 #include "sa.h"
@@ -123,7 +124,7 @@ static void nfsec_esp_output_done(nfsec_crypto_done_t *arg, int err)
 }
 
 /* The most ESP adds to a packet (worst-case padding). */
-unsigned int nfsec_esp_overhead(const struct nfsec_sa *sa)
+static unsigned int nfsec_esp_overhead(const struct nfsec_sa *sa)
 {
 	struct crypto_aead *aead = sa->aead;
 
@@ -138,8 +139,9 @@ unsigned int nfsec_esp_overhead(const struct nfsec_sa *sa)
  * around skb, the payload being the transport payload (transport mode) or
  * the whole packet (tunnel mode), and encrypts it.
  */
-unsigned int nfsec_esp_output(struct nfsec_sa *sa, struct sk_buff *skb,
-			      const struct nfsec_cont *cont)
+static unsigned int nfsec_esp_output(struct nfsec_sa *sa,
+				     struct sk_buff *skb,
+				     const struct nfsec_cont *cont)
 {
 	struct crypto_aead *aead = sa->aead;
 	unsigned int ivlen = crypto_aead_ivsize(aead);
@@ -292,8 +294,8 @@ static void nfsec_esp_input_done(nfsec_crypto_done_t *arg, int err)
 }
 
 /* seq: the full sequence number the replay check inferred. */
-unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
-			     u64 seq, const struct nfsec_cont *cont)
+static unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
+				    u64 seq, const struct nfsec_cont *cont)
 {
 	struct crypto_aead *aead = sa->aead;
 	unsigned int ivlen = crypto_aead_ivsize(aead);
@@ -342,3 +344,12 @@ drop:
 	kfree_skb(skb);
 	return NF_STOLEN;
 }
+
+const struct nfsec_proto_ops nfsec_esp_ops = {
+	.proto = IPPROTO_ESP,
+	.spi_offset = 0,
+	.init = nfsec_crypto_init_esp,
+	.overhead = nfsec_esp_overhead,
+	.output = nfsec_esp_output,
+	.input = nfsec_esp_input,
+};

@@ -28,58 +28,9 @@
 #include "sa.h"
 #include "xform.h"
 
-static bool nfsec_proto_has_ports(u8 proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
-}
-
-/* The selectors' view of a packet whose network header is at skb->data. */
-static void nfsec_flow(const struct sk_buff *skb, struct nfsec_flow *fl)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	__be16 buf[2];
-	const __be16 *ports;
-
-	fl->saddr = iph->saddr;
-	fl->daddr = iph->daddr;
-	fl->proto = iph->protocol;
-	fl->has_ports = false;
-	if (!nfsec_proto_has_ports(fl->proto) ||
-	    (iph->frag_off & htons(IP_OFFSET)))
-		return;
-	ports = skb_header_pointer(skb, iph->ihl * 4, sizeof(buf), buf);
-	if (!ports)
-		return;
-	fl->has_ports = true;
-	fl->sport = ntohs(ports[0]);
-	fl->dport = ntohs(ports[1]);
-}
-
 static bool nfsec_spd_empty(struct nfsec_net *nn, u8 dir)
 {
 	return list_empty_careful(&nn->spd.dir[dir]);
-}
-
-/*
- * The inner packet of sa (transport: the packet without ESP; tunnel: the
- * decapsulated one) must match an inbound protect policy naming sa.
- */
-bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb)
-{
-	struct nfsec_policy *pol;
-	struct nfsec_flow fl;
-	bool ok;
-
-	nfsec_flow(skb, &fl);
-	rcu_read_lock();
-	pol = nfsec_policy_lookup_rcu(sa->nn, NFSEC_DIR_IN, &fl);
-	ok = pol && pol->action == NFSEC_ACTION_PROTECT &&
-	     !memcmp(&pol->sa, &sa->key, sizeof(sa->key));
-	if (pol)
-		atomic64_inc(&pol->hits);
-	rcu_read_unlock();
-	return ok;
 }
 
 /*
@@ -127,8 +78,8 @@ static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
 	pmtu = nfsec_sa_pmtu(sa);
 	if (pmtu && pmtu < mtu)
 		mtu = pmtu;
-	mtu = mtu > nfsec_xform_overhead(sa) + 68 ?
-	      mtu - nfsec_xform_overhead(sa) : 68;
+	mtu = mtu > sa->ops->overhead(sa) + 68 ?
+	      mtu - sa->ops->overhead(sa) : 68;
 	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
 			      skb->len <= mtu)
 		return true;
@@ -169,7 +120,7 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 			nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 			return NF_DROP;
 		}
-		return nfsec_xform_output(sa, skb, &cont);
+		return sa->ops->output(sa, skb, &cont);
 	}
 
 	/* Encrypt each segment; they go on through the continuation. */
@@ -188,7 +139,7 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 			kfree_skb(seg);
 			continue;
 		}
-		verdict = nfsec_xform_output(sa, seg, &cont);
+		verdict = sa->ops->output(sa, seg, &cont);
 		WARN_ON_ONCE(verdict != NF_STOLEN);
 	}
 	return NF_STOLEN;
@@ -277,7 +228,9 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	return nfsec_protect(sa, skb, state);
 }
 
-static unsigned int nfsec_in_ipsec(struct nfsec_net *nn, struct sk_buff *skb,
+static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
+				   const struct nfsec_proto_ops *ops,
+				   struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct nfsec_cont cont = {
@@ -286,16 +239,13 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn, struct sk_buff *skb,
 	};
 	const struct iphdr *iph = ip_hdr(skb);
 	struct nfsec_sa_key key = {};
-	unsigned int off = 0;
 	struct nfsec_sa *sa;
 	__be32 buf[2];
 	const __be32 *hdr;
 	u64 seq;
 
-	/* SPI and sequence number: first in ESP, after 4 bytes in AH. */
-	if (iph->protocol == IPPROTO_AH)
-		off = 4;
-	hdr = skb_header_pointer(skb, iph->ihl * 4 + off, sizeof(buf), buf);
+	hdr = skb_header_pointer(skb, iph->ihl * 4 + ops->spi_offset,
+				 sizeof(buf), buf);
 	if (!hdr) {
 		nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
 		return NF_DROP;
@@ -314,7 +264,7 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn, struct sk_buff *skb,
 	}
 	if (!nfsec_sa_replay_check(sa, ntohl(hdr[1]), &seq))
 		return NF_DROP;
-	return nfsec_xform_input(sa, skb, seq, &cont);
+	return sa->ops->input(sa, skb, seq, &cont);
 }
 
 /*
@@ -326,6 +276,7 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
 {
 	unsigned int off = ip_hdrlen(skb);
 	struct nfsec_sa_key key = {};
+	const struct nfsec_proto_ops *ops;
 	const struct icmphdr *icmph;
 	const struct iphdr *qiph;
 	struct nfsec_sa *sa;
@@ -344,17 +295,18 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
 		return;
 	qiph = (const struct iphdr *)(icmph + 1);
 	if (qiph->version != 4 || qiph->ihl < 5 ||
-	    (qiph->protocol != IPPROTO_ESP && qiph->protocol != IPPROTO_AH) ||
 	    (qiph->frag_off & htons(IP_OFFSET)))
 		return;
-	/* The SPI: first in ESP, after 4 bytes in AH. */
+	ops = nfsec_xform_find(qiph->protocol);
+	if (!ops)
+		return;
 	qlen = off + sizeof(*icmph) + qiph->ihl * 4;
 	spi = skb_header_pointer(skb, qlen, sizeof(spibuf), spibuf);
 	if (!spi)
 		return;
 	key.proto = qiph->protocol;
 	key.saddr = qiph->saddr;
-	key.spi = qiph->protocol == IPPROTO_AH ? spi[1] : spi[0];
+	key.spi = spi[ops->spi_offset / sizeof(*spi)];
 	sa = nfsec_sa_lookup_rcu(nn, &key);
 	if (!sa || sa->dir != NFSEC_DIR_OUT || sa->daddr != qiph->daddr)
 		return;
@@ -382,6 +334,7 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct nfsec_net *nn = nfsec_pernet(state->net);
+	const struct nfsec_proto_ops *ops;
 	struct nfsec_policy *pol;
 	unsigned int verdict;
 	struct nfsec_sa *sa;
@@ -392,9 +345,9 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	proto = ip_hdr(skb)->protocol;
-	if ((proto == IPPROTO_ESP || proto == IPPROTO_AH) &&
-	    READ_ONCE(nn->sad.count)) {
-		verdict = nfsec_in_ipsec(nn, skb, state);
+	ops = nfsec_xform_find(proto);
+	if (ops && READ_ONCE(nn->sad.count)) {
+		verdict = nfsec_in_ipsec(nn, ops, skb, state);
 		/* Taken (delivered, in flight or dropped), unless not ours. */
 		if (verdict != NF_ACCEPT)
 			return verdict;

@@ -4,13 +4,18 @@
  * RCU list in match order: ascending priority, then insertion order. The
  * first policy whose selectors all match a packet decides its fate. Writers
  * hold nfsec_net.lock; an xarray of indexes names policies for deletion.
+ * The packet paths see a packet as a flow (nfsec_flow()); a packet nfsec
+ * decrypted must match an inbound policy naming its SA.
  */
 
 #include <linux/in.h>
 #include <linux/inetdevice.h>
+#include <linux/ip.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/skbuff.h>
 #include <linux/string.h>
+#include <net/ip.h>
 
 #include "pernet.h"
 #include "policy.h"
@@ -194,6 +199,56 @@ unsigned int nfsec_policy_flush(struct nfsec_net *nn, int dir)
 	return n;
 }
 
+/* Whether the selectors' ports apply to IP protocol proto. */
+bool nfsec_proto_has_ports(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
+}
+
+/* The selectors' view of a packet whose network header is at skb->data. */
+void nfsec_flow(const struct sk_buff *skb, struct nfsec_flow *fl)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	__be16 buf[2];
+	const __be16 *ports;
+
+	fl->saddr = iph->saddr;
+	fl->daddr = iph->daddr;
+	fl->proto = iph->protocol;
+	fl->has_ports = false;
+	if (!nfsec_proto_has_ports(fl->proto) ||
+	    (iph->frag_off & htons(IP_OFFSET)))
+		return;
+	ports = skb_header_pointer(skb, iph->ihl * 4, sizeof(buf), buf);
+	if (!ports)
+		return;
+	fl->has_ports = true;
+	fl->sport = ntohs(ports[0]);
+	fl->dport = ntohs(ports[1]);
+}
+
+/*
+ * The inner packet of sa (transport: the packet without ESP; tunnel: the
+ * decapsulated one) must match an inbound protect policy naming sa.
+ */
+bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb)
+{
+	struct nfsec_policy *pol;
+	struct nfsec_flow fl;
+	bool ok;
+
+	nfsec_flow(skb, &fl);
+	rcu_read_lock();
+	pol = nfsec_policy_lookup_rcu(sa->nn, NFSEC_DIR_IN, &fl);
+	ok = pol && pol->action == NFSEC_ACTION_PROTECT &&
+	     !memcmp(&pol->sa, &sa->key, sizeof(sa->key));
+	if (pol)
+		atomic64_inc(&pol->hits);
+	rcu_read_unlock();
+	return ok;
+}
+
 int __init nfsec_policy_module_init(void)
 {
 	nfsec_policy_cache = KMEM_CACHE(nfsec_policy, SLAB_ACCOUNT);
@@ -206,6 +261,7 @@ void nfsec_policy_module_exit(void)
 	kmem_cache_destroy(nfsec_policy_cache);
 }
 
+#ifdef NFSEC_DEBUG
 /* Table-driven checks of the selector logic, run at module load. */
 struct nfsec_sel_case {
 	const char *what;
@@ -282,3 +338,4 @@ int __init nfsec_policy_selftest(void)
 		ARRAY_SIZE(nfsec_sel_cases));
 	return 0;
 }
+#endif /* NFSEC_DEBUG */

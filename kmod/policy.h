@@ -13,6 +13,7 @@
 
 struct nfsec_net;
 struct netlink_ext_ack;
+struct sk_buff;
 
 struct nfsec_selector {
 	__be32 saddr;
@@ -67,7 +68,17 @@ bool nfsec_selector_match(const struct nfsec_selector *sel,
 			  const struct nfsec_flow *flow);
 struct nfsec_policy *nfsec_policy_lookup_rcu(struct nfsec_net *nn, u8 dir,
 					     const struct nfsec_flow *flow);
+bool nfsec_proto_has_ports(u8 proto);
+void nfsec_flow(const struct sk_buff *skb, struct nfsec_flow *fl);
+bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb);
+#ifdef NFSEC_DEBUG
 int __init nfsec_policy_selftest(void);
+#else
+static inline int nfsec_policy_selftest(void)
+{
+	return 0;
+}
+#endif
 int __init nfsec_policy_module_init(void);
 void nfsec_policy_module_exit(void);
 

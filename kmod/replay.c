@@ -179,6 +179,7 @@ int nfsec_replay_advance(struct nfsec_replay *r, u64 seq)
 	return 0;
 }
 
+#ifdef NFSEC_DEBUG
 /*
  * Table-driven checks of the window, run at module load. Each case starts
  * from an empty window whose top is preset, then replays its steps:
@@ -371,3 +372,4 @@ int __init nfsec_replay_selftest(void)
 		ARRAY_SIZE(nfsec_replay_cases));
 	return 0;
 }
+#endif /* NFSEC_DEBUG */

@@ -7,7 +7,6 @@
  * reference is dropped.
  */
 
-#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -18,6 +17,7 @@
 #include "netlink.h"
 #include "pernet.h"
 #include "sa.h"
+#include "xform.h"
 
 static struct workqueue_struct *nfsec_wq;
 static struct kmem_cache *nfsec_sa_cache __ro_after_init;
@@ -213,6 +213,7 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	INIT_RCU_WORK(&sa->free_work, nfsec_sa_free_work);
 	INIT_DELAYED_WORK(&sa->lft_work, nfsec_sa_lifetime_work);
 	sa->key = cfg->key;
+	sa->ops = nfsec_xform_find(cfg->key.proto);
 	sa->daddr = cfg->daddr;
 	sa->mode = cfg->mode;
 	sa->dir = cfg->dir;
@@ -228,7 +229,6 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	sa->lft = cfg->lft;
 	sa->nn = nn;
 	sa->state = NFSEC_SA_STATE_VALID;
-	get_random_bytes(&sa->gmac_iv_mask, sizeof(sa->gmac_iv_mask));
 	for (i = 0; i < ARRAY_SIZE(sa->stats); i++)
 		atomic64_set(&sa->stats[i], 0);
 

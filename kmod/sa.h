@@ -19,6 +19,7 @@ struct nfsec_alg;
 struct crypto_aead;
 struct crypto_ahash;
 struct netlink_ext_ack;
+struct nfsec_proto_ops;
 
 /* The lookup key; compared with memcmp, so the padding is always zero. */
 struct nfsec_sa_key {
@@ -67,6 +68,7 @@ struct nfsec_sa_cfg {
 struct nfsec_sa {
 	struct rhash_head node;		/* in sad.table, by key */
 	struct nfsec_sa_key key;
+	const struct nfsec_proto_ops *ops;	/* the protocol's */
 	u32 id;				/* index in sad.ids, dump order */
 	refcount_t refcnt;
 	bool dead;			/* unlinked; under nfsec_net.lock */

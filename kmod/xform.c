@@ -18,34 +18,25 @@
 
 #include "ah.h"
 #include "esp.h"
-#include "hooks.h"
 #include "pernet.h"
+#include "policy.h"
 #include "sa.h"
 #include "xform.h"
 
-/* The most the SA's protocol adds to a packet. */
-unsigned int nfsec_xform_overhead(const struct nfsec_sa *sa)
-{
-	if (sa->key.proto == IPPROTO_AH)
-		return nfsec_ah_overhead(sa);
-	return nfsec_esp_overhead(sa);
-}
+static const struct nfsec_proto_ops * const nfsec_protos[] = {
+	&nfsec_esp_ops,
+	&nfsec_ah_ops,
+};
 
-unsigned int nfsec_xform_output(struct nfsec_sa *sa, struct sk_buff *skb,
-				const struct nfsec_cont *cont)
+/* The operations of IP protocol proto, or NULL if nfsec does not do it. */
+const struct nfsec_proto_ops *nfsec_xform_find(u8 proto)
 {
-	if (sa->key.proto == IPPROTO_AH)
-		return nfsec_ah_output(sa, skb, cont);
-	return nfsec_esp_output(sa, skb, cont);
-}
+	int i;
 
-/* seq: the full sequence number the replay check inferred. */
-unsigned int nfsec_xform_input(struct nfsec_sa *sa, struct sk_buff *skb,
-			       u64 seq, const struct nfsec_cont *cont)
-{
-	if (sa->key.proto == IPPROTO_AH)
-		return nfsec_ah_input(sa, skb, seq, cont);
-	return nfsec_esp_input(sa, skb, seq, cont);
+	for (i = 0; i < ARRAY_SIZE(nfsec_protos); i++)
+		if (nfsec_protos[i]->proto == proto)
+			return nfsec_protos[i];
+	return NULL;
 }
 
 /* Makes skb linear and private, with room for head and tail bytes more. */

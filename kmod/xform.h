@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct nfsec_sa;
+struct netlink_ext_ack;
 
 typedef int (*nfsec_okfn_t)(struct net *net, struct sock *sk,
 			    struct sk_buff *skb);
@@ -93,17 +94,30 @@ static inline void nfsec_xform_pkt_free(struct nfsec_xform_pkt *xp)
 }
 
 /*
- * The protocol entry points (esp.c, ah.c) return NF_ACCEPT when the packet
- * was transformed synchronously in place and may continue through the hook
- * chain, or NF_STOLEN when nfsec took it: sent on, in flight in an
- * asynchronous transform, or dropped and counted. The caller holds a
- * reference on sa for the call.
+ * What one protocol does (esp.c, ah.c); an SA holds its protocol's in
+ * sa->ops, and the shared paths call them without naming the protocol.
+ * output and input return NF_ACCEPT when the packet was transformed
+ * synchronously in place and may continue through the hook chain, or
+ * NF_STOLEN when nfsec took it: sent on, in flight in an asynchronous
+ * transform, or dropped and counted. The caller holds a reference on sa
+ * for the call.
  */
-unsigned int nfsec_xform_overhead(const struct nfsec_sa *sa);
-unsigned int nfsec_xform_output(struct nfsec_sa *sa, struct sk_buff *skb,
-				const struct nfsec_cont *cont);
-unsigned int nfsec_xform_input(struct nfsec_sa *sa, struct sk_buff *skb,
-			       u64 seq, const struct nfsec_cont *cont);
+struct nfsec_proto_ops {
+	u8 proto;		/* IPPROTO_ESP or IPPROTO_AH */
+	/* Where the SPI, then the sequence number, sit in the header. */
+	u8 spi_offset;
+	/* At SA creation: allocate and key the transform (sa->icv_len set). */
+	int (*init)(struct nfsec_sa *sa, struct netlink_ext_ack *extack);
+	/* The most the protocol adds to a packet. */
+	unsigned int (*overhead)(const struct nfsec_sa *sa);
+	unsigned int (*output)(struct nfsec_sa *sa, struct sk_buff *skb,
+			       const struct nfsec_cont *cont);
+	/* seq: the full sequence number the replay check inferred. */
+	unsigned int (*input)(struct nfsec_sa *sa, struct sk_buff *skb,
+			      u64 seq, const struct nfsec_cont *cont);
+};
+
+const struct nfsec_proto_ops *nfsec_xform_find(u8 proto);
 
 /* Shared by the two protocols. */
 int nfsec_xform_make_room(struct sk_buff *skb, unsigned int head,

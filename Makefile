@@ -11,18 +11,50 @@
 #   make style      checkpatch --strict and sparse on kmod/
 #   make bench      nfsec against XFRM in the test VM: table, CSV, plot
 #   make install    install the module and the tool on this machine
+#   make dkms       install the module through DKMS (rebuilt for every new
+#                   kernel) and the tool
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-# KVER: the kernel that Debian's linux-headers-amd64 points at. Evaluated
-# once per make run, and only when used, so `make deps` works without it.
-# The scripts under selftests/ find it the same way (selftests/kver.sh) and
-# honour KVER=... given on the command line or in the environment.
-ifeq ($(strip $(KVER)),)
+# KVER, KDIR: the kernel to build for. Either may be given, KVER as a
+# release (6.12.118+deb12-amd64) or a Debian series (6.12). By default: the
+# running kernel when its build folder exists, else the Debian kernel the
+# tests boot (selftests/kver.sh). Debian headers the machine lacks are
+# fetched into build/kernel/ (selftests/kver.sh --fetch). Both are
+# evaluated once per make run, and only when used, so `make deps` works
+# without them.
+KVER_GIVEN := $(if $(filter undefined,$(origin KVER)),,y)
+KDIR_GIVEN := $(if $(filter undefined,$(origin KDIR)),,y)
+RUNNING := $(shell uname -r)
+ifeq ($(KVER_GIVEN)$(KDIR_GIVEN),)
+ifneq ($(wildcard /lib/modules/$(RUNNING)/build/Makefile),)
+KVER := $(RUNNING)
+KDIR := /lib/modules/$(RUNNING)/build
+endif
+endif
+ifeq ($(KVER_GIVEN),y)
+# A series (6.12) becomes the release it stands for.
+override KVER := $(shell KVER='$(KVER)' $(TOP)/selftests/kver.sh 2>/dev/null)
+else ifeq ($(KDIR_GIVEN),y)
+KVER = $(eval KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null))$(KVER)
+else ifeq ($(origin KVER),undefined)
 KVER = $(eval KVER := $(shell $(TOP)/selftests/kver.sh 2>/dev/null))$(KVER)
 endif
-KDIR ?= /usr/src/linux-headers-$(KVER)
+ifeq ($(origin KDIR),undefined)
+KDIR = $(eval KDIR := $(shell KVER='$(KVER)' $(TOP)/selftests/kver.sh --kdir 2>/dev/null))$(KDIR)
+# Debian headers the machine lacks are fetched on first use.
+KDIR_FETCH := y
+endif
+
+# The kernel the test VM boots (selftests/kver.sh), for the targets that
+# run it: KVER when given, else the default Debian kernel.
+ifeq ($(KVER_GIVEN),y)
+TEST_KVER := $(KVER)
+else
+TEST_KVER = $(eval TEST_KVER := $(shell $(TOP)/selftests/kver.sh 2>/dev/null))$(TEST_KVER)
+endif
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 BUILD := $(TOP)/build
@@ -30,23 +62,30 @@ BUILD := $(TOP)/build
 DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
-	bc flex bison libelf-dev patch gnuplot-nox linux-perf
+	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves
 
-.PHONY: all module tools deps check check-debug vm-shell style clean install demo bench
+.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench
 
 all: module tools
 
-# Warnings fail the build twice over: -Werror stops the compiler, so that a
-# rerun cannot pass on a stale object, and any "warning:" in the output
-# (modpost included) fails the target and removes the module file.
+# NFSEC_WERROR=1 (make check, CI): W=1, and warnings fail the build twice
+# over: -Werror stops the compiler, so that a rerun cannot pass on a stale
+# object, and any "warning:" in the output (modpost included) fails the
+# target and removes the module file. Without it warnings are printed and
+# the build goes on, as under DKMS.
+WERROR_FLAGS = $(if $(filter 1,$(NFSEC_WERROR)),W=1 KCFLAGS="$(KCFLAGS) -Werror")
+
 module:
-	@test -d "$(KDIR)" || { echo "module: $(KDIR) missing (run 'make deps')" >&2; exit 1; }
+	@test -d "$(KDIR)" || \
+		$(if $(KDIR_FETCH),KVER='$(KVER)' $(TOP)/selftests/kver.sh --fetch >/dev/null,false) || \
+		{ echo "module: no kbuild folder for kernel '$(KVER)' (KDIR=$(KDIR))" >&2; exit 1; }
+	@echo "module: building for kernel $(KVER) ($(KDIR))"
 	@mkdir -p $(BUILD)
 	@set -o pipefail; \
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS="$(KCFLAGS) -Werror" modules 2>&1 | \
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(WERROR_FLAGS) modules 2>&1 | \
 		tee $(BUILD)/module.log; \
 	rc=$$?; \
-	if grep -qi 'warning:' $(BUILD)/module.log; then \
+	if [ "$(NFSEC_WERROR)" = 1 ] && grep -qi 'warning:' $(BUILD)/module.log; then \
 		echo "module: the build printed warnings (W=1 warnings are errors)" >&2; \
 		rm -f $(CURDIR)/kmod/*.ko; \
 		exit 1; \
@@ -71,16 +110,17 @@ deps:
 		--no-install-recommends $$missing
 
 check:
-	@selftests/check.sh
+	@$(if $(KVER_GIVEN),KVER=$(KVER)) selftests/check.sh
 
 # The debug kernel (built once, then cached in build/debug-kernel/) and
 # the whole selftest suite on it; see selftests/check-debug.sh.
 check-debug:
 	@selftests/check-debug.sh
 
-vm-shell: module
+vm-shell:
+	@$(MAKE) --no-print-directory module KVER=$(TEST_KVER)
 	@-$(MAKE) --no-print-directory tools
-	@selftests/vm/run.sh --shell
+	@KVER=$(TEST_KVER) selftests/vm/run.sh --shell
 
 style:
 	@selftests/style.sh
@@ -94,20 +134,43 @@ install: all
 	$(SUDO) $(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(SUDO) depmod -a $(KVER)
 	$(SUDO) $(MAKE) -C userspace install
+	@echo "install: nfsec.ko for kernel $(KVER):" \
+		$$(find /lib/modules/$(KVER) -name 'nfsec.ko*' 2>/dev/null || true)
+
+# DKMS: kmod/ is the source tree (kmod/dkms.conf). Its sources go to
+# /usr/src/nfsec-VERSION, then dkms adds the module and builds and installs
+# it for KVER; DKMS rebuilds it for every kernel installed later.
+VERSION = $(shell sed -n 's/^\#define NFSEC_VERSION "\(.*\)"/\1/p' $(TOP)/kmod/version.h)
+DKMS_SRC = /usr/src/nfsec-$(VERSION)
+
+dkms:
+	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' kmod/dkms.conf || \
+		{ echo "dkms: kmod/dkms.conf is not at version $(VERSION) (kmod/version.h)" >&2; exit 1; }
+	-@$(SUDO) dkms remove -m nfsec -v $(VERSION) --all >/dev/null 2>&1
+	$(SUDO) rm -rf $(DKMS_SRC)
+	$(SUDO) mkdir -p $(DKMS_SRC)/uapi
+	$(SUDO) cp COPYING kmod/Kbuild kmod/dkms.conf \
+		$$(find kmod -maxdepth 1 -name '*.[ch]' ! -name '*.mod.c') $(DKMS_SRC)/
+	$(SUDO) cp kmod/uapi/*.h $(DKMS_SRC)/uapi/
+	$(SUDO) dkms add -m nfsec -v $(VERSION)
+	$(SUDO) dkms install -m nfsec -v $(VERSION) -k $(KVER) \
+		$(if $(wildcard $(KDIR)/Makefile),--kernelsourcedir $(KDIR))
+	$(SUDO) $(MAKE) -C userspace install
 
 # Results in build/bench/: results.md (also on stdout), results.csv (every
 # repetition), summary.csv (medians, ratios), throughput.png. Knobs: the
 # NFSEC_BENCH_* variables of selftests/bench/bench.sh, NFSEC_VM_MEM.
 bench:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory module tools
-	@selftests/bench/run.sh
+	@$(MAKE) --no-print-directory module tools KVER=$(TEST_KVER)
+	@KVER=$(TEST_KVER) selftests/bench/run.sh
 
 # The demo from a clean clone: what is missing is installed, the module, the
 # tool and the selftest helpers are built, then the VM plays
 # selftests/demo.sh on this terminal; the exit code is the demo's.
 demo: deps
 	@start=$$(date +%s); \
+	export KVER=$(TEST_KVER); \
 	selftests/ksrc.sh >/dev/null && \
 	$(MAKE) --no-print-directory -s module tools && \
 	$(MAKE) --no-print-directory -s -C selftests all && \

@@ -13,6 +13,9 @@
 # A failing phase does not stop the later ones. The run ends with the time
 # per phase and one line "N passed, N failed[, N skipped]"; the exit code is
 # non-zero if anything failed. Logs are in build/check/.
+#
+# KVER chooses the kernel (selftests/kver.sh: a release or a series such as
+# 6.12); the module is built for it with W=1, warnings as errors.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,16 +23,64 @@ out=build/check
 rm -rf "$out"
 mkdir -p "$out"
 make=(make --no-print-directory)
+export NFSEC_WERROR=1
 
 # shellcheck source=tap.sh
 source selftests/tap.sh
+
+# NFSEC_CHECK_OTHERS: the kernels (releases or series) that get the subset
+# below after the whole suite ran on KVER; by default 6.12 when KVER is
+# not given, none when it is. NFSEC_CHECK_SUBSET: the tests of the subset;
+# NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and one AH pairing
+# with XFRM, one algorithm each, both modes), before NFSEC_VM_ENV.
+# NFSEC_CHECK_NEWEST=1: nfsec.ko also compiled against the newest kernel
+# source Debian has (selftests/newest.sh); by default when KVER is not given.
+if [ -n "${KVER:-}" ]; then
+	others=${NFSEC_CHECK_OTHERS:-}
+	newest=${NFSEC_CHECK_NEWEST:-0}
+else
+	others=${NFSEC_CHECK_OTHERS-6.12}
+	newest=${NFSEC_CHECK_NEWEST:-1}
+fi
+subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh demo.sh}
+subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
+	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256}
+
+# other_kernel K: kernel K set up, the module built for it, the subset run.
+other_kernel() {
+	local k log rc
+	k=$(KVER=$1 selftests/kver.sh 2>"$out/kernel-$1.log") ||
+		{ emit fail "$1: no such Debian kernel"; return; }
+	[ "$k" != "$KVER" ] || { echo "# $1: $k had the whole suite"; return; }
+	log=$out/vm-$k.log
+	step "$k: set-up: test kernel (Debian linux-image, headers)" "$out/kernel-$k.log" \
+		env KVER="$k" selftests/vm/run.sh --prepare || return
+	step "$k: build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module-$k.log" \
+		"${make[@]}" module KVER="$k" || return
+	echo "# $k: VM log: $log"
+	# shellcheck disable=SC2086 # the test names are words
+	KVER=$k NFSEC_VM_ENV="$subset_env ${NFSEC_VM_ENV:-}" \
+		selftests/vm/run.sh $subset >"$log" 2>&1
+	rc=$?
+	[ -f build/vm/results.tap ] && tap "$k: " build/vm/results.tap
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' build/vm/results.tap 2>/dev/null; then
+		emit fail "$k: vm: run failed (exit $rc)"
+	fi
+	if [ $rc -ne 0 ]; then
+		grep -E '^vm: |^# (FAIL|SKIP)' "$log" | tail -n 30 | sed 's/^/# /'
+	fi
+}
 t0=$(now)
 
 echo "TAP version 13"
 echo "# set-up"
 step "set-up: Debian packages (make deps)" "$out/deps.log" "${make[@]}" deps
+# The kernel, chosen once (a series becomes a release) for every step.
+KVER=$(selftests/kver.sh 2>>"$out/deps.log") || KVER=
+export KVER
 step "set-up: checkpatch and kselftest runner from linux-source" "$out/ksrc.log" selftests/ksrc.sh
-step "set-up: test kernel (Debian linux-image)" "$out/kernel.log" selftests/vm/run.sh --prepare
+step "set-up: test kernel $KVER (Debian linux-image, headers)" "$out/kernel.log" \
+	selftests/vm/run.sh --prepare
 t1=$(now)
 
 echo "# build"
@@ -88,6 +139,19 @@ if [ $module_ok = 1 ]; then
 fi
 t4=$(now)
 
+# The other kernels: each one's module built (W=1, warnings fail), then a
+# subset of the suite in the VM on it.
+echo "# other kernels: ${others:-none}"
+for k in $others; do
+	other_kernel "$k"
+done
+if [ "$newest" = 1 ]; then
+	step "newest: build: module against unstable's newest linux-source (W=1, compile only)" \
+		"$out/newest.log" selftests/newest.sh &&
+		echo "# newest: $(tail -n 1 "$out/newest.log")"
+fi
+t5=$(now)
+
 echo "# time: set-up $((t1 - t0)) s, build $((t2 - t1)) s, VM $((t3 - t2)) s," \
-	"captures $((t4 - t3)) s, total $((t4 - t0)) s"
+	"captures $((t4 - t3)) s, other kernels $((t5 - t4)) s, total $((t5 - t0)) s"
 tap_summary

@@ -6,10 +6,12 @@
 # checkpatch.pl and its data files, the kselftest runner and header, and the
 # kernel's Makefiles (used to map CONFIG_ options to module files).
 # Extraction happens once per tarball; later calls only print the folder.
+# The source is the default kernel's (KVER does not choose it): these files
+# serve every kernel the tests boot.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-kver=$(selftests/kver.sh)
+kver=$(KVER='' selftests/kver.sh)
 series=$(echo "$kver" | cut -d. -f1,2)
 tarball=${KSRC_TARBALL:-/usr/src/linux-source-$series.tar.xz}
 out=build/ksrc

@@ -15,8 +15,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 mdir=${1:-$top}
 shift || true
-kver=$(selftests/kver.sh) || exit 1
-kdir=${KDIR:-/usr/src/linux-headers-$kver}
+kdir=${KDIR:-$(selftests/kver.sh --fetch)} || exit 1
 logs=$top/build/style
 mkdir -p "$logs"
 

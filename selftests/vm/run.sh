@@ -9,7 +9,8 @@
 # usage: selftests/vm/run.sh [--prepare | --shell | --probe] [TEST.sh ...]
 #        selftests/vm/run.sh --run SCRIPT
 #        selftests/vm/run.sh --demo SCRIPT.sh
-#   --prepare  only fetch and unpack the kernel and extract the runner
+#   --prepare  only fetch and unpack the kernel (and its headers, when the
+#              machine has none) and extract the runner
 #   --shell    interactive shell on the serial console, nfsec loaded
 #   --probe    only decide the accelerator (KVM or TCG) and print it
 #   --run      run one script of selftests/ (e.g. bench/bench.sh) directly,
@@ -101,7 +102,8 @@ esac
 log() { echo "vm: $*" >&2; }
 die() { echo "vm: $*" >&2; exit 1; }
 
-# The kernel: Debian's linux-image package for $kver, downloaded and
+# The kernel: Debian's linux-image package for $kver, downloaded (from the
+# machine's apt sources or the backports suite, selftests/kver.sh) and
 # unpacked once, then reused.
 fetch_kernel() {
 	[ -n "$custom" ] && return 0
@@ -110,11 +112,8 @@ fetch_kernel() {
 	rm -rf "$kroot" "$out/deb"
 	mkdir -p "$out/deb"
 	log "fetching $pkg"
-	if ! (cd "$out/deb" && apt-get download -q "$pkg" >/dev/null 2>&1); then
-		apt-get update -q >/dev/null 2>&1 || true
-		(cd "$out/deb" && apt-get download -q "$pkg") ||
-			die "cannot download $pkg (is linux-headers-amd64 newer than the archive?)"
-	fi
+	selftests/kver.sh --download "$out/deb" "$pkg" ||
+		die "cannot download $pkg (is KVER newer than the archive?)"
 	deb=$(ls "$out"/deb/"$pkg"_*.deb)
 	dpkg-deb -x "$deb" "$kroot"
 	rm -rf "$out/deb"
@@ -125,6 +124,7 @@ fetch_kernel() {
 
 # CONFIG_ options of selftests/config that Debian builds as modules, mapped
 # to module files through the kernel Makefiles (obj-$(CONFIG_X) += foo.o).
+# Debian compresses modules from 6.12 on (foo.ko.xz).
 config_modules() {
 	local ksrc=$1 cfg=$kroot/boot/config-$kver sym want have
 	grep -E '^CONFIG_[A-Z0-9_]+=[ym]' selftests/config | cut -d= -f1 |
@@ -158,12 +158,14 @@ config_modules() {
 						print dir "/" w[i]
 					}
 			}')
-		local found=0 f
+		local found=0 f z
 		for f in $want; do
-			if [ -f "$moddir/kernel/$f" ]; then
-				echo "$moddir/kernel/$f"
-				found=1
-			fi
+			for z in "" .xz .zst .gz; do
+				if [ -f "$moddir/kernel/$f$z" ]; then
+					echo "$moddir/kernel/$f$z"
+					found=1
+				fi
+			done
 		done
 		[ $found = 1 ] || { echo "vm: no module found for $sym" >&2; echo "!missing"; }
 	done
@@ -237,11 +239,11 @@ build_initramfs() {
 	if echo "$mods" | grep -q '^!missing'; then
 		die "selftests/config needs options this kernel lacks"
 	fi
-	mods="$mods $moddir/kernel/drivers/virtio/virtio_pci.ko $moddir/kernel/drivers/char/hw_random/virtio-rng.ko"
-	mods="$mods $moddir/kernel/net/9p/9pnet_virtio.ko $moddir/kernel/fs/9p/9p.ko"
+	mods="$mods virtio_pci virtio-rng 9pnet_virtio 9p"
 	local name dep
 	for m in $mods; do
-		name=$(basename "$m" .ko)
+		name=$(basename "$m")
+		name=${name%%.ko*}
 		for dep in $(modprobe -D -C /dev/null -d "$kroot" -S "$kver" "$name" |
 			sed -n 's/^insmod \([^ ]*\).*/\1/p'); do
 			dep=${dep#"$kroot"}
@@ -254,7 +256,7 @@ build_initramfs() {
 	done
 	# Every crypto module too, not loaded but there to be found: the crypto
 	# API picks implementations (ctr, ghash, the SIMD ones...) by itself.
-	for m in "$moddir"/kernel/crypto/*.ko "$moddir"/kernel/arch/x86/crypto/*.ko; do
+	for m in "$moddir"/kernel/crypto/*.ko* "$moddir"/kernel/arch/x86/crypto/*.ko*; do
 		dep=${m#"$kroot"}
 		mkdir -p "$stage$(dirname "$dep")"
 		[ -f "$stage$dep" ] || cp "$m" "$stage$dep"
@@ -377,6 +379,9 @@ mkdir -p "$out"
 ksrc=$(selftests/ksrc.sh)
 ksrc=$top/$ksrc
 fetch_kernel
+if [ "$mode" = prepare ] && [ -z "$custom" ]; then
+	KVER=$kver selftests/kver.sh --fetch >/dev/null
+fi
 [ "$mode" = prepare ] && exit 0
 accel=$(probe_accel)
 [ "$mode" = probe ] && { echo "$accel"; exit 0; }

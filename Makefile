@@ -9,6 +9,8 @@
 #   make demo       the narrated Alice, Bob and Trudy scenario in the test VM
 #   make vm-shell   boot the test VM with nfsec loaded, interactive shell
 #   make style      checkpatch --strict and sparse on kmod/
+#   make dts        the device trees of dts/ compiled into build/dts/
+#                   (a dtc warning fails)
 #   make bench      nfsec against XFRM in the test VM: table, CSV, plot
 #   make install    install the module and the tool on this machine
 #   make dkms       install the module through DKMS (rebuilt for every new
@@ -62,9 +64,10 @@ BUILD := $(TOP)/build
 DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
-	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves
+	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves \
+	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler
 
-.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench
+.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench dts
 
 all: module tools
 
@@ -124,6 +127,18 @@ vm-shell:
 
 style:
 	@selftests/style.sh
+
+dts:
+	@mkdir -p $(BUILD)/dts
+	@for f in dts/*.dts; do \
+		b=$(BUILD)/dts/$$(basename "$$f" .dts); \
+		dtc -I dts -O dtb -o "$$b.dtb" "$$f" 2>"$$b.log" || { cat "$$b.log" >&2; exit 1; }; \
+		if [ -s "$$b.log" ]; then \
+			cat "$$b.log" >&2; rm -f "$$b.dtb"; \
+			echo "dts: dtc warned about $$f" >&2; exit 1; \
+		fi; \
+		echo "dts: $$f -> build/dts/$$(basename "$$b").dtb"; \
+	done
 
 clean:
 	-@test ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

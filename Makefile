@@ -50,6 +50,26 @@ KDIR = $(eval KDIR := $(shell KVER='$(KVER)' $(TOP)/selftests/kver.sh --kdir 2>/
 KDIR_FETCH := y
 endif
 
+# ARCH=arm64: the module cross-compiled with Debian's aarch64 toolchain
+# against Debian's arm64 headers of the same release as the x86 kernel
+# (6.1.0-57-amd64 gives 6.1.0-57-arm64), the tool and the C selftests
+# against the arm64 libmnl; all fetched into build/arm64/ by
+# selftests/vm/arm64.sh. `make check ARCH=arm64` runs the suite on it.
+ifeq ($(ARCH),arm64)
+export CROSS_COMPILE ?= aarch64-linux-gnu-
+A64 := $(TOP)/selftests/vm/arm64.sh
+A64_KVER_IN := $(if $(KVER_GIVEN),$(KVER))
+override KVER = $(eval override KVER := $(shell KVER='$(A64_KVER_IN)' $(A64) --kver 2>/dev/null))$(KVER)
+override KDIR = $(eval override KDIR := $(shell KVER='$(A64_KVER_IN)' $(A64) --kdir))$(KDIR)
+KDIR_FETCH :=
+CHECK_KVER := $(A64_KVER_IN)
+A64_ROOT = $(eval A64_ROOT := $(shell $(A64) --sysroot))$(A64_ROOT)
+CROSS_ARGS = CC=$(CROSS_COMPILE)gcc CPPFLAGS=-I$(A64_ROOT)/usr/include \
+	LDFLAGS=-L$(A64_ROOT)/usr/lib/aarch64-linux-gnu
+endif
+
+CHECK_KVER ?= $(KVER)
+
 # The kernel the test VM boots (selftests/kver.sh), for the targets that
 # run it: KVER when given, else the default Debian kernel.
 ifeq ($(KVER_GIVEN),y)
@@ -96,7 +116,7 @@ module:
 	exit $$rc
 
 tools:
-	$(MAKE) -C userspace
+	$(MAKE) -C userspace $(CROSS_ARGS)
 
 deps:
 	@missing=""; \
@@ -113,7 +133,7 @@ deps:
 		--no-install-recommends $$missing
 
 check:
-	@$(if $(KVER_GIVEN),KVER=$(KVER)) selftests/check.sh
+	@$(if $(KVER_GIVEN),KVER=$(CHECK_KVER)) selftests/check.sh
 
 # The debug kernel (built once, then cached in build/debug-kernel/) and
 # the whole selftest suite on it; see selftests/check-debug.sh.

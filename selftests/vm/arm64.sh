@@ -92,7 +92,7 @@ a64_unpack() {
 # The arm64 root: every package of a64_packages, unpacked once.
 a64_sysroot() {
 	local want
-	want="v1 $(echo $a64_packages)"
+	want="v1 $a64_packages"
 	if [ "$(cat "$a64_root/.done" 2>/dev/null)" = "$want" ]; then
 		return 0
 	fi
@@ -159,6 +159,7 @@ a64_kernel() {
 a64_cross=(CC=aarch64-linux-gnu-gcc "CPPFLAGS=-I$a64_root/usr/include"
 	"LDFLAGS=-L$a64_root/usr/lib/aarch64-linux-gnu")
 
+# shellcheck disable=SC2034,SC2154 # run.sh's variables
 a64_vm() {
 	kver=$(a64_kver)
 	kroot=$out/kernel-$kver
@@ -194,6 +195,7 @@ a64_path() {
 	[ -f "$a64_root$p" ] && echo "$a64_root$p"
 }
 
+# shellcheck disable=SC2154 # stage: run.sh's
 # a64_libs FILE: the dynamic loader and every library FILE needs, at
 # the path the loader looks for it, recursively.
 a64_libs() {
@@ -207,13 +209,9 @@ a64_libs() {
 	for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 		src=""
 		for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib /usr/lib; do
-			if [ -e "$stage$d/$lib" ]; then
-				src=done
-				break
-			fi
+			[ -e "$stage$d/$lib" ] && continue 2
 			src=$(a64_path "$d/$lib") && break
 		done
-		[ "$src" = done ] && continue
 		[ -n "$src" ] ||
 			die "arm64: $(basename "$f") needs $lib: add its package to a64_packages"
 		mkdir -p "$stage$d"
@@ -243,6 +241,7 @@ copy_bin() {
 
 # The machine, its console and its virtio devices on the mmio transports
 # that dts/qemu-virt-arm64.dts describes, in the order it expects them.
+# shellcheck disable=SC2034,SC2054,SC2154 # run.sh's variables; -device commas
 a64_qemu() {
 	local dtb=$top/build/dts/qemu-virt-arm64.dtb
 	make -s -C "$top" dts >&2 || die "dts/ does not compile"

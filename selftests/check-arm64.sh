@@ -2,9 +2,9 @@
 #
 # The arm64 part of `make check`, sourced by selftests/check.sh after
 # tap.sh: Debian's arm64 kernel, headers and binaries (selftests/vm/
-# arm64.sh), the board of dts/ compiled, the module (W=1, warnings fail),
-# the tool and the C selftests cross-compiled, then selftests in
-# qemu-system-aarch64 (TCG) and tshark on the captures they left.
+# arm64.sh), the board of dts/ compiled, the module (W=1, warnings fail;
+# then sparse over it), the tool and the C selftests cross-compiled, then
+# selftests in qemu-system-aarch64 (TCG) and tshark on their captures.
 #
 # arm64_check TESTS ENV: TESTS (all of them when empty) given ENV (as
 # NFSEC_VM_ENV, before the caller's NFSEC_VM_ENV). The x86 module, tool
@@ -38,6 +38,8 @@ arm64_check() {
 			"${make[@]}" dts &&
 		step "arm64: build: module kmod/nfsec.ko (cross, W=1, no warnings)" \
 			"$out/arm64-module.log" "${make[@]}" module &&
+		step "arm64: build: sparse (C=2) over the arm64 build, no warnings" \
+			"$out/arm64-sparse.log" "${make[@]}" module C=2 &&
 		step "arm64: build: tool userspace/nfsec (cross)" "$out/arm64-tools.log" \
 			"${make[@]}" tools; then
 		echo "# arm64: VM log: $log"

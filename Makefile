@@ -9,6 +9,8 @@
 #   make demo       the narrated Alice, Bob and Trudy scenario in the test VM
 #   make vm-shell   boot the test VM with nfsec loaded, interactive shell
 #   make style      checkpatch --strict and sparse on kmod/
+#   make dts        the device trees of dts/ compiled into build/dts/
+#                   (a dtc warning fails)
 #   make bench      nfsec against XFRM in the test VM: table, CSV, plot
 #   make install    install the module and the tool on this machine
 #   make dkms       install the module through DKMS (rebuilt for every new
@@ -48,6 +50,26 @@ KDIR = $(eval KDIR := $(shell KVER='$(KVER)' $(TOP)/selftests/kver.sh --kdir 2>/
 KDIR_FETCH := y
 endif
 
+# ARCH=arm64: the module cross-compiled with Debian's aarch64 toolchain
+# against Debian's arm64 headers of the same release as the x86 kernel
+# (6.1.0-57-amd64 gives 6.1.0-57-arm64), the tool and the C selftests
+# against the arm64 libmnl; all fetched into build/arm64/ by
+# selftests/vm/arm64.sh. `make check ARCH=arm64` runs the suite on it.
+ifeq ($(ARCH),arm64)
+export CROSS_COMPILE ?= aarch64-linux-gnu-
+A64 := $(TOP)/selftests/vm/arm64.sh
+A64_KVER_IN := $(if $(KVER_GIVEN),$(KVER))
+override KVER = $(eval override KVER := $(shell KVER='$(A64_KVER_IN)' $(A64) --kver 2>/dev/null))$(KVER)
+override KDIR = $(eval override KDIR := $(shell KVER='$(A64_KVER_IN)' $(A64) --kdir))$(KDIR)
+KDIR_FETCH :=
+CHECK_KVER := $(A64_KVER_IN)
+A64_ROOT = $(eval A64_ROOT := $(shell $(A64) --sysroot))$(A64_ROOT)
+CROSS_ARGS = CC=$(CROSS_COMPILE)gcc CPPFLAGS=-I$(A64_ROOT)/usr/include \
+	LDFLAGS=-L$(A64_ROOT)/usr/lib/aarch64-linux-gnu
+endif
+
+CHECK_KVER ?= $(KVER)
+
 # The kernel the test VM boots (selftests/kver.sh), for the targets that
 # run it: KVER when given, else the default Debian kernel.
 ifeq ($(KVER_GIVEN),y)
@@ -62,9 +84,10 @@ BUILD := $(TOP)/build
 DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
-	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves
+	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves \
+	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler
 
-.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench
+.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench dts
 
 all: module tools
 
@@ -93,7 +116,7 @@ module:
 	exit $$rc
 
 tools:
-	$(MAKE) -C userspace
+	$(MAKE) -C userspace $(CROSS_ARGS)
 
 deps:
 	@missing=""; \
@@ -112,7 +135,7 @@ deps:
 # The module's built-in self-tests run at every load of a check build.
 check: export NFSEC_DEBUG ?= 1
 check:
-	@$(if $(KVER_GIVEN),KVER=$(KVER)) selftests/check.sh
+	@$(if $(KVER_GIVEN),KVER=$(CHECK_KVER)) selftests/check.sh
 
 # The debug kernel (built once, then cached in build/debug-kernel/) and
 # the whole selftest suite on it; see selftests/check-debug.sh.
@@ -126,6 +149,18 @@ vm-shell:
 
 style:
 	@selftests/style.sh
+
+dts:
+	@mkdir -p $(BUILD)/dts
+	@for f in dts/*.dts; do \
+		b=$(BUILD)/dts/$$(basename "$$f" .dts); \
+		dtc -I dts -O dtb -o "$$b.dtb" "$$f" 2>"$$b.log" || { cat "$$b.log" >&2; exit 1; }; \
+		if [ -s "$$b.log" ]; then \
+			cat "$$b.log" >&2; rm -f "$$b.dtb"; \
+			echo "dts: dtc warned about $$f" >&2; exit 1; \
+		fi; \
+		echo "dts: $$f -> build/dts/$$(basename "$$b").dtb"; \
+	done
 
 clean:
 	-@test ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -18,6 +18,10 @@
 #
 # KVER chooses the kernel (selftests/kver.sh: a release or a series such as
 # 6.12); the module is built for it with W=1, warnings as errors.
+#
+# arm64 (selftests/check-arm64.sh): a subset after the x86 kernels
+# (NFSEC_CHECK_ARM64=0 leaves it out); with ARCH=arm64 (make check
+# ARCH=arm64), the whole suite on arm64 instead of x86.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -29,6 +33,19 @@ export NFSEC_WERROR=1
 
 # shellcheck source=tap.sh
 source selftests/tap.sh
+# shellcheck source=check-arm64.sh
+source selftests/check-arm64.sh
+if [ "${ARCH:-}" = arm64 ]; then
+	unset ARCH
+	t0=$(now)
+	echo "TAP version 13"
+	step "set-up: Debian packages (make deps)" "$out/deps.log" "${make[@]}" deps
+	step "set-up: kselftest runner from linux-source" "$out/ksrc.log" selftests/ksrc.sh
+	arm64_check "" ""
+	echo "# time: total $(($(now) - t0)) s"
+	tap_summary
+	exit
+fi
 
 # NFSEC_CHECK_OTHERS: the kernels (releases or series) that get the subset
 # below after the whole suite ran on KVER; by default 6.12 when KVER is
@@ -156,7 +173,10 @@ if [ "$newest" = 1 ]; then
 		echo "# newest: $(tail -n 1 "$out/newest.log")"
 fi
 t5=$(now)
+[ "${NFSEC_CHECK_ARM64:-1}" = 0 ] || arm64_check "$arm64_subset" "$arm64_env"
+t6=$(now)
 
 echo "# time: set-up $((t1 - t0)) s, build $((t2 - t1)) s, VM $((t3 - t2)) s," \
-	"captures $((t4 - t3)) s, other kernels $((t5 - t4)) s, total $((t5 - t0)) s"
+	"captures $((t4 - t3)) s, other kernels $((t5 - t4)) s, arm64 $((t6 - t5)) s," \
+	"total $((t6 - t0)) s"
 tap_summary

@@ -52,6 +52,8 @@
 # (guest memory, default 2G), NFSEC_VM_PERF=1 (put perf in the guest),
 # NFSEC_VM_TEST_TIMEOUT (seconds each selftest may run, instead of the
 # timeout in selftests/settings), NFSEC_VM_OUT.
+# ARCH=arm64: Debian's arm64 kernel and binaries on the board of dts/,
+# under qemu-system-aarch64 (selftests/vm/arm64.sh).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -80,6 +82,10 @@ inject=${NFSEC_VM_INJECT:-}
 mem=${NFSEC_VM_MEM:-2G}
 outdir=${NFSEC_VM_OUT:-$out/out}
 run_script=""
+vm_busybox=/bin/busybox
+vm_modules="virtio_pci virtio-rng 9pnet_virtio 9p"
+vm_karch=x86
+vm_make=(make -s -C selftests)
 
 mode=test
 case "${1:-}" in
@@ -199,7 +205,7 @@ build_initramfs() {
 	ln -s ../run "$stage/var/run"
 
 	# busybox first, so that the real binaries copied below win.
-	cp /bin/busybox "$stage/bin/busybox"
+	cp "$vm_busybox" "$stage/bin/busybox"
 	for m in $(/bin/busybox --list-full); do
 		[ -e "$stage/$m" ] || ln -s /bin/busybox "$stage/$m"
 	done
@@ -240,7 +246,7 @@ build_initramfs() {
 	if echo "$mods" | grep -q '^!missing'; then
 		die "selftests/config needs options this kernel lacks"
 	fi
-	mods="$mods virtio_pci virtio-rng 9pnet_virtio 9p"
+	mods="$mods $vm_modules"
 	local name dep
 	for m in $mods; do
 		name=$(basename "$m")
@@ -257,7 +263,7 @@ build_initramfs() {
 	done
 	# Every crypto module too, not loaded but there to be found: the crypto
 	# API picks implementations (ctr, ghash, the SIMD ones...) by itself.
-	for m in "$moddir"/kernel/crypto/*.ko* "$moddir"/kernel/arch/x86/crypto/*.ko*; do
+	for m in "$moddir"/kernel/crypto/*.ko* "$moddir"/kernel/arch/$vm_karch/crypto/*.ko*; do
 		dep=${m#"$kroot"}
 		mkdir -p "$stage$(dirname "$dep")"
 		[ -f "$stage$dep" ] || cp "$m" "$stage$dep"
@@ -291,7 +297,7 @@ stage_tests() {
 	depmod -b "$stage" "$kver"
 
 	# The kselftest runner and the tests, the C ones built here.
-	make -s -C selftests all >&2 || die "building the C selftests failed"
+	"${vm_make[@]}" all >&2 || die "building the C selftests failed"
 	mkdir -p "$stage/ksft/kselftest"
 	cp "$ksrc"/tools/testing/selftests/kselftest/{runner.sh,prefix.pl} "$stage/ksft/kselftest/"
 	make -s -C selftests list-tests >"$stage/ksft/nfsec/tests"
@@ -376,6 +382,11 @@ qemu_accel_args() {
 	fi
 }
 
+if [ "${ARCH:-}" = arm64 ]; then
+	# shellcheck source=arm64.sh
+	source selftests/vm/arm64.sh
+	a64_vm
+fi
 mkdir -p "$out"
 # What an earlier run left is never read as this run's: a run that dies
 # before the VM has no results and no captures.
@@ -385,7 +396,7 @@ fi
 ksrc=$(selftests/ksrc.sh)
 ksrc=$top/$ksrc
 fetch_kernel
-if [ "$mode" = prepare ] && [ -z "$custom" ]; then
+if [ "$mode" = prepare ] && [ -z "$custom" ] && [ "${ARCH:-}" != arm64 ]; then
 	KVER=$kver selftests/kver.sh --fetch >/dev/null
 fi
 [ "$mode" = prepare ] && exit 0
@@ -411,6 +422,7 @@ export_dir=$out/export
 rm -rf "$export_dir"
 mkdir -p "$export_dir"
 qemu+=(-virtfs "local,path=$export_dir,mount_tag=nfsec-export,security_model=none")
+[ "${ARCH:-}" = arm64 ] && a64_qemu
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -nographic -serial mon:stdio \

@@ -85,7 +85,7 @@ DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
 	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves \
-	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler
+	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler nftables
 
 .PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench dts
 

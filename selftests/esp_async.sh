@@ -23,7 +23,12 @@
 #       plaintext counted exactly, ESN, sequence exhaustion, lifetimes;
 #       the kprobes stay: every encryption and decryption nfsec hands to
 #       the crypto API completes in its callback, exactly once;
-#   (d) afterwards the instances are still the ones in use, and are
+#   (d) with aes-gcm-128: gateway.sh's inner fragments (its part (d))
+#       over it: the fragments of a datagram, each decrypted in a
+#       completion callback, arrive whole, and a protected first fragment
+#       is not completed by fragments sent in the clear; the callback runs
+#       once for each of the five ESP packets;
+#   (e) afterwards the instances are still the ones in use, and are
 #       removed again (the kernel log is checked by esp.sh and the VM).
 #
 # Knobs: NFSEC_ASYNC_ALGS (default "aes-gcm-128 aes-cbc-128+hmac-sha256"),
@@ -319,7 +324,26 @@ log "esp.sh: nfsec submitted $enc encryptions and $dec decryptions;" \
 assert_eq "$enc" "$out" "esp.sh: calls of nfsec_esp_output_done() for the encryptions nfsec submitted"
 assert_eq "$dec" "$in" "esp.sh: calls of nfsec_esp_input_done() for the decryptions nfsec submitted"
 
-# (d) the instances were in use all along, and go.
+# (d) inner fragments, reassembled after asynchronous decryption.
+if [[ " $ALGS " == *" aes-gcm-128 "* ]]; then
+	nfsec_load
+	echo 'p:nfsec_async/in nfsec:nfsec_esp_input_done' >>"$TRACE/kprobe_events" ||
+		fail "cannot probe nfsec_esp_input_done"
+	echo >"$TRACE/trace"
+	echo 1 >"$TRACE/events/nfsec_async/enable"
+	rc=0
+	NFSEC_GATEWAY_CASES=frag NFSEC_GATEWAY_KEEP_MODULE=1 "$HERE/gateway.sh" || rc=$?
+	echo 0 >"$TRACE/events/nfsec_async/enable"
+	[ "$rc" = 0 ] || fail "gateway.sh's inner fragments over pcrypt failed (exit $rc)"
+	assert_eq 5 "$(grep -c ' in: ' "$TRACE/trace" || true)" \
+		"gateway.sh's fragments: decryptions completed in nfsec_esp_input_done()"
+	kprobes_off
+	nfsec_unload
+else
+	log "not run: inner fragments over pcrypt (needs aes-gcm-128 in NFSEC_ASYNC_ALGS)"
+fi
+
+# (e) the instances were in use all along, and go.
 for alg in $ALGS; do
 	assert_eq "${PCRYPT[$alg]}" "$(best "$(api_name "$alg")")" \
 		"$alg: the highest priority driver after esp.sh"

@@ -43,8 +43,9 @@
 #       inbound one: a counts no-sa, the outbound SA drops nothing;
 #   (g) AH with aes-gmac, a to ha: the SA deleted and added again with
 #       the same key sends none of the IVs it sent before.
-# Knob: NFSEC_GATEWAY_CASES, a list of before, after, frag, pmtu, dir and
-# gmac (default all).
+# Knobs: NFSEC_GATEWAY_CASES, a list of before, after, frag, pmtu, dir and
+# gmac (default all); NFSEC_GATEWAY_KEEP_MODULE=1 uses the nfsec that is
+# loaded (esp_async.sh probes it) for the parts after the firewall ones.
 source "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip nft tcpdump busybox timeout
@@ -60,7 +61,7 @@ tmp=$(mktemp -d)
 defer "rm -rf $tmp"
 dmesg_mark
 # Each part loads nfsec itself, before or after the firewall.
-nfsec_unload_quiet
+[ "${NFSEC_GATEWAY_KEEP_MODULE:-0}" = 1 ] || nfsec_unload_quiet
 SPI_OUT=0x1001
 SPI_IN=0x2001
 
@@ -379,7 +380,7 @@ CASES=${CASES//,/ }
 [[ $CASES != *" after "* ]] || case_firewall after
 if [[ $CASES =~ \ (frag|pmtu|dir|gmac)\  ]]; then
 	topology
-	nfsec_load
+	nfsec_loaded || nfsec_load
 	[[ $CASES != *" dir "* ]] || case_dir
 	[[ $CASES != *" gmac "* ]] || case_gmac
 	[[ $CASES != *" frag "* ]] || case_frag

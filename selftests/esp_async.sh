@@ -209,9 +209,10 @@ kprobes_off() {
 		echo "!${h#*=}" >>"$TRACE/events/nfsec_async/${h%%=*}/trigger" 2>/dev/null
 	done
 	HISTS=()
-	echo 0 >"$TRACE/events/nfsec_async/enable" 2>/dev/null
+	echo 0 >"$TRACE/events/nfsec_async/enable" 2>/dev/null || true
+	# Each probe that exists goes; (d) has only "in".
 	for h in out in hold; do
-		echo "-:nfsec_async/$h" >>"$TRACE/kprobe_events" 2>/dev/null
+		echo "-:nfsec_async/$h" >>"$TRACE/kprobe_events" 2>/dev/null || true
 	done
 	return 0
 }

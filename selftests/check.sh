@@ -56,6 +56,8 @@ fi
 # NFSEC_VM_ENV.
 # NFSEC_CHECK_NEWEST=1: nfsec.ko also compiled against the newest kernel
 # source Debian has (selftests/newest.sh); by default when KVER is not given.
+# NFSEC_CHECK_NEWEST=boot: that kernel built (the first time, many minutes
+# of every core; then cached) and booted, the subset run on it.
 if [ -n "${KVER:-}" ]; then
 	others=${NFSEC_CHECK_OTHERS:-}
 	newest=${NFSEC_CHECK_NEWEST:-0}
@@ -68,29 +70,45 @@ subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALG
 	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256
 	NFSEC_ASYNC_PAIRINGS=nfsec-xfrm NFSEC_ASYNC_ALGS=aes-gcm-128}
 
-# other_kernel K: kernel K set up, the module built for it, the subset run.
-other_kernel() {
-	local k log rc
-	k=$(KVER=$1 selftests/kver.sh 2>"$out/kernel-$1.log") ||
-		{ emit fail "$1: no such Debian kernel"; return; }
-	[ "$k" != "$KVER" ] || { echo "# $1: $k had the whole suite"; return; }
-	log=$out/vm-$k.log
-	step "$k: set-up: test kernel (Debian linux-image, headers)" "$out/kernel-$k.log" \
-		env KVER="$k" selftests/vm/run.sh --prepare || return
-	step "$k: build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module-$k.log" \
-		"${make[@]}" module KVER="$k" || return
-	echo "# $k: VM log: $log"
+# vm_subset PREFIX LOG: the subset in the VM (run.sh's environment given),
+# its results re-emitted with PREFIX.
+vm_subset() {
+	local prefix=$1 log=$2 rc
+	echo "# ${prefix}VM log: $log"
 	# shellcheck disable=SC2086 # the test names are words
-	KVER=$k NFSEC_VM_ENV="$subset_env ${NFSEC_VM_ENV:-}" \
-		selftests/vm/run.sh $subset >"$log" 2>&1
+	NFSEC_VM_ENV="$subset_env ${NFSEC_VM_ENV:-}" selftests/vm/run.sh $subset >"$log" 2>&1
 	rc=$?
-	[ -f build/vm/results.tap ] && tap "$k: " build/vm/results.tap
+	[ -f build/vm/results.tap ] && tap "$prefix" build/vm/results.tap
 	if [ $rc -ne 0 ] && ! grep -q '^not ok' build/vm/results.tap 2>/dev/null; then
-		emit fail "$k: vm: run failed (exit $rc)"
+		emit fail "${prefix}vm: run failed (exit $rc)"
 	fi
 	if [ $rc -ne 0 ]; then
 		grep -E '^vm: |^# (FAIL|SKIP)' "$log" | tail -n 30 | sed 's/^/# /'
 	fi
+}
+
+# other_kernel K: kernel K set up, the module built for it, the subset run.
+other_kernel() {
+	local k
+	k=$(KVER=$1 selftests/kver.sh 2>"$out/kernel-$1.log") ||
+		{ emit fail "$1: no such Debian kernel"; return; }
+	[ "$k" != "$KVER" ] || { echo "# $1: $k had the whole suite"; return; }
+	step "$k: set-up: test kernel (Debian linux-image, headers)" "$out/kernel-$k.log" \
+		env KVER="$k" selftests/vm/run.sh --prepare || return
+	step "$k: build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module-$k.log" \
+		"${make[@]}" module KVER="$k" || return
+	KVER=$k vm_subset "$k: " "$out/vm-$k.log"
+}
+
+# newest_kernel: the newest kernel built and booted, the subset run on it.
+newest_kernel() {
+	local kdir=build/newest/kernel
+	step "newest: set-up: kernel built from unstable's newest linux-source" \
+		"$out/newest-kernel.log" selftests/newest.sh --kernel || return
+	step "newest: build: module kmod/nfsec.ko (W=1, no warnings)" \
+		"$out/module-newest.log" env -u KVER "${make[@]}" module KDIR="$PWD/build/newest/obj" || return
+	NFSEC_VM_KERNEL=$kdir/bzImage vm_subset "newest $(cat "$kdir/kernel.release"): " \
+		"$out/vm-newest.log"
 }
 t0=$(now)
 
@@ -167,7 +185,9 @@ echo "# other kernels: ${others:-none}"
 for k in $others; do
 	other_kernel "$k"
 done
-if [ "$newest" = 1 ]; then
+if [ "$newest" = boot ]; then
+	newest_kernel
+elif [ "$newest" = 1 ]; then
 	step "newest: build: module against unstable's newest linux-source (W=1, compile only)" \
 		"$out/newest.log" selftests/newest.sh &&
 		echo "# newest: $(tail -n 1 "$out/newest.log")"

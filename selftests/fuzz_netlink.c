@@ -474,6 +474,17 @@ static bool alg_icv_ok(const struct model_alg *a, unsigned int bits)
  * Whether the kernel takes the SA_ADD g (EEXIST apart); if it does, the SA
  * it will dump goes into sa.
  */
+/*
+ * An SA's ends are unicast: not in 0.0.0.0/8, multicast or 240.0.0.0/4
+ * (which holds the limited broadcast).
+ */
+static bool unicast(uint32_t addr)
+{
+	uint8_t first = ntohl(addr) >> 24;
+
+	return first != 0 && first < 224;
+}
+
 static bool sa_add_ok(const struct gen *g, struct sa_key *sa)
 {
 	const struct sa_req *r = &g->sr;
@@ -482,6 +493,7 @@ static bool sa_add_ok(const struct gen *g, struct sa_key *sa)
 	uint32_t flags = r->flags_p ? r->flags : 0;
 
 	if (!g->has_key || !key_ok(&g->key) || !r->dst || r->reject ||
+	    !unicast(g->key.src) || !unicast(r->dst_addr) ||
 	    (r->mode_p && r->mode > NFSEC_MODE_MAX) ||
 	    (r->win_p && r->win > NFSEC_REPLAY_WINDOW_MAX) ||
 	    (flags & ~__NFSEC_SA_F_ALL) ||

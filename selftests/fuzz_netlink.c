@@ -112,6 +112,7 @@ struct gen {
 	bool pol_ok;		/* selectors (and action, SA) valid */
 	struct pol pol;
 	bool by_index;
+	bool index_dir_bad;	/* by index, with a direction out of range */
 	uint32_t index;
 	int filter;		/* flush: -1 all, else proto or dir */
 	bool filter_ok;		/* the flush filter is a valid one */
@@ -687,8 +688,13 @@ static void gen_pol_del(struct mb *m, struct gen *g)
 			   model.pol[rng_below(&rng, model.npol)].index :
 			   rng_below(&rng, 2000);
 		put_u32(m, NFSEC_POL_A_INDEX, g->index);
-		if (rng_pct(&rng, 5))
-			put_u8(m, NFSEC_POL_A_DIR, rng_below(&rng, 3));
+		if (rng_pct(&rng, 5)) {
+			uint8_t dir = rng_below(&rng, 3);
+
+			/* The policy table checks it where the index decides. */
+			put_u8(m, NFSEC_POL_A_DIR, dir);
+			g->index_dir_bad = dir > NFSEC_DIR_MAX;
+		}
 	} else {
 		put_selectors(m, g);
 	}
@@ -1353,7 +1359,7 @@ static bool valid(const struct gen *g, struct sa_key *sa)
 	case NFSEC_CMD_POLICY_ADD:
 		return g->pol_ok;
 	case NFSEC_CMD_POLICY_DEL:
-		return g->by_index || g->pol_ok;
+		return (g->by_index && !g->index_dir_bad) || g->pol_ok;
 	default:
 		return true;	/* no attributes */
 	}

@@ -19,7 +19,6 @@
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_core.h>
 
 #include "compat.h"
 #include "hooks.h"
@@ -216,8 +215,8 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	if (!pol)
 		return verdict;
 
-	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);
-	if (!sa || sa->dir != NFSEC_DIR_OUT) {
+	sa = nfsec_sa_lookup_dir_rcu(nn, &pol->sa, NFSEC_DIR_OUT);
+	if (!sa) {
 		/* Fail closed. */
 		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
 		return NF_DROP;
@@ -253,8 +252,8 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
 	key.proto = iph->protocol;
 	key.saddr = iph->saddr;
 	key.spi = hdr[0];
-	sa = nfsec_sa_lookup_rcu(nn, &key);
-	if (!sa || sa->dir != NFSEC_DIR_IN || sa->daddr != iph->daddr) {
+	sa = nfsec_sa_lookup_dir_rcu(nn, &key, NFSEC_DIR_IN);
+	if (!sa || sa->daddr != iph->daddr) {
 		/*
 		 * Not one of ours: transit, for XFRM, or a copy of one nfsec
 		 * sent, reflected back to it.
@@ -307,8 +306,8 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
 	key.proto = qiph->protocol;
 	key.saddr = qiph->saddr;
 	key.spi = spi[ops->spi_offset / sizeof(*spi)];
-	sa = nfsec_sa_lookup_rcu(nn, &key);
-	if (!sa || sa->dir != NFSEC_DIR_OUT || sa->daddr != qiph->daddr)
+	sa = nfsec_sa_lookup_dir_rcu(nn, &key, NFSEC_DIR_OUT);
+	if (!sa || sa->daddr != qiph->daddr)
 		return;
 	mtu = ntohs(icmph->un.frag.mtu);
 	/* RFC 1191: a router that names no MTU; 68 is IPv4's least. */

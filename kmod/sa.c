@@ -72,6 +72,15 @@ struct nfsec_sa *nfsec_sa_lookup_rcu(struct nfsec_net *nn,
 	return rhashtable_lookup(&nn->sad.table, key, nfsec_sa_params);
 }
 
+/* The SA of key if it has direction dir (enum nfsec_dir), else NULL. */
+struct nfsec_sa *nfsec_sa_lookup_dir_rcu(struct nfsec_net *nn,
+					 const struct nfsec_sa_key *key, u8 dir)
+{
+	struct nfsec_sa *sa = nfsec_sa_lookup_rcu(nn, key);
+
+	return sa && sa->dir == dir ? sa : NULL;
+}
+
 static void nfsec_sa_unlink(struct nfsec_net *nn, struct nfsec_sa *sa)
 {
 	lockdep_assert_held(&nn->lock);

@@ -116,6 +116,8 @@ void nfsec_sad_destroy(struct nfsec_net *nn);
 
 struct nfsec_sa *nfsec_sa_lookup_rcu(struct nfsec_net *nn,
 				     const struct nfsec_sa_key *key);
+struct nfsec_sa *nfsec_sa_lookup_dir_rcu(struct nfsec_net *nn,
+					 const struct nfsec_sa_key *key, u8 dir);
 void nfsec_sa_put(struct nfsec_sa *sa);
 int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 		 struct netlink_ext_ack *extack);

@@ -174,10 +174,12 @@ static void nfsec_xform_deliver(struct nfsec_sa *sa, struct sk_buff *skb,
 				const struct nfsec_cont *cont)
 {
 	if (ip_is_fragment(ip_hdr(skb))) {
-		/* Queued, or dropped and counted by the IP MIB. */
+		/*
+		 * Queued, or dropped and counted by the IP MIB; a whole
+		 * datagram comes back with its header checksum made.
+		 */
 		if (ip_defrag(cont->net, skb, NFSEC_DEFRAG_USER))
 			return;
-		ip_send_check(ip_hdr(skb));
 	}
 	if (!nfsec_in_policy_ok(sa, skb)) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);

@@ -414,12 +414,13 @@ bool nfsec_sa_next_seq(struct nfsec_sa *sa, u64 *seq)
 }
 
 /*
- * The sequence number a dump shows: the last one sent, or for an SA that
- * receives, the highest one received (both start at the configured one).
+ * The sequence number a dump shows: for an outbound SA the last one sent,
+ * for an inbound one the highest one received.
  */
 u64 nfsec_sa_seq(const struct nfsec_sa *sa)
 {
-	return max(READ_ONCE(sa->seq_out), READ_ONCE(sa->replay.top));
+	return sa->dir == NFSEC_DIR_IN ? READ_ONCE(sa->replay.top) :
+					 READ_ONCE(sa->seq_out);
 }
 
 /* Before the ICV is checked: may seq_lo be new? Infers the full number. */

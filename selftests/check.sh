@@ -54,16 +54,17 @@ fi
 # changed in 6.3); NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and
 # one AH pairing with XFRM, one algorithm each, both modes), before
 # NFSEC_VM_ENV.
-# NFSEC_CHECK_NEWEST=1: nfsec.ko also compiled against the newest kernel
-# source Debian has (selftests/newest.sh); by default when KVER is not given.
-# NFSEC_CHECK_NEWEST=boot: that kernel built (the first time, many minutes
-# of every core; then cached) and booted, the subset run on it.
+# NFSEC_CHECK_NEWEST=boot: the newest kernel source Debian has
+# (selftests/newest.sh) built into a kernel (the first time, minutes of
+# every core; then cached in build/newest/), nfsec.ko built against it and
+# the subset run on it booted; by default when KVER is not given.
+# NFSEC_CHECK_NEWEST=1: nfsec.ko only compiled against that source.
 if [ -n "${KVER:-}" ]; then
 	others=${NFSEC_CHECK_OTHERS:-}
 	newest=${NFSEC_CHECK_NEWEST:-0}
 else
 	others=${NFSEC_CHECK_OTHERS-6.12}
-	newest=${NFSEC_CHECK_NEWEST:-1}
+	newest=${NFSEC_CHECK_NEWEST:-boot}
 fi
 subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh esp_async.sh demo.sh}
 subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128

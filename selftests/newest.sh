@@ -24,7 +24,10 @@
 # A kernel build takes many minutes of every core; NFSEC_NEWEST_JOBS sets
 # make -j (default: the number of CPUs).
 #
-# usage: selftests/newest.sh [--kernel]
+# With --source, only the source is fetched and unpacked (the debug kernel
+# of `make check-debug` is built from it); its folder is printed.
+#
+# usage: selftests/newest.sh [--kernel | --source]
 # Prints the kernel's version on success; the logs are
 # build/newest/module.log and build/newest/kernel/build.log.
 set -euo pipefail
@@ -57,7 +60,14 @@ if [ ! -f "$src/.done" ]; then
 	mv "$base/linux-source-$series" "$src"
 	touch "$src/.done"
 fi
-if [ ! -f "$prep/.done" ]; then
+if [ "${1:-}" = --source ]; then
+	echo "$src"
+	exit 0
+fi
+
+# The tree external modules build against for the compile test; a
+# booted kernel's own build tree serves instead.
+if [ "${1:-}" != --kernel ] && [ ! -f "$prep/.done" ]; then
 	log "configuring and preparing $prep"
 	rm -rf "$prep"
 	mkdir -p "$prep"

@@ -53,7 +53,7 @@
 # NFSEC_VM_TEST_TIMEOUT (seconds each selftest may run, instead of the
 # timeout in selftests/settings), NFSEC_VM_OUT.
 # ARCH=arm64: Debian's arm64 kernel and binaries on the board of dts/,
-# under qemu-system-aarch64 (selftests/vm/arm64.sh).
+# under qemu-system-aarch64 (scripts/arm64.sh).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -69,7 +69,7 @@ if [ -n "$custom" ]; then
 	vmlinuz=$custom
 	moddir=${NFSEC_VM_MODDIR:-}
 else
-	kver=$(selftests/kver.sh)
+	kver=$(scripts/kver.sh)
 	kroot=$out/kernel-$kver
 	vmlinuz=$kroot/boot/vmlinuz-$kver
 	moddir=$kroot/lib/modules/$kver
@@ -113,7 +113,7 @@ log() { echo "vm: $*" >&2; }
 die() { echo "vm: $*" >&2; exit 1; }
 
 # The kernel: Debian's linux-image package for $kver, downloaded (from the
-# machine's apt sources or the backports suite, selftests/kver.sh) and
+# machine's apt sources or the backports suite, scripts/kver.sh) and
 # unpacked once, then reused.
 fetch_kernel() {
 	[ -n "$custom" ] && return 0
@@ -122,7 +122,7 @@ fetch_kernel() {
 	rm -rf "$kroot" "$out/deb"
 	mkdir -p "$out/deb"
 	log "fetching $pkg"
-	selftests/kver.sh --download "$out/deb" "$pkg" ||
+	scripts/kver.sh --download "$out/deb" "$pkg" ||
 		die "cannot download $pkg (is KVER newer than the archive?)"
 	deb=$(ls "$out"/deb/"$pkg"_*.deb)
 	dpkg-deb -x "$deb" "$kroot"
@@ -383,8 +383,8 @@ qemu_accel_args() {
 }
 
 if [ "${ARCH:-}" = arm64 ]; then
-	# shellcheck source=arm64.sh
-	source selftests/vm/arm64.sh
+	# shellcheck source-path=SCRIPTDIR/../.. source=scripts/arm64.sh
+	source scripts/arm64.sh
 	a64_vm
 fi
 mkdir -p "$out"
@@ -393,11 +393,11 @@ mkdir -p "$out"
 if [ "$mode" != prepare ] && [ "$mode" != probe ]; then
 	rm -rf "$out/results.tap" "$out/console.log" "$out/export" "$outdir"
 fi
-ksrc=$(selftests/ksrc.sh)
+ksrc=$(scripts/ksrc.sh)
 ksrc=$top/$ksrc
 fetch_kernel
 if [ "$mode" = prepare ] && [ -z "$custom" ] && [ "${ARCH:-}" != arm64 ]; then
-	KVER=$kver selftests/kver.sh --fetch >/dev/null
+	KVER=$kver scripts/kver.sh --fetch >/dev/null
 fi
 [ "$mode" = prepare ] && exit 0
 accel=$(probe_accel)

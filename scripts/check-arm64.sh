@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The arm64 part of `make check`, sourced by selftests/check.sh after
-# tap.sh: Debian's arm64 kernel, headers and binaries (selftests/vm/
-# arm64.sh), the board of dts/ compiled, the module (W=1, warnings fail;
-# then sparse over it), the tool and the C selftests cross-compiled, then
-# selftests in qemu-system-aarch64 (TCG) and tshark on their captures.
+# The arm64 part of `make check`, sourced by scripts/check.sh after
+# tap.sh: Debian's arm64 kernel, headers and binaries (scripts/arm64.sh),
+# the board of dts/ compiled, the module (W=1, warnings fail; then sparse
+# over it), the tool and the C selftests cross-compiled, then selftests in
+# qemu-system-aarch64 (TCG) and tshark on their captures.
 #
 # arm64_check TESTS ENV: TESTS (all of them when empty) given ENV (as
 # NFSEC_VM_ENV, before the caller's NFSEC_VM_ENV). The x86 module, tool
@@ -54,7 +54,7 @@ arm64_check() {
 		if [ $rc -ne 0 ]; then
 			grep -E '^vm: |^# (FAIL|SKIP)' "$log" | tail -n 30 | sed 's/^/# /'
 		fi
-		selftests/tshark.sh >"$out/arm64-tshark.tap" 2>"$out/arm64-tshark.log"
+		scripts/tshark.sh >"$out/arm64-tshark.tap" 2>"$out/arm64-tshark.log"
 		tap "arm64: " "$out/arm64-tshark.tap"
 	fi
 	for f in $arm64_files; do

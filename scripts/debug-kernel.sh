@@ -6,7 +6,7 @@
 # so the VM needs no module but nfsec.ko) and selftests/debug.config merged
 # over it (KASAN, UBSAN, KMEMLEAK, lockdep, failslab...). Every option the
 # two fragments ask for must end up set, or the build fails. The patches in
-# selftests/vm/kernel-patches/ are applied to the source first (lockdep
+# scripts/kernel-patches/ are applied to the source first (lockdep
 # annotations the kernel lacks; each says why).
 #
 # The kernel is cached under build/debug-kernel/<key>/, the key being a
@@ -20,7 +20,7 @@
 # of patches into build/debug-kernel/src-<version> (tar keeps the files'
 # times, so only patched files look new to make).
 #
-# usage: selftests/vm/debug-kernel.sh
+# usage: scripts/debug-kernel.sh
 # Prints the cache folder on stdout: bzImage, kernel.release, config,
 # modules.builtin*, and obj (the build tree external modules build against,
 # a link to build/debug-kernel/obj).
@@ -28,7 +28,7 @@
 # NFSEC_DEBUG_JOBS (make -j, default: the number of CPUs).
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 top=$PWD
 tarball=${KSRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 jobs=${NFSEC_DEBUG_JOBS:-$(nproc)}
@@ -42,7 +42,7 @@ die() { echo "debug-kernel: $*" >&2; exit 1; }
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s-%Y' "$tarball")
 RECIPE="tinyconfig, x86_64, config =m made =y, patches, make all"
-patches=(selftests/vm/kernel-patches/*.patch)
+patches=(scripts/kernel-patches/*.patch)
 [ -f "${patches[0]}" ] || patches=()
 phash=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)
 key=$( {

@@ -196,11 +196,11 @@ dkms:
 
 # Results in build/bench/: results.md (also on stdout), results.csv (every
 # repetition), summary.csv (medians, ratios), throughput.png. Knobs: the
-# NFSEC_BENCH_* variables of selftests/bench/bench.sh, NFSEC_VM_MEM.
+# NFSEC_BENCH_* variables of bench/bench.sh, NFSEC_VM_MEM.
 bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory module tools KVER=$(TEST_KVER)
-	@KVER=$(TEST_KVER) selftests/bench/run.sh
+	@KVER=$(TEST_KVER) bench/run.sh
 
 # The demo from a clean clone: what is missing is installed, the module, the
 # tool and the selftest helpers are built, then the VM plays

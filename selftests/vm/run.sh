@@ -13,8 +13,9 @@
 #              machine has none) and extract the runner
 #   --shell    interactive shell on the serial console, nfsec loaded
 #   --probe    only decide the accelerator (KVM or TCG) and print it
-#   --run      run one script of selftests/ (e.g. bench/bench.sh) directly,
-#              not through the kselftest runner, its output on the terminal
+#   --run      run one script directly, not through the kselftest runner,
+#              its output on the terminal: a selftest (esp.sh) or one of
+#              bench/ (bench/bench.sh)
 #   --demo     run one selftest script directly, not through the kselftest
 #              runner, its output on the console as it comes; exit with
 #              its status (or 1 if the run itself went wrong). Colour is
@@ -96,7 +97,8 @@ case "${1:-}" in
 	mode=run
 	run_script=${2:-}
 	[ -n "$run_script" ] || { echo "run.sh: --run needs a script" >&2; exit 2; }
-	[ -f "selftests/$run_script" ] || { echo "run.sh: no selftests/$run_script" >&2; exit 2; }
+	[ -f "selftests/$run_script" ] || { [[ "$run_script" == bench/* ]] && [ -f "$run_script" ]; } ||
+		{ echo "run.sh: $run_script is not in selftests/ nor a script of bench/" >&2; exit 2; }
 	[[ "$run_script" =~ ^[A-Za-z0-9_./-]+$ ]] || { echo "run.sh: bad script name $run_script" >&2; exit 2; }
 	shift 2
 	;;
@@ -315,12 +317,9 @@ stage_tests() {
 			die "NFSEC_VM_TEST_TIMEOUT: not a number of seconds: $NFSEC_VM_TEST_TIMEOUT"
 		sed -i "s/^timeout=.*/timeout=$NFSEC_VM_TEST_TIMEOUT/" "$stage/ksft/nfsec/settings"
 	fi
-	# Scripts run with --run (the benchmark) live in subdirectories.
-	for m in selftests/*/; do
-		m=${m%/}
-		[ "$(basename "$m")" = vm ] && continue
-		cp -r "$m" "$stage/ksft/nfsec/"
-	done
+	# The benchmark (run with --run bench/bench.sh) next to the tests, so
+	# that it finds lib.sh as ../lib.sh.
+	cp -r bench "$stage/ksft/nfsec/"
 	if [ "${NFSEC_VM_PERF:-0}" = 1 ]; then
 		# Older linux-perf packages install perf_<version> and a
 		# wrapper script as /usr/bin/perf.

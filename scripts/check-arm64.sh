@@ -22,7 +22,8 @@ arm64_env=${NFSEC_CHECK_ARM64_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=
 	NFSEC_FUZZ_NETLINK_COUNT=10000 NFSEC_FUZZ_PACKETS_COUNT=5000}
 
 arm64_files="kmod/nfsec.ko userspace/nfsec selftests/netlink_api selftests/pktinject
-	selftests/cryptoalg selftests/fragsend selftests/fuzz_netlink selftests/fuzz_packets"
+	selftests/cryptoalg selftests/fragsend selftests/fuzz/fuzz_netlink
+	selftests/fuzz/fuzz_packets"
 
 arm64_check() {
 	local tests=$1 env=$2 log=$out/vm-arm64.log saved=$out/x86 f rc

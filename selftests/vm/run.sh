@@ -304,12 +304,14 @@ stage_tests() {
 	cp "$ksrc"/tools/testing/selftests/kselftest/{runner.sh,prefix.pl} "$stage/ksft/kselftest/"
 	make -s -C selftests list-tests >"$stage/ksft/nfsec/tests"
 	# A test that sources lib.sh but is not listed would never run.
-	for m in $(grep -l '^source .*/lib\.sh"$' selftests/*.sh); do
-		grep -qx "$(basename "$m")" "$stage/ksft/nfsec/tests" ||
+	for m in $(grep -l '^source .*/lib\.sh"$' selftests/*.sh selftests/*/*.sh); do
+		grep -qx "${m#selftests/}" "$stage/ksft/nfsec/tests" ||
 			die "$m is not listed in TEST_PROGS of selftests/Makefile"
 	done
+	# Those in a subfolder of selftests/ (fuzz/) go to the same one.
 	for m in $(cat "$stage/ksft/nfsec/tests") $(make -s -C selftests list-files); do
-		cp "selftests/$m" "$stage/ksft/nfsec/"
+		mkdir -p "$stage/ksft/nfsec/$(dirname "$m")"
+		cp "selftests/$m" "$stage/ksft/nfsec/$m"
 	done
 	cp kmod/uapi/nfsec.h "$stage/ksft/nfsec/"
 	if [ -n "${NFSEC_VM_TEST_TIMEOUT:-}" ]; then
@@ -406,7 +408,23 @@ accel=$(probe_accel)
 build_initramfs "$ksrc"
 log "accelerator: $accel, kernel $kver, initramfs $(du -h "$out/initramfs.cpio" | cut -f1)"
 
-tests=$(IFS=,; echo "$*")
+# The tests asked for, as TEST_PROGS lists them: one in a subfolder
+# (fuzz/fuzz_netlink.sh) may be named by its file name, as the runner
+# names it in its results.
+test_path() {
+	local t
+	while read -r t; do
+		if [ "$t" = "$1" ] || [ "${t##*/}" = "$1" ]; then
+			echo "$t"
+			return
+		fi
+	done <"$stage/ksft/nfsec/tests"
+	echo "$1"
+}
+tests=""
+for m in "$@"; do
+	tests="${tests:+$tests,}$(test_path "$m")"
+done
 # slab_nomerge: nfsec's caches stay its own, so kmem_cache_destroy() at
 # rmmod reports any object nfsec leaked.
 append="console=ttyS0 loglevel=5 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"

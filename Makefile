@@ -145,7 +145,7 @@ check-debug:
 vm-shell:
 	@$(MAKE) --no-print-directory module KVER=$(TEST_KVER)
 	@-$(MAKE) --no-print-directory tools
-	@KVER=$(TEST_KVER) selftests/vm/run.sh --shell
+	@$(MAKE) --no-print-directory -C selftests vm-shell KVER=$(TEST_KVER)
 
 style:
 	@scripts/style.sh
@@ -204,7 +204,8 @@ bench:
 
 # The demo from a clean clone: what is missing is installed, the module, the
 # tool and the selftest helpers are built, then the VM plays
-# selftests/demo.sh on this terminal; the exit code is the demo's.
+# selftests/demo.sh on this terminal (make -C selftests demo), which
+# fails when the demo does.
 demo: deps
 	@start=$$(date +%s); \
 	export KVER=$(TEST_KVER); \
@@ -212,7 +213,7 @@ demo: deps
 	$(MAKE) --no-print-directory -s module tools && \
 	$(MAKE) --no-print-directory -s -C selftests all && \
 	echo "demo: built in $$(($$(date +%s) - start)) s; booting the test VM" && \
-	NFSEC_VM_TIMEOUT=$${NFSEC_VM_TIMEOUT:-600} selftests/vm/run.sh --demo demo.sh; \
+	NFSEC_VM_TIMEOUT=$${NFSEC_VM_TIMEOUT:-600} $(MAKE) --no-print-directory -s -C selftests demo; \
 	rc=$$?; \
 	echo "demo: $$(($$(date +%s) - start)) s in all, exit $$rc"; \
 	exit $$rc

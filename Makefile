@@ -22,8 +22,8 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 # KVER, KDIR: the kernel to build for. Either may be given, KVER as a
 # release (6.12.118+deb12-amd64) or a Debian series (6.12). By default: the
 # running kernel when its build folder exists, else the Debian kernel the
-# tests boot (selftests/kver.sh). Debian headers the machine lacks are
-# fetched into build/kernel/ (selftests/kver.sh --fetch). Both are
+# tests boot (scripts/kver.sh). Debian headers the machine lacks are
+# fetched into build/kernel/ (scripts/kver.sh --fetch). Both are
 # evaluated once per make run, and only when used, so `make deps` works
 # without them.
 KVER_GIVEN := $(if $(filter undefined,$(origin KVER)),,y)
@@ -37,15 +37,15 @@ endif
 endif
 ifeq ($(KVER_GIVEN),y)
 # A series (6.12) becomes the release it stands for.
-override KVER := $(shell KVER='$(KVER)' $(TOP)/selftests/kver.sh 2>/dev/null)
+override KVER := $(shell KVER='$(KVER)' $(TOP)/scripts/kver.sh 2>/dev/null)
 else ifeq ($(KDIR_GIVEN),y)
 KVER = $(eval KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null))$(KVER)
 else ifeq ($(origin KVER),undefined)
-KVER = $(eval KVER := $(shell $(TOP)/selftests/kver.sh 2>/dev/null))$(KVER)
+KVER = $(eval KVER := $(shell $(TOP)/scripts/kver.sh 2>/dev/null))$(KVER)
 endif
 ifeq ($(origin KDIR),undefined)
-KDIR = $(eval KDIR := $(shell KVER='$(KVER)' $(TOP)/selftests/kver.sh --kdir 2>/dev/null))$(KDIR)
+KDIR = $(eval KDIR := $(shell KVER='$(KVER)' $(TOP)/scripts/kver.sh --kdir 2>/dev/null))$(KDIR)
 # Debian headers the machine lacks are fetched on first use.
 KDIR_FETCH := y
 endif
@@ -54,10 +54,10 @@ endif
 # against Debian's arm64 headers of the same release as the x86 kernel
 # (6.1.0-57-amd64 gives 6.1.0-57-arm64), the tool and the C selftests
 # against the arm64 libmnl; all fetched into build/arm64/ by
-# selftests/vm/arm64.sh. `make check ARCH=arm64` runs the suite on it.
+# scripts/arm64.sh. `make check ARCH=arm64` runs the suite on it.
 ifeq ($(ARCH),arm64)
 export CROSS_COMPILE ?= aarch64-linux-gnu-
-A64 := $(TOP)/selftests/vm/arm64.sh
+A64 := $(TOP)/scripts/arm64.sh
 A64_KVER_IN := $(if $(KVER_GIVEN),$(KVER))
 override KVER = $(eval override KVER := $(shell KVER='$(A64_KVER_IN)' $(A64) --kver 2>/dev/null))$(KVER)
 override KDIR = $(eval override KDIR := $(shell KVER='$(A64_KVER_IN)' $(A64) --kdir))$(KDIR)
@@ -70,12 +70,12 @@ endif
 
 CHECK_KVER ?= $(KVER)
 
-# The kernel the test VM boots (selftests/kver.sh), for the targets that
+# The kernel the test VM boots (scripts/kver.sh), for the targets that
 # run it: KVER when given, else the default Debian kernel.
 ifeq ($(KVER_GIVEN),y)
 TEST_KVER := $(KVER)
 else
-TEST_KVER = $(eval TEST_KVER := $(shell $(TOP)/selftests/kver.sh 2>/dev/null))$(TEST_KVER)
+TEST_KVER = $(eval TEST_KVER := $(shell $(TOP)/scripts/kver.sh 2>/dev/null))$(TEST_KVER)
 endif
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -100,7 +100,7 @@ WERROR_FLAGS = $(if $(filter 1,$(NFSEC_WERROR)),W=1 KCFLAGS="$(KCFLAGS) -Werror"
 
 module:
 	@test -d "$(KDIR)" || \
-		$(if $(KDIR_FETCH),KVER='$(KVER)' $(TOP)/selftests/kver.sh --fetch >/dev/null,false) || \
+		$(if $(KDIR_FETCH),KVER='$(KVER)' $(TOP)/scripts/kver.sh --fetch >/dev/null,false) || \
 		{ echo "module: no kbuild folder for kernel '$(KVER)' (KDIR=$(KDIR))" >&2; exit 1; }
 	@echo "module: building for kernel $(KVER) ($(KDIR))"
 	@mkdir -p $(BUILD)
@@ -135,20 +135,20 @@ deps:
 # The module's built-in self-tests run at every load of a check build.
 check: export NFSEC_DEBUG ?= 1
 check:
-	@$(if $(KVER_GIVEN),KVER=$(CHECK_KVER)) selftests/check.sh
+	@$(if $(KVER_GIVEN),KVER=$(CHECK_KVER)) scripts/check.sh
 
 # The debug kernel (built once, then cached in build/debug-kernel/) and
-# the whole selftest suite on it; see selftests/check-debug.sh.
+# the whole selftest suite on it; see scripts/check-debug.sh.
 check-debug:
-	@selftests/check-debug.sh
+	@scripts/check-debug.sh
 
 vm-shell:
 	@$(MAKE) --no-print-directory module KVER=$(TEST_KVER)
 	@-$(MAKE) --no-print-directory tools
-	@KVER=$(TEST_KVER) selftests/vm/run.sh --shell
+	@$(MAKE) --no-print-directory -C selftests vm-shell KVER=$(TEST_KVER)
 
 style:
-	@selftests/style.sh
+	@scripts/style.sh
 
 dts:
 	@mkdir -p $(BUILD)/dts
@@ -196,23 +196,24 @@ dkms:
 
 # Results in build/bench/: results.md (also on stdout), results.csv (every
 # repetition), summary.csv (medians, ratios), throughput.png. Knobs: the
-# NFSEC_BENCH_* variables of selftests/bench/bench.sh, NFSEC_VM_MEM.
+# NFSEC_BENCH_* variables of bench/bench.sh, NFSEC_VM_MEM.
 bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory module tools KVER=$(TEST_KVER)
-	@KVER=$(TEST_KVER) selftests/bench/run.sh
+	@KVER=$(TEST_KVER) bench/run.sh
 
 # The demo from a clean clone: what is missing is installed, the module, the
 # tool and the selftest helpers are built, then the VM plays
-# selftests/demo.sh on this terminal; the exit code is the demo's.
+# selftests/demo.sh on this terminal (make -C selftests demo), which
+# fails when the demo does.
 demo: deps
 	@start=$$(date +%s); \
 	export KVER=$(TEST_KVER); \
-	selftests/ksrc.sh >/dev/null && \
+	scripts/ksrc.sh >/dev/null && \
 	$(MAKE) --no-print-directory -s module tools && \
 	$(MAKE) --no-print-directory -s -C selftests all && \
 	echo "demo: built in $$(($$(date +%s) - start)) s; booting the test VM" && \
-	NFSEC_VM_TIMEOUT=$${NFSEC_VM_TIMEOUT:-600} selftests/vm/run.sh --demo demo.sh; \
+	NFSEC_VM_TIMEOUT=$${NFSEC_VM_TIMEOUT:-600} $(MAKE) --no-print-directory -s -C selftests demo; \
 	rc=$$?; \
 	echo "demo: $$(($$(date +%s) - start)) s in all, exit $$rc"; \
 	exit $$rc

@@ -42,7 +42,7 @@
 #   (h) with NFSEC_EXPORT set (the test VM's share with the host), a short
 #       capture (one ping and one datagram carrying the marker each way)
 #       is saved there with the SAs, for tshark to decrypt (AH: dissect)
-#       on the host (selftests/tshark.sh);
+#       on the host (scripts/tshark.sh);
 #   (i) tunnel mode, nfsec on b: the packets b decrypts and forwards meet
 #       its outbound policies; with a discard policy for them a ping gets
 #       no answer and b's discard counter rises by one.

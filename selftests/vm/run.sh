@@ -13,8 +13,9 @@
 #              machine has none) and extract the runner
 #   --shell    interactive shell on the serial console, nfsec loaded
 #   --probe    only decide the accelerator (KVM or TCG) and print it
-#   --run      run one script of selftests/ (e.g. bench/bench.sh) directly,
-#              not through the kselftest runner, its output on the terminal
+#   --run      run one script directly, not through the kselftest runner,
+#              its output on the terminal: a selftest (esp.sh) or one of
+#              bench/ (bench/bench.sh)
 #   --demo     run one selftest script directly, not through the kselftest
 #              runner, its output on the console as it comes; exit with
 #              its status (or 1 if the run itself went wrong). Colour is
@@ -53,7 +54,7 @@
 # NFSEC_VM_TEST_TIMEOUT (seconds each selftest may run, instead of the
 # timeout in selftests/settings), NFSEC_VM_OUT.
 # ARCH=arm64: Debian's arm64 kernel and binaries on the board of dts/,
-# under qemu-system-aarch64 (selftests/vm/arm64.sh).
+# under qemu-system-aarch64 (scripts/arm64.sh).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -69,7 +70,7 @@ if [ -n "$custom" ]; then
 	vmlinuz=$custom
 	moddir=${NFSEC_VM_MODDIR:-}
 else
-	kver=$(selftests/kver.sh)
+	kver=$(scripts/kver.sh)
 	kroot=$out/kernel-$kver
 	vmlinuz=$kroot/boot/vmlinuz-$kver
 	moddir=$kroot/lib/modules/$kver
@@ -96,7 +97,8 @@ case "${1:-}" in
 	mode=run
 	run_script=${2:-}
 	[ -n "$run_script" ] || { echo "run.sh: --run needs a script" >&2; exit 2; }
-	[ -f "selftests/$run_script" ] || { echo "run.sh: no selftests/$run_script" >&2; exit 2; }
+	[ -f "selftests/$run_script" ] || { [[ "$run_script" == bench/* ]] && [ -f "$run_script" ]; } ||
+		{ echo "run.sh: $run_script is not in selftests/ nor a script of bench/" >&2; exit 2; }
 	[[ "$run_script" =~ ^[A-Za-z0-9_./-]+$ ]] || { echo "run.sh: bad script name $run_script" >&2; exit 2; }
 	shift 2
 	;;
@@ -113,7 +115,7 @@ log() { echo "vm: $*" >&2; }
 die() { echo "vm: $*" >&2; exit 1; }
 
 # The kernel: Debian's linux-image package for $kver, downloaded (from the
-# machine's apt sources or the backports suite, selftests/kver.sh) and
+# machine's apt sources or the backports suite, scripts/kver.sh) and
 # unpacked once, then reused.
 fetch_kernel() {
 	[ -n "$custom" ] && return 0
@@ -122,7 +124,7 @@ fetch_kernel() {
 	rm -rf "$kroot" "$out/deb"
 	mkdir -p "$out/deb"
 	log "fetching $pkg"
-	selftests/kver.sh --download "$out/deb" "$pkg" ||
+	scripts/kver.sh --download "$out/deb" "$pkg" ||
 		die "cannot download $pkg (is KVER newer than the archive?)"
 	deb=$(ls "$out"/deb/"$pkg"_*.deb)
 	dpkg-deb -x "$deb" "$kroot"
@@ -302,12 +304,14 @@ stage_tests() {
 	cp "$ksrc"/tools/testing/selftests/kselftest/{runner.sh,prefix.pl} "$stage/ksft/kselftest/"
 	make -s -C selftests list-tests >"$stage/ksft/nfsec/tests"
 	# A test that sources lib.sh but is not listed would never run.
-	for m in $(grep -l '^source .*/lib\.sh"$' selftests/*.sh); do
-		grep -qx "$(basename "$m")" "$stage/ksft/nfsec/tests" ||
+	for m in $(grep -l '^source .*/lib\.sh"$' selftests/*.sh selftests/*/*.sh); do
+		grep -qx "${m#selftests/}" "$stage/ksft/nfsec/tests" ||
 			die "$m is not listed in TEST_PROGS of selftests/Makefile"
 	done
+	# Those in a subfolder of selftests/ (fuzz/) go to the same one.
 	for m in $(cat "$stage/ksft/nfsec/tests") $(make -s -C selftests list-files); do
-		cp "selftests/$m" "$stage/ksft/nfsec/"
+		mkdir -p "$stage/ksft/nfsec/$(dirname "$m")"
+		cp "selftests/$m" "$stage/ksft/nfsec/$m"
 	done
 	cp kmod/uapi/nfsec.h "$stage/ksft/nfsec/"
 	if [ -n "${NFSEC_VM_TEST_TIMEOUT:-}" ]; then
@@ -315,12 +319,9 @@ stage_tests() {
 			die "NFSEC_VM_TEST_TIMEOUT: not a number of seconds: $NFSEC_VM_TEST_TIMEOUT"
 		sed -i "s/^timeout=.*/timeout=$NFSEC_VM_TEST_TIMEOUT/" "$stage/ksft/nfsec/settings"
 	fi
-	# Scripts run with --run (the benchmark) live in subdirectories.
-	for m in selftests/*/; do
-		m=${m%/}
-		[ "$(basename "$m")" = vm ] && continue
-		cp -r "$m" "$stage/ksft/nfsec/"
-	done
+	# The benchmark (run with --run bench/bench.sh) next to the tests, so
+	# that it finds lib.sh as ../lib.sh.
+	cp -r bench "$stage/ksft/nfsec/"
 	if [ "${NFSEC_VM_PERF:-0}" = 1 ]; then
 		# Older linux-perf packages install perf_<version> and a
 		# wrapper script as /usr/bin/perf.
@@ -383,8 +384,8 @@ qemu_accel_args() {
 }
 
 if [ "${ARCH:-}" = arm64 ]; then
-	# shellcheck source=arm64.sh
-	source selftests/vm/arm64.sh
+	# shellcheck source-path=SCRIPTDIR/../.. source=scripts/arm64.sh
+	source scripts/arm64.sh
 	a64_vm
 fi
 mkdir -p "$out"
@@ -393,11 +394,11 @@ mkdir -p "$out"
 if [ "$mode" != prepare ] && [ "$mode" != probe ]; then
 	rm -rf "$out/results.tap" "$out/console.log" "$out/export" "$outdir"
 fi
-ksrc=$(selftests/ksrc.sh)
+ksrc=$(scripts/ksrc.sh)
 ksrc=$top/$ksrc
 fetch_kernel
 if [ "$mode" = prepare ] && [ -z "$custom" ] && [ "${ARCH:-}" != arm64 ]; then
-	KVER=$kver selftests/kver.sh --fetch >/dev/null
+	KVER=$kver scripts/kver.sh --fetch >/dev/null
 fi
 [ "$mode" = prepare ] && exit 0
 accel=$(probe_accel)
@@ -407,7 +408,23 @@ accel=$(probe_accel)
 build_initramfs "$ksrc"
 log "accelerator: $accel, kernel $kver, initramfs $(du -h "$out/initramfs.cpio" | cut -f1)"
 
-tests=$(IFS=,; echo "$*")
+# The tests asked for, as TEST_PROGS lists them: one in a subfolder
+# (fuzz/fuzz_netlink.sh) may be named by its file name, as the runner
+# names it in its results.
+test_path() {
+	local t
+	while read -r t; do
+		if [ "$t" = "$1" ] || [ "${t##*/}" = "$1" ]; then
+			echo "$t"
+			return
+		fi
+	done <"$stage/ksft/nfsec/tests"
+	echo "$1"
+}
+tests=""
+for m in "$@"; do
+	tests="${tests:+$tests,}$(test_path "$m")"
+done
 # slab_nomerge: nfsec's caches stay its own, so kmem_cache_destroy() at
 # rmmod reports any object nfsec leaked.
 append="console=ttyS0 loglevel=5 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"

@@ -3,7 +3,8 @@
 #
 # nfsec against the kernel's own IPsec (XFRM) on the same work, in the test
 # VM (selftests/vm/run.sh --run bench/bench.sh; `make bench` on the host
-# turns the results into a table and a plot).
+# turns the results into a table and a plot). The VM runner puts bench/
+# next to the selftests (/ksft/nfsec/bench/), whose lib.sh it uses.
 #
 #   nfsec pair                              XFRM pair
 #  +------------+         +------------+   +------------+         +------------+
@@ -52,6 +53,7 @@
 # SIMD crypto drivers when the CPU has the instructions; off),
 # NFSEC_BENCH_PERF (1; 0: no profiles), NFSEC_BENCH_CONTENDERS ("xfrm
 # nfsec": one alone gives no ratios). Lists may use spaces or commas.
+# shellcheck source-path=SCRIPTDIR source=../selftests/lib.sh
 source "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd ip iperf3 awk timeout

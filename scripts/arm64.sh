@@ -4,16 +4,16 @@
 # arm64: Debian's arm64 packages unpacked under build/arm64/, for the cross
 # build and for the test VM that boots them on the board of dts/.
 #
-# usage: selftests/vm/arm64.sh --kver      the arm64 release of KVER
-#        selftests/vm/arm64.sh --kdir      its kbuild folder, fetched
-#        selftests/vm/arm64.sh --sysroot   the arm64 root (libmnl for the
-#                                          cross build; the VM's binaries)
-#        selftests/vm/arm64.sh --prepare   all of the above and the kernel
+# usage: scripts/arm64.sh --kver      the arm64 release of KVER
+#        scripts/arm64.sh --kdir      its kbuild folder, fetched
+#        scripts/arm64.sh --sysroot   the arm64 root (libmnl for the
+#                                     cross build; the VM's binaries)
+#        scripts/arm64.sh --prepare   all of the above and the kernel
 #
 # selftests/vm/run.sh sources it when ARCH=arm64 to boot that kernel with
 # arm64 binaries; see the end of this file.
 #
-# KVER is the amd64 release the x86 tests use (selftests/kver.sh); the
+# KVER is the amd64 release the x86 tests use (scripts/kver.sh); the
 # arm64 one is the same release with -arm64. Packages are read through an
 # apt state of its own in build/apt/arm64 (APT::Architecture=arm64, the
 # machine's Debian mirror, CODENAME, -updates and -security): neither the
@@ -21,7 +21,7 @@
 # headers' scripts are the amd64 linux-kbuild of the same version, from
 # the machine's own apt sources.
 
-a64_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+a64_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 a64_dir=$a64_top/build/arm64
 a64_apt=$a64_top/build/apt/arm64
 a64_root=$a64_dir/root
@@ -48,7 +48,7 @@ a64_die() { echo "arm64: $*" >&2; exit 1; }
 
 a64_kver() {
 	local k
-	k=$(cd "$a64_top" && selftests/kver.sh) || return 1
+	k=$(cd "$a64_top" && scripts/kver.sh) || return 1
 	echo "${k%-amd64}-arm64"
 }
 
@@ -124,7 +124,7 @@ a64_headers() {
 		sed -n 's/^ *\(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p'); do
 		case "$dep" in
 		linux-kbuild-*)
-			(cd "$a64_top" && selftests/kver.sh --download "$debs/kbuild" "$dep") ||
+			(cd "$a64_top" && scripts/kver.sh --download "$debs/kbuild" "$dep") ||
 				a64_die "cannot download $dep (amd64)"
 			dpkg-deb -x "$debs"/kbuild/*.deb "$root"
 			;;

@@ -9,7 +9,7 @@
 #
 # Knobs: NFSEC_FUZZ_NETLINK_COUNT (requests, default 20000; the full run is
 # 100000), NFSEC_FUZZ_SEED (default: from the clock; printed either way).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd ip insmod
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check-debug`: the whole selftest suite on a debug kernel built from
-# Debian's linux-source (selftests/vm/debug-kernel.sh: KASAN, UBSAN,
+# Debian's linux-source (scripts/debug-kernel.sh: KASAN, UBSAN,
 # KMEMLEAK, lockdep with RCU checking, atomic-sleep and list debugging,
 # failslab), with panic_on_warn=1 and a kmemleak scan after the tests. Any
 # kernel report fails the run.
@@ -45,7 +45,7 @@ vm_append="$vm_append watchdog_thresh=60"
 vm_append="$vm_append${NFSEC_VM_APPEND:+ $NFSEC_VM_APPEND}"
 
 # shellcheck source=tap.sh
-source selftests/tap.sh
+source scripts/tap.sh
 
 # nfsec.ko against the debug kernel, from a copy of the sources so that
 # kmod/ keeps the objects of the Debian kernel build.
@@ -71,10 +71,10 @@ t0=$(now)
 echo "TAP version 13"
 echo "# set-up"
 step "set-up: Debian packages (make deps)" "$out/deps.log" "${make[@]}" deps
-step "set-up: checkpatch and kselftest runner from linux-source" "$out/ksrc.log" selftests/ksrc.sh
+step "set-up: checkpatch and kselftest runner from linux-source" "$out/ksrc.log" scripts/ksrc.sh
 kernel_ok=0
 step "set-up: debug kernel (tinyconfig + selftests/config + selftests/debug.config)" \
-	"$out/kernel.log" selftests/vm/debug-kernel.sh && kernel_ok=1
+	"$out/kernel.log" scripts/debug-kernel.sh && kernel_ok=1
 kdir=$(tail -n 1 "$out/kernel.log")
 t1=$(now)
 

@@ -17,7 +17,7 @@
 # with its release in kernel.release; nfsec.ko then builds against
 # build/newest/obj (KDIR) with modpost checking every symbol:
 #
-#   selftests/newest.sh --kernel
+#   scripts/newest.sh --kernel
 #   make module KDIR=build/newest/obj
 #   NFSEC_VM_KERNEL=build/newest/kernel/bzImage selftests/vm/run.sh TEST...
 #
@@ -27,7 +27,7 @@
 # With --source, only the source is fetched and unpacked (the debug kernel
 # of `make check-debug` is built from it); its folder is printed.
 #
-# usage: selftests/newest.sh [--kernel | --source]
+# usage: scripts/newest.sh [--kernel | --source]
 # Prints the kernel's version on success; the logs are
 # build/newest/module.log and build/newest/kernel/build.log.
 set -euo pipefail
@@ -40,7 +40,7 @@ log() { echo "newest: $*" >&2; }
 die() { echo "newest: $*" >&2; exit 1; }
 
 export NFSEC_APT_SUITES=${NFSEC_NEWEST_SUITES:-sid}
-series=$(selftests/kver.sh --pkgnames linux-source- |
+series=$(scripts/kver.sh --pkgnames linux-source- |
 	sed -n 's/^linux-source-\([0-9]\+\.[0-9]\+\)$/\1/p' | sort -V | tail -n 1)
 [ -n "$series" ] || die "no linux-source-N.M in $NFSEC_APT_SUITES"
 src=$base/$series
@@ -52,7 +52,7 @@ if [ ! -f "$src/.done" ]; then
 	find "$base" -mindepth 1 -maxdepth 1 -type d ! -name mod -exec rm -rf {} +
 	mkdir -p "$src.deb"
 	log "fetching linux-source-$series"
-	selftests/kver.sh --download "$src.deb" "linux-source-$series"
+	scripts/kver.sh --download "$src.deb" "linux-source-$series"
 	dpkg-deb --fsys-tarfile "$src.deb/linux-source-${series}"_*.deb |
 		tar -xO --wildcards "./usr/src/linux-source-$series.tar.xz" |
 		tar -xJ -C "$base"

@@ -3,13 +3,13 @@
 #
 # Build the debug test kernel of `make check-debug` from the newest kernel
 # source Debian has (unstable's linux-source-N.M, fetched and unpacked by
-# selftests/newest.sh --source), or from a linux-source tarball given in
+# scripts/newest.sh --source), or from a linux-source tarball given in
 # KSRC_TARBALL (Debian 12's /usr/src/linux-source-6.1.tar.xz, say):
 # tinyconfig, then selftests/config (every =m made =y, so the VM needs no
 # module but nfsec.ko) and selftests/debug.config merged over it (KASAN,
 # UBSAN, KMEMLEAK, lockdep, failslab...). Every option the two fragments
 # ask for must end up set, or the build fails. The patches in
-# selftests/vm/kernel-patches/N.M/ are applied to a source of series N.M
+# scripts/kernel-patches/N.M/ are applied to a source of series N.M
 # first (lockdep annotations that series lacks; each says why).
 #
 # The kernel is cached under build/debug-kernel/<key>/, the key being a
@@ -23,7 +23,7 @@
 # patches into build/debug-kernel/src-<version> (the copy keeps the files'
 # times, so only patched files look new to make).
 #
-# usage: selftests/vm/debug-kernel.sh
+# usage: scripts/debug-kernel.sh
 # Prints the cache folder on stdout: bzImage, kernel.release, config,
 # modules.builtin*, and obj (the build tree external modules build against,
 # a link to build/debug-kernel/obj).
@@ -31,7 +31,7 @@
 # NFSEC_DEBUG_JOBS (make -j, default: the number of CPUs).
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 top=$PWD
 tarball=${KSRC_TARBALL:-}
 jobs=${NFSEC_DEBUG_JOBS:-$(nproc)}
@@ -48,12 +48,12 @@ if [ -n "$tarball" ]; then
 	pkgver=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null ||
 		stat -c '%s-%Y' "$tarball")
 else
-	tree=$(selftests/newest.sh --source) || die "no kernel source (selftests/newest.sh)"
+	tree=$(scripts/newest.sh --source) || die "no kernel source (scripts/newest.sh)"
 	series=$(basename "$tree")
 	pkgver=$(make -s -C "$tree" kernelversion)
 fi
 RECIPE="tinyconfig, x86_64, config =m made =y, patches, make all"
-patches=(selftests/vm/kernel-patches/"$series"/*.patch)
+patches=(scripts/kernel-patches/"$series"/*.patch)
 [ -f "${patches[0]}" ] || patches=()
 phash=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)
 key=$( {

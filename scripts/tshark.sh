@@ -22,7 +22,7 @@
 # The .sa files hold lines "alg ALG", "mode MODE", "marker TEXT" and per
 # SA "sa SRC DST SPI [ENC_KEY|-] [AUTH_KEY|-]" (keys as 0x-prefixed hex).
 #
-# usage: selftests/tshark.sh [DIR]      (default: build/vm/export)
+# usage: scripts/tshark.sh [DIR]      (default: build/vm/export)
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1

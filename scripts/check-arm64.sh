@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The arm64 part of `make check`, sourced by selftests/check.sh after
-# tap.sh: Debian's arm64 kernel, headers and binaries (selftests/vm/
-# arm64.sh), the board of dts/ compiled, the module (W=1, warnings fail;
-# then sparse over it), the tool and the C selftests cross-compiled, then
-# selftests in qemu-system-aarch64 (TCG) and tshark on their captures.
+# The arm64 part of `make check`, sourced by scripts/check.sh after
+# tap.sh: Debian's arm64 kernel, headers and binaries (scripts/arm64.sh),
+# the board of dts/ compiled, the module (W=1, warnings fail; then sparse
+# over it), the tool and the C selftests cross-compiled, then selftests in
+# qemu-system-aarch64 (TCG) and tshark on their captures.
 #
 # arm64_check TESTS ENV: TESTS (all of them when empty) given ENV (as
 # NFSEC_VM_ENV, before the caller's NFSEC_VM_ENV). The x86 module, tool
@@ -22,7 +22,8 @@ arm64_env=${NFSEC_CHECK_ARM64_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=
 	NFSEC_FUZZ_NETLINK_COUNT=10000 NFSEC_FUZZ_PACKETS_COUNT=5000}
 
 arm64_files="kmod/nfsec.ko userspace/nfsec selftests/netlink_api selftests/pktinject
-	selftests/cryptoalg selftests/fragsend selftests/fuzz_netlink selftests/fuzz_packets"
+	selftests/cryptoalg selftests/fragsend selftests/fuzz/fuzz_netlink
+	selftests/fuzz/fuzz_packets"
 
 arm64_check() {
 	local tests=$1 env=$2 log=$out/vm-arm64.log saved=$out/x86 f rc
@@ -54,7 +55,7 @@ arm64_check() {
 		if [ $rc -ne 0 ]; then
 			grep -E '^vm: |^# (FAIL|SKIP)' "$log" | tail -n 30 | sed 's/^/# /'
 		fi
-		selftests/tshark.sh >"$out/arm64-tshark.tap" 2>"$out/arm64-tshark.log"
+		scripts/tshark.sh >"$out/arm64-tshark.tap" 2>"$out/arm64-tshark.log"
 		tap "arm64: " "$out/arm64-tshark.tap"
 	fi
 	for f in $arm64_files; do

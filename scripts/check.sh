@@ -8,18 +8,18 @@
 #           host unit tests of the tool
 #   VM      the selftests in QEMU (selftests/vm/run.sh)
 #   captures  tshark on the host reads the captures the VM left
-#           (selftests/tshark.sh)
+#           (scripts/tshark.sh)
 #
 # A failing phase does not stop the later ones. The run ends with the time
 # per phase and one line "N passed, N failed[, N skipped]"; the exit code is
 # non-zero if anything failed. A skip counts as a failure, except the ones
-# skip_allowed in selftests/tap.sh knows, printed with their reason. Logs
+# skip_allowed in scripts/tap.sh knows, printed with their reason. Logs
 # are in build/check/.
 #
-# KVER chooses the kernel (selftests/kver.sh: a release or a series such as
+# KVER chooses the kernel (scripts/kver.sh: a release or a series such as
 # 6.12); the module is built for it with W=1, warnings as errors.
 #
-# arm64 (selftests/check-arm64.sh): a subset after the x86 kernels
+# arm64 (scripts/check-arm64.sh): a subset after the x86 kernels
 # (NFSEC_CHECK_ARM64=0 leaves it out); with ARCH=arm64 (make check
 # ARCH=arm64), the whole suite on arm64 instead of x86.
 set -uo pipefail
@@ -32,15 +32,15 @@ make=(make --no-print-directory)
 export NFSEC_WERROR=1
 
 # shellcheck source=tap.sh
-source selftests/tap.sh
+source scripts/tap.sh
 # shellcheck source=check-arm64.sh
-source selftests/check-arm64.sh
+source scripts/check-arm64.sh
 if [ "${ARCH:-}" = arm64 ]; then
 	unset ARCH
 	t0=$(now)
 	echo "TAP version 13"
 	step "set-up: Debian packages (make deps)" "$out/deps.log" "${make[@]}" deps
-	step "set-up: kselftest runner from linux-source" "$out/ksrc.log" selftests/ksrc.sh
+	step "set-up: kselftest runner from linux-source" "$out/ksrc.log" scripts/ksrc.sh
 	arm64_check "" ""
 	echo "# time: total $(($(now) - t0)) s"
 	tap_summary
@@ -55,7 +55,7 @@ fi
 # one AH pairing with XFRM, one algorithm each, both modes), before
 # NFSEC_VM_ENV.
 # NFSEC_CHECK_NEWEST=boot: the newest kernel source Debian has
-# (selftests/newest.sh) built into a kernel (the first time, minutes of
+# (scripts/newest.sh) built into a kernel (the first time, minutes of
 # every core; then cached in build/newest/), nfsec.ko built against it and
 # the subset run on it booted; by default when KVER is not given.
 # NFSEC_CHECK_NEWEST=1: nfsec.ko only compiled against that source.
@@ -91,7 +91,7 @@ vm_subset() {
 # other_kernel K: kernel K set up, the module built for it, the subset run.
 other_kernel() {
 	local k
-	k=$(KVER=$1 selftests/kver.sh 2>"$out/kernel-$1.log") ||
+	k=$(KVER=$1 scripts/kver.sh 2>"$out/kernel-$1.log") ||
 		{ emit fail "$1: no such Debian kernel"; return; }
 	[ "$k" != "$KVER" ] || { echo "# $1: $k had the whole suite"; return; }
 	step "$k: set-up: test kernel (Debian linux-image, headers)" "$out/kernel-$k.log" \
@@ -105,7 +105,7 @@ other_kernel() {
 newest_kernel() {
 	local kdir=build/newest/kernel
 	step "newest: set-up: kernel built from unstable's newest linux-source" \
-		"$out/newest-kernel.log" selftests/newest.sh --kernel || return
+		"$out/newest-kernel.log" scripts/newest.sh --kernel || return
 	step "newest: build: module kmod/nfsec.ko (W=1, no warnings)" \
 		"$out/module-newest.log" env -u KVER "${make[@]}" module KDIR="$PWD/build/newest/obj" || return
 	NFSEC_VM_KERNEL=$kdir/bzImage vm_subset "newest $(cat "$kdir/kernel.release"): " \
@@ -117,9 +117,9 @@ echo "TAP version 13"
 echo "# set-up"
 step "set-up: Debian packages (make deps)" "$out/deps.log" "${make[@]}" deps
 # The kernel, chosen once (a series becomes a release) for every step.
-KVER=$(selftests/kver.sh 2>>"$out/deps.log") || KVER=
+KVER=$(scripts/kver.sh 2>>"$out/deps.log") || KVER=
 export KVER
-step "set-up: checkpatch and kselftest runner from linux-source" "$out/ksrc.log" selftests/ksrc.sh
+step "set-up: checkpatch and kselftest runner from linux-source" "$out/ksrc.log" scripts/ksrc.sh
 step "set-up: test kernel $KVER (Debian linux-image, headers)" "$out/kernel.log" \
 	selftests/vm/run.sh --prepare
 t1=$(now)
@@ -131,7 +131,7 @@ step "build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module.log" "${make[
 step "build: tool userspace/nfsec" "$out/tools.log" "${make[@]}" tools
 step "build: C selftests (selftests/)" "$out/selftests.log" "${make[@]}" -C selftests
 
-selftests/style.sh >"$out/style.tap" 2>"$out/style.log"
+scripts/style.sh >"$out/style.tap" 2>"$out/style.log"
 src=$?
 tap "" "$out/style.tap"
 if [ $tap_count -eq 0 ] || { [ $src -ne 0 ] && ! grep -q '^not ok' "$out/style.tap"; }; then
@@ -170,7 +170,7 @@ t3=$(now)
 # The captures the VM left in build/vm/export/, read by tshark here.
 echo "# captures"
 if [ $module_ok = 1 ]; then
-	selftests/tshark.sh >"$out/tshark.tap" 2>"$out/tshark.log"
+	scripts/tshark.sh >"$out/tshark.tap" 2>"$out/tshark.log"
 	trc=$?
 	tap "" "$out/tshark.tap"
 	if [ $tap_count -eq 0 ] || { [ $trc -ne 0 ] && ! grep -q '^not ok' "$out/tshark.tap"; }; then
@@ -190,7 +190,7 @@ if [ "$newest" = boot ]; then
 	newest_kernel
 elif [ "$newest" = 1 ]; then
 	step "newest: build: module against unstable's newest linux-source (W=1, compile only)" \
-		"$out/newest.log" selftests/newest.sh &&
+		"$out/newest.log" scripts/newest.sh &&
 		echo "# newest: $(tail -n 1 "$out/newest.log")"
 fi
 t5=$(now)

@@ -21,7 +21,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "genl.h"
+#include "../genl.h"
 
 #define FUZZ_BUFSZ (1 << 16)
 

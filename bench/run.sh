@@ -11,7 +11,7 @@
 # where the results go (build/bench).
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 out=${NFSEC_BENCH_OUT:-build/bench}
 
 scale=${NFSEC_BENCH_SCALE:-1 10000 1000000}
@@ -46,7 +46,7 @@ cp "$log" "$out/vm.log"
 grep -a -v -E '^NFSEC-OUT |^\[ *[0-9]+\.[0-9]+\]' "$out/vm.log" |
 	sed -n '/^NFSEC-DMESG-BEGIN/,/^NFSEC-DMESG-END/!p' | grep -a -E '^(bench|vm|FAIL|SKIP)' >&2 || true
 if [ -s "$out/results.csv" ]; then
-	selftests/bench/report.sh "$out"
+	bench/report.sh "$out"
 fi
 [ $rc = 0 ] || echo "bench: the VM run failed (exit $rc), see $out/vm.log" >&2
 exit $rc

@@ -7,7 +7,7 @@
 # on stdout and in DIR/results.md, a summary in DIR/summary.csv and a plot
 # of the throughput per configuration in DIR/throughput.png (gnuplot).
 #
-# usage: selftests/bench/report.sh DIR
+# usage: bench/report.sh DIR
 set -euo pipefail
 
 dir=${1:?usage: report.sh DIR}

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-kver=$(KVER='' selftests/kver.sh)
+kver=$(KVER='' scripts/kver.sh)
 series=$(echo "$kver" | cut -d. -f1,2)
 tarball=${KSRC_TARBALL:-/usr/src/linux-source-$series.tar.xz}
 out=build/ksrc

@@ -4,10 +4,10 @@
 # Kernel style checks of the module, as TAP: one checkpatch.pl --strict test
 # per source file, then one sparse test (C=2, endianness checks on) over the
 # whole module, which must check every .c file of kmod/. checkpatch.pl
-# comes from Debian's linux-source package (extracted by selftests/ksrc.sh
+# comes from Debian's linux-source package (extracted by scripts/ksrc.sh
 # into build/ksrc/).
 #
-# usage: selftests/style.sh [KBUILD_DIR [FILES...]]
+# usage: scripts/style.sh [KBUILD_DIR [FILES...]]
 #   KBUILD_DIR defaults to the repository (M= for kbuild), FILES to every
 #   .c and .h under kmod/. Logs are kept in build/style/.
 set -uo pipefail
@@ -16,11 +16,11 @@ cd "$(dirname "$0")/.."
 top=$PWD
 mdir=${1:-$top}
 shift || true
-kdir=${KDIR:-$(selftests/kver.sh --fetch)} || exit 1
+kdir=${KDIR:-$(scripts/kver.sh --fetch)} || exit 1
 logs=$top/build/style
 mkdir -p "$logs"
 
-ksrc=$(selftests/ksrc.sh) || { echo "not ok 1 - style: cannot extract checkpatch.pl"; exit 1; }
+ksrc=$(scripts/ksrc.sh) || { echo "not ok 1 - style: cannot extract checkpatch.pl"; exit 1; }
 checkpatch=$top/$ksrc/scripts/checkpatch.pl
 
 if [ $# -gt 0 ]; then

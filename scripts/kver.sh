@@ -3,15 +3,15 @@
 #
 # The Debian kernel the project builds and tests against, and its headers.
 #
-# usage: selftests/kver.sh            print its release
-#        selftests/kver.sh --kdir     print its kbuild folder (may not exist)
-#        selftests/kver.sh --fetch    the same, once Debian's headers are
-#                                     there (fetched if the machine has none)
-#        selftests/kver.sh --download DIR PKG...
-#                                     download Debian packages into DIR
-#        selftests/kver.sh --pkgnames PREFIX
-#                                     the names of the packages apt knows
-#                                     that start with PREFIX
+# usage: scripts/kver.sh            print its release
+#        scripts/kver.sh --kdir     print its kbuild folder (may not exist)
+#        scripts/kver.sh --fetch    the same, once Debian's headers are
+#                                   there (fetched if the machine has none)
+#        scripts/kver.sh --download DIR PKG...
+#                                   download Debian packages into DIR
+#        scripts/kver.sh --pkgnames PREFIX
+#                                   the names of the packages apt knows
+#                                   that start with PREFIX
 #
 # KVER in the environment chooses the kernel: a release
 # (6.12.118+deb12-amd64) or a series (6.12), which means the newest amd64

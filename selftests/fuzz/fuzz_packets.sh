@@ -36,7 +36,7 @@
 # Knobs: NFSEC_FUZZ_PACKETS_COUNT (packets, default 10000; the full run is
 # 100000), NFSEC_FUZZ_SEED (default: from the clock; printed either way),
 # NFSEC_FUZZ_AH (1 or 0, default 1).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_root
 require_tool
 require_cmd ip insmod

@@ -104,9 +104,14 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 
 	/*
 	 * ip_output() and ip_forward() route a packet before POST_ROUTING;
-	 * the transforms size and send it by its route.
+	 * the transforms size and send it by its route. That route is often
+	 * borrowed for the hook's RCU section only (skb_dst_set_noref(),
+	 * ip_route_input_noref()), and a transform that completes
+	 * asynchronously sends the packet after it: take a reference, as
+	 * XFRM's output does, before segmentation copies the route to each
+	 * segment. A route being freed drops the packet.
 	 */
-	if (unlikely(!skb_dst(skb))) {
+	if (unlikely(!skb_dst_force(skb))) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
 		return NF_DROP;
 	}
@@ -263,6 +268,15 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
 	}
 	if (!nfsec_sa_replay_check(sa, ntohl(hdr[1]), &seq))
 		return NF_DROP;
+	/*
+	 * A route already attached (a looped-back packet's, one of a bridge)
+	 * may be borrowed for this RCU section only, and the transform may
+	 * complete after it: take a reference, as XFRM's input does.
+	 */
+	if (skb_dst(skb) && unlikely(!skb_dst_force(skb))) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
+		return NF_DROP;
+	}
 	return sa->ops->input(sa, skb, seq, &cont);
 }
 

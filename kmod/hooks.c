@@ -182,12 +182,13 @@ static struct nfsec_policy *nfsec_decide(struct nfsec_net *nn, u8 dir,
 }
 
 /*
- * Conntrack confirms a flow's first packet at POST_ROUTING with the
- * priority of nfsec's hook, and netfilter runs the later registered of two
- * such hooks first. A packet nfsec protects is confirmed here, before it
- * changes, as XFRM's are after all of POST_ROUTING: helpers and NAT saw
- * the plaintext, and the replies find the entry. The protected packet
- * then carries no entry of its own: it is a new packet of another flow
+ * Conntrack confirms a flow's first packet at the end of POST_ROUTING
+ * (NF_IP_PRI_CONNTRACK_CONFIRM), just after nfsec's hook. A packet nfsec
+ * protects is confirmed here, before it changes, as XFRM's are after all
+ * of POST_ROUTING: helpers and NAT saw the plaintext, and the replies find
+ * the entry. The protected packet then carries no entry of its own, so
+ * conntrack's hook does not confirm it, run its helpers or adjust its
+ * sequence numbers a second time: it is a new packet of another flow
  * (tunnel mode sends it through LOCAL_OUT, where conntrack may track it).
  */
 static unsigned int nfsec_ct_confirm(struct sk_buff *skb,
@@ -384,8 +385,12 @@ static const struct nf_hook_ops nfsec_nf_ops[] = {
 		.hook = nfsec_out_hook,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_POST_ROUTING,
-		/* Last: after NAT, helpers and, usually, conntrack confirm. */
-		.priority = NF_IP_PRI_LAST,
+		/*
+		 * After NAT and helpers, and always just before conntrack's
+		 * confirmation, which nfsec_ct_confirm() does in its place
+		 * for the packets nfsec protects.
+		 */
+		.priority = NF_IP_PRI_CONNTRACK_CONFIRM - 1,
 	}, {
 		.hook = nfsec_in_hook,
 		.pf = NFPROTO_IPV4,

@@ -13,7 +13,8 @@
 #
 # a runs nfsec and nftables; b runs XFRM with the same keys. For each order
 # of loading (the ruleset before nfsec.ko, and nfsec.ko before the
-# ruleset: netfilter orders hooks of equal priority by registration):
+# ruleset: netfilter orders hooks of equal priority by registration, and
+# nothing may depend on it):
 #   (a) tunnel 192.168.1.0/24 <-> 192.168.2.0/24, a's forward chain drops
 #       all but established flows and new ones from its LAN: a TCP
 #       connection from ha to hb completes, one from hb to ha does not;

@@ -180,6 +180,13 @@ static void nfsec_xform_deliver(struct nfsec_sa *sa, struct sk_buff *skb,
 		 */
 		if (ip_defrag(cont->net, skb, NFSEC_DEFRAG_USER))
 			return;
+		/*
+		 * As after netfilter's reassembly: a datagram whose fragments
+		 * all had DF has DF too, and is forwarded in fragments no
+		 * larger than those (IPCB(skb)->frag_max_size), not refused
+		 * for its whole size.
+		 */
+		skb->ignore_df = 1;
 	}
 	if (!nfsec_in_policy_ok(sa, skb)) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);

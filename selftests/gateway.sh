@@ -32,7 +32,9 @@
 #       datagram reaches ha's UDP (its NoPorts counter) whole, and a drops
 #       none of it. Then its first fragment again through the tunnel, and
 #       the other three in the clear from r, posing as b: ha never gets
-#       that datagram;
+#       that datagram. Then a datagram whose fragments all carry DF, as
+#       from a peer that fragments before IPsec: a forwards it to ha (in
+#       fragments no larger than b's);
 #   (e) path MTU: r's link towards b has MTU 1280. 3 MB over TCP from a to
 #       b in transport mode and from ha to hb in tunnel mode arrive intact
 #       (sha256); a's SA counts the ICMP errors it learnt a path MTU from
@@ -279,6 +281,12 @@ case_frag() {
 		nfsec_sa_stat "$A" esp 10.0.1.2 $SPI_IN packets
 	sleep 2
 	assert_eq "$((n + 1))" "$(snmp "$HA" Udp NoPorts)" "$WHAT: datagrams that reached UDP on ha"
+
+	WHAT="(d) inner fragments with DF, forwarded"
+	ip netns exec "$B" "$FRAGSEND" --src 192.168.2.1 --dst 192.168.1.2:7777 --len 3000 \
+		--id 0x3333 --df >/dev/null || fail "$WHAT: fragsend on b failed"
+	expect_delta "3000-byte datagrams that reached UDP on ha" "$((n + 1))" 1 \
+		snmp "$HA" Udp NoPorts
 	log "(d) inner fragments: ok"
 }
 

@@ -255,9 +255,12 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	if (err)
 		goto err_free;
 
-	/* Before a dump can see it. */
+	/*
+	 * Before a dump can see it. Below 2^31: the id also keys the SA's
+	 * reassembly queue (xform.c).
+	 */
 	sa->add_time = ktime_get_seconds();
-	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_32b,
+	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_31b,
 			      &nn->sad.next_id, GFP_KERNEL_ACCOUNT);
 	if (err < 0)
 		goto err_free;

@@ -34,7 +34,10 @@
 #       the other three in the clear from r, posing as b: ha never gets
 #       that datagram. Then a datagram whose fragments all carry DF, as
 #       from a peer that fragments before IPsec: a forwards it to ha (in
-#       fragments no larger than b's);
+#       fragments no larger than b's). Then, with a second SA from b to a
+#       (b's packets marked 7 take it), a fragment through it that
+#       overlaps a datagram coming through the first SA, with the same
+#       addresses and IP ID: ha gets that datagram whole all the same;
 #   (e) path MTU: r's link towards b has MTU 1280. 3 MB over TCP from a to
 #       b in transport mode and from ha to hb in tunnel mode arrive intact
 #       (sha256); a's SA counts the ICMP errors it learnt a path MTU from
@@ -258,7 +261,7 @@ case_firewall() {
 # No socket listens on ha: a datagram that reaches UDP whole counts in
 # ha's NoPorts.
 case_frag() {
-	local n p i
+	local n p i k
 	WHAT="(d) inner fragments"
 	sas tunnel 192.168.1.0/24 192.168.2.0/24 "" "proto udp dport 7777"
 	n=$(snmp "$HA" Udp NoPorts)
@@ -287,6 +290,34 @@ case_frag() {
 		--id 0x3333 --df >/dev/null || fail "$WHAT: fragsend on b failed"
 	expect_delta "3000-byte datagrams that reached UDP on ha" "$((n + 1))" 1 \
 		snmp "$HA" Udp NoPorts
+
+	WHAT="(d) another SA's fragment overlapping a datagram"
+	k=$("$NFSEC_TOOL" genkey aes-gcm-128)
+	nfsec sa add proto esp src 10.0.1.2 dst 10.0.1.1 spi 0x2002 mode tunnel aead aes-gcm "$k" ||
+		fail "$WHAT: sa add"
+	ip -n "$B" xfrm state add src 10.0.1.2 dst 10.0.1.1 proto esp spi 0x2002 reqid 3 \
+		mode tunnel aead 'rfc4106(gcm(aes))' "$k" 128
+	# The marked policy first: lower priority values win.
+	ip -n "$B" xfrm policy del src 192.168.2.0/24 dst 192.168.1.0/24 dir out
+	ip -n "$B" xfrm policy add src 192.168.2.0/24 dst 192.168.1.0/24 dir out priority 10 \
+		tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 1 mode tunnel
+	ip -n "$B" xfrm policy add src 192.168.2.0/24 dst 192.168.1.0/24 dir out priority 5 \
+		mark 7 mask 0xffffffff tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 3 mode tunnel
+	n=$(snmp "$HA" Udp NoPorts)
+	p=$(nfsec_sa_stat "$A" esp 10.0.1.2 0x2002 packets)
+	frag() {
+		ip netns exec "$B" "$FRAGSEND" --src 192.168.2.1 --dst 192.168.1.2:7777 --len 3000 \
+			--id 0x4444 "$@" >/dev/null || fail "$WHAT: fragsend on b failed"
+	}
+	frag --only 0
+	# Bytes 1008 to 2015, across the first SA's second fragment (1000 to 1999).
+	frag --only 1 --frag-size 1008 --mark 7
+	expect_delta "fragments the second SA decrypted" "${p:-0}" 1 \
+		nfsec_sa_stat "$A" esp 10.0.1.2 0x2002 packets
+	for i in 1 2 3; do
+		frag --only $i
+	done
+	expect_delta "3000-byte datagrams that reached UDP on ha" "$n" 1 snmp "$HA" Udp NoPorts
 	log "(d) inner fragments: ok"
 }
 

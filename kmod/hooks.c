@@ -284,9 +284,14 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
 /*
  * An ICMP "fragmentation needed" that quotes an ESP or AH packet of one of
  * nfsec's SAs: the SA takes the path MTU (RFC 4301 8.2). The error itself
- * goes on to the stack, which has no use for it.
+ * goes on to the stack, which has no use for it. Anyone on the path can
+ * send one, so as for the kernel's routes: only with a sound checksum and
+ * an MTU no lower than the namespace's least (net.ipv4.route.min_pmtu,
+ * 552 by default), or a forged error could make every packet of the SA a
+ * few fragments; and only one the inbound policies let in (the caller).
  */
-static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
+static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
 {
 	unsigned int off = ip_hdrlen(skb);
 	struct nfsec_sa_key key = {};
@@ -307,6 +312,8 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
 	if (!icmph || icmph->type != ICMP_DEST_UNREACH ||
 	    icmph->code != ICMP_FRAG_NEEDED)
 		return;
+	if (nf_ip_checksum(skb, state->hook, off, IPPROTO_ICMP))
+		return;
 	qiph = (const struct iphdr *)(icmph + 1);
 	if (qiph->version != 4 || qiph->ihl < 5 ||
 	    (qiph->frag_off & htons(IP_OFFSET)))
@@ -325,8 +332,9 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
 	if (!sa || sa->daddr != qiph->daddr)
 		return;
 	mtu = ntohs(icmph->un.frag.mtu);
-	/* RFC 1191: a router that names no MTU; 68 is IPv4's least. */
-	if (mtu < 68 || mtu >= ntohs(qiph->tot_len))
+	/* Below the least also when a router names no MTU (RFC 1191). */
+	if (mtu < READ_ONCE(state->net->ipv4.ip_rt_min_pmtu) ||
+	    mtu >= ntohs(qiph->tot_len))
 		return;
 	nfsec_sa_set_pmtu(sa, mtu);
 }
@@ -366,12 +374,13 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 		if (verdict != NF_ACCEPT)
 			return verdict;
 	}
-	if (proto == IPPROTO_ICMP && READ_ONCE(nn->sad.count))
-		nfsec_in_icmp(nn, skb);
-
 	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);
-	if (!pol)
+	if (!pol) {
+		if (verdict == NF_ACCEPT && proto == IPPROTO_ICMP &&
+		    READ_ONCE(nn->sad.count))
+			nfsec_in_icmp(nn, skb, state);
 		return verdict;
+	}
 	/* In the clear but should have been protected. */
 	nfsec_net_count(nn, NFSEC_NSTATS_A_PLAINTEXT);
 	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);

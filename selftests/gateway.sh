@@ -38,10 +38,15 @@
 #       (b's packets marked 7 take it), a fragment through it that
 #       overlaps a datagram coming through the first SA, with the same
 #       addresses and IP ID: ha gets that datagram whole all the same;
-#   (e) path MTU: r's link towards b has MTU 1280. 3 MB over TCP from a to
-#       b in transport mode and from ha to hb in tunnel mode arrive intact
-#       (sha256); a's SA counts the ICMP errors it learnt a path MTU from
-#       and reports the path MTU.
+#   (e) path MTU: first forged ICMP "fragmentation needed" errors from r
+#       quoting a's outbound SA: one with a wrong checksum, one from b's
+#       address in the clear (a's inbound policy drops it), one naming
+#       500 bytes (below net.ipv4.route.min_pmtu), each followed by a
+#       sound one naming less than the sound one before: the SA takes
+#       only the sound ones. Then r's link towards b has MTU 1280.
+#       3 MB over TCP from a to b in transport mode and from ha to hb in
+#       tunnel mode arrive intact (sha256); a's SA counts the ICMP errors
+#       it learnt a path MTU from and reports the path MTU.
 # And the SAs themselves:
 #   (f) SA direction: the tool names the direction nfsec chose for SAs
 #       added without one (in: the destination is a's), and an ESP packet
@@ -336,8 +341,33 @@ transfer() {
 	assert_eq "$want" "$got" "$WHAT: sha256 of what $addr received"
 }
 
+# forged MTU [SRC [--bad-csum]]: r sends a an ICMP "fragmentation needed"
+# quoting a packet of a's outbound SA, from SRC (r's own address).
+forged() {
+	ip netns exec "$R" "$FRAGSEND" --src "${2:-10.0.1.254}" --dst 10.0.1.1 --frag-needed "$1" \
+		--quote "10.0.1.1,10.0.1.2,$SPI_OUT" ${3:-} >/dev/null ||
+		fail "$WHAT: fragsend on r failed"
+}
+
 case_pmtu() {
-	local mode n out
+	local mode n out f good
+	sas transport 10.0.1.1/32 10.0.1.2/32
+	# Each forged error, then a sound one naming less than the sound one
+	# before: a's SA takes that one only.
+	good=1300
+	for f in "1000 10.0.1.254 --bad-csum" "900 10.0.1.2" 500; do
+		set -- $f
+		WHAT="(e) forged ICMP error, MTU $1${2:+ from $2}${3:+ $3}"
+		n=$(nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT pmtu_updates)
+		forged "$@"
+		forged $good
+		expect_delta "ICMP errors a's SA took a path MTU from" "${n:-0}" 1 \
+			nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT pmtu_updates
+		out=$(nfsec -j sa get proto esp src 10.0.1.1 spi $SPI_OUT)
+		assert_eq $good "$(json_num pmtu "$out")" "$WHAT: the path MTU a's SA reports"
+		log "$WHAT: ok"
+		good=$((good - 50))
+	done
 	ip -n "$R" link set b0 mtu 1280
 	ip -n "$B" link set r0 mtu 1280
 	for mode in transport tunnel; do

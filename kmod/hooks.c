@@ -215,6 +215,13 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	unsigned int verdict;
 	struct nfsec_sa *sa;
 
+	/*
+	 * A packet sent through a VRF device crosses POST_ROUTING twice:
+	 * first with the VRF device, then with the real one it leaves by.
+	 * nfsec protects it once, on the second pass, as conntrack confirms.
+	 */
+	if (netif_is_l3_master(state->out))
+		return NF_ACCEPT;
 	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
 		return NF_ACCEPT;
 	pol = nfsec_decide(nn, NFSEC_DIR_OUT, skb, &verdict);
@@ -362,6 +369,15 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	struct nfsec_sa *sa;
 	u8 proto;
 
+	/*
+	 * A packet that came in on a device enslaved to a VRF crosses
+	 * PRE_ROUTING twice: first with that device, then with the VRF
+	 * device, marked IPSKB_L3SLAVE (vrf_ip_rcv()). nfsec saw it on the
+	 * first pass (and sent a decrypted one through PRE_ROUTING again,
+	 * which took its mark off): the second would take it for plaintext.
+	 */
+	if (IPCB(skb)->flags & IPSKB_L3SLAVE)
+		return NF_ACCEPT;
 	/* Decrypted by nfsec and sent through PRE_ROUTING again. */
 	if (nfsec_take_decap_mark(skb))
 		return NF_ACCEPT;

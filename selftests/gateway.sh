@@ -54,8 +54,13 @@
 #       inbound one: a counts no-sa, the outbound SA drops nothing;
 #   (g) AH with aes-gmac, a to ha: the SA deleted and added again with
 #       the same key sends none of the IVs it sent before.
-# Knobs: NFSEC_GATEWAY_CASES, a list of before, after, frag, pmtu, dir and
-# gmac (default all); NFSEC_GATEWAY_KEEP_MODULE=1 uses the nfsec that is
+# And a VRF:
+#   (h) a's link towards r enslaved to a VRF device, which sends packets
+#       through POST_ROUTING and PRE_ROUTING twice: a ping from a in the
+#       VRF to b in transport mode gets its replies, each packet is
+#       protected and decrypted once, and a drops nothing as plaintext.
+# Knobs: NFSEC_GATEWAY_CASES, a list of before, after, frag, pmtu, dir,
+# gmac and vrf (default all); NFSEC_GATEWAY_KEEP_MODULE=1 uses the nfsec that is
 # loaded (esp_async.sh probes it) for the parts after the firewall ones.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -447,17 +452,42 @@ case_gmac() {
 	log "$WHAT: ok"
 }
 
-CASES=" ${NFSEC_GATEWAY_CASES:-before after frag pmtu dir gmac} "
+# --- (h) VRF -------------------------------------------------------------------
+
+case_vrf() {
+	local o i p
+	WHAT="(h) VRF"
+	sas transport 10.0.1.1/32 10.0.1.2/32
+	ip -n "$A" link add vrf0 type vrf table 10 || fail "$WHAT: no VRF device"
+	ip -n "$A" link set vrf0 up
+	ip -n "$A" link set r0 master vrf0
+	o=$(nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT packets)
+	i=$(nfsec_sa_stat "$A" esp 10.0.1.2 $SPI_IN packets)
+	p=$(nfsec_nstat "$A" plaintext)
+	ip netns exec "$A" ping -c 2 -i 0.2 -W 2 -I vrf0 10.0.1.2 >/dev/null ||
+		fail "$WHAT: no ping a -> b in the VRF"
+	assert_eq "$((o + 2))" "$(nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT packets)" \
+		"$WHAT: packets a's outbound SA protected"
+	assert_eq "$((i + 2))" "$(nfsec_sa_stat "$A" esp 10.0.1.2 $SPI_IN packets)" \
+		"$WHAT: packets a's inbound SA decrypted"
+	assert_eq "$p" "$(nfsec_nstat "$A" plaintext)" "$WHAT: plaintext drops on a"
+	ip -n "$A" link set r0 nomaster
+	ip -n "$A" link del vrf0
+	log "$WHAT: ok"
+}
+
+CASES=" ${NFSEC_GATEWAY_CASES:-before after frag pmtu dir gmac vrf} "
 CASES=${CASES//,/ }
 [[ $CASES != *" before "* ]] || case_firewall before
 [[ $CASES != *" after "* ]] || case_firewall after
-if [[ $CASES =~ \ (frag|pmtu|dir|gmac)\  ]]; then
+if [[ $CASES =~ \ (frag|pmtu|dir|gmac|vrf)\  ]]; then
 	topology
 	nfsec_loaded || nfsec_load
 	[[ $CASES != *" dir "* ]] || case_dir
 	[[ $CASES != *" gmac "* ]] || case_gmac
 	[[ $CASES != *" frag "* ]] || case_frag
 	[[ $CASES != *" pmtu "* ]] || case_pmtu
+	[[ $CASES != *" vrf "* ]] || case_vrf
 fi
 
 dmesg_check

@@ -473,7 +473,12 @@ drop:
 
 static int nfsec_ah_init(struct nfsec_sa *sa, struct netlink_ext_ack *extack)
 {
-	/* AES-GMAC's IV is the sequence number, masked by the SA's secret. */
+	/*
+	 * AES-GMAC's IV is the sequence number XORed with a mask drawn for
+	 * each SA. The IV travels in the clear, so the mask is no secret:
+	 * what matters is that no IV is used twice with one key (RFC 4543),
+	 * also when an SA is added again with the key it had before.
+	 */
 	get_random_bytes(&sa->gmac_iv_mask, sizeof(sa->gmac_iv_mask));
 	return nfsec_crypto_init_ah(sa, extack);
 }

@@ -12,6 +12,7 @@
 
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
+#include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <net/genetlink.h>
 #include <net/ip.h>
@@ -76,9 +77,14 @@ static inline struct nlattr **nfsec_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
- * Conntrack's confirmation with its helpers, for a packet at
- * POST_ROUTING: the hook function itself in newer kernels (6.12), a helper
- * taking the transport offset in older ones (6.1).
+ * Conntrack's confirmation with its helpers and sequence adjustment, for a
+ * packet at POST_ROUTING, as conntrack's own hook does it: the hook
+ * function itself since 6.3 (6.12), which leaves a packet on its way
+ * through a VRF device alone and only confirms an ICMP error related to a
+ * reply; before (6.1) a helper taking the transport offset, and those two
+ * guards were in ipv4_confirm(), the hook that called it: without them a
+ * helper or the sequence adjustment would take the header an ICMP error
+ * quotes for the packet's own TCP header.
  */
 static inline unsigned int nfsec_nf_confirm(struct sk_buff *skb,
 					    struct nf_conn *ct,
@@ -88,6 +94,10 @@ static inline unsigned int nfsec_nf_confirm(struct sk_buff *skb,
 #ifdef NFSEC_HAVE_NF_CONFIRM_HOOK
 	return nf_confirm(NULL, skb, state);
 #else
+	if (netif_is_l3_master(state->out))
+		return NF_ACCEPT;
+	if (ctinfo == IP_CT_RELATED_REPLY)
+		return nf_conntrack_confirm(skb);
 	return nf_confirm(skb, skb_network_offset(skb) + ip_hdrlen(skb), ct,
 			  ctinfo);
 #endif

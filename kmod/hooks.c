@@ -104,9 +104,14 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 
 	/*
 	 * ip_output() and ip_forward() route a packet before POST_ROUTING;
-	 * the transforms size and send it by its route.
+	 * the transforms size and send it by its route. That route is often
+	 * borrowed for the hook's RCU section only (skb_dst_set_noref(),
+	 * ip_route_input_noref()), and a transform that completes
+	 * asynchronously sends the packet after it: take a reference, as
+	 * XFRM's output does, before segmentation copies the route to each
+	 * segment. A route being freed drops the packet.
 	 */
-	if (unlikely(!skb_dst(skb))) {
+	if (unlikely(!skb_dst_force(skb))) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
 		return NF_DROP;
 	}
@@ -177,12 +182,13 @@ static struct nfsec_policy *nfsec_decide(struct nfsec_net *nn, u8 dir,
 }
 
 /*
- * Conntrack confirms a flow's first packet at POST_ROUTING with the
- * priority of nfsec's hook, and netfilter runs the later registered of two
- * such hooks first. A packet nfsec protects is confirmed here, before it
- * changes, as XFRM's are after all of POST_ROUTING: helpers and NAT saw
- * the plaintext, and the replies find the entry. The protected packet
- * then carries no entry of its own: it is a new packet of another flow
+ * Conntrack confirms a flow's first packet at the end of POST_ROUTING
+ * (NF_IP_PRI_CONNTRACK_CONFIRM), just after nfsec's hook. A packet nfsec
+ * protects is confirmed here, before it changes, as XFRM's are after all
+ * of POST_ROUTING: helpers and NAT saw the plaintext, and the replies find
+ * the entry. The protected packet then carries no entry of its own, so
+ * conntrack's hook does not confirm it, run its helpers or adjust its
+ * sequence numbers a second time: it is a new packet of another flow
  * (tunnel mode sends it through LOCAL_OUT, where conntrack may track it).
  */
 static unsigned int nfsec_ct_confirm(struct sk_buff *skb,
@@ -209,6 +215,13 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	unsigned int verdict;
 	struct nfsec_sa *sa;
 
+	/*
+	 * A packet sent through a VRF device crosses POST_ROUTING twice:
+	 * first with the VRF device, then with the real one it leaves by.
+	 * nfsec protects it once, on the second pass, as conntrack confirms.
+	 */
+	if (netif_is_l3_master(state->out))
+		return NF_ACCEPT;
 	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
 		return NF_ACCEPT;
 	pol = nfsec_decide(nn, NFSEC_DIR_OUT, skb, &verdict);
@@ -263,15 +276,29 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
 	}
 	if (!nfsec_sa_replay_check(sa, ntohl(hdr[1]), &seq))
 		return NF_DROP;
+	/*
+	 * A route already attached (a looped-back packet's, one of a bridge)
+	 * may be borrowed for this RCU section only, and the transform may
+	 * complete after it: take a reference, as XFRM's input does.
+	 */
+	if (skb_dst(skb) && unlikely(!skb_dst_force(skb))) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
+		return NF_DROP;
+	}
 	return sa->ops->input(sa, skb, seq, &cont);
 }
 
 /*
  * An ICMP "fragmentation needed" that quotes an ESP or AH packet of one of
  * nfsec's SAs: the SA takes the path MTU (RFC 4301 8.2). The error itself
- * goes on to the stack, which has no use for it.
+ * goes on to the stack, which has no use for it. Anyone on the path can
+ * send one, so as for the kernel's routes: only with a sound checksum and
+ * an MTU no lower than the namespace's least (net.ipv4.route.min_pmtu,
+ * 552 by default), or a forged error could make every packet of the SA a
+ * few fragments; and only one the inbound policies let in (the caller).
  */
-static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
+static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
 {
 	unsigned int off = ip_hdrlen(skb);
 	struct nfsec_sa_key key = {};
@@ -292,6 +319,8 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
 	if (!icmph || icmph->type != ICMP_DEST_UNREACH ||
 	    icmph->code != ICMP_FRAG_NEEDED)
 		return;
+	if (nf_ip_checksum(skb, state->hook, off, IPPROTO_ICMP))
+		return;
 	qiph = (const struct iphdr *)(icmph + 1);
 	if (qiph->version != 4 || qiph->ihl < 5 ||
 	    (qiph->frag_off & htons(IP_OFFSET)))
@@ -310,8 +339,9 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb)
 	if (!sa || sa->daddr != qiph->daddr)
 		return;
 	mtu = ntohs(icmph->un.frag.mtu);
-	/* RFC 1191: a router that names no MTU; 68 is IPv4's least. */
-	if (mtu < 68 || mtu >= ntohs(qiph->tot_len))
+	/* Below the least also when a router names no MTU (RFC 1191). */
+	if (mtu < READ_ONCE(state->net->ipv4.ip_rt_min_pmtu) ||
+	    mtu >= ntohs(qiph->tot_len))
 		return;
 	nfsec_sa_set_pmtu(sa, mtu);
 }
@@ -339,6 +369,15 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	struct nfsec_sa *sa;
 	u8 proto;
 
+	/*
+	 * A packet that came in on a device enslaved to a VRF crosses
+	 * PRE_ROUTING twice: first with that device, then with the VRF
+	 * device, marked IPSKB_L3SLAVE (vrf_ip_rcv()). nfsec saw it on the
+	 * first pass (and sent a decrypted one through PRE_ROUTING again,
+	 * which took its mark off): the second would take it for plaintext.
+	 */
+	if (IPCB(skb)->flags & IPSKB_L3SLAVE)
+		return NF_ACCEPT;
 	/* Decrypted by nfsec and sent through PRE_ROUTING again. */
 	if (nfsec_take_decap_mark(skb))
 		return NF_ACCEPT;
@@ -351,12 +390,13 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 		if (verdict != NF_ACCEPT)
 			return verdict;
 	}
-	if (proto == IPPROTO_ICMP && READ_ONCE(nn->sad.count))
-		nfsec_in_icmp(nn, skb);
-
 	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);
-	if (!pol)
+	if (!pol) {
+		if (verdict == NF_ACCEPT && proto == IPPROTO_ICMP &&
+		    READ_ONCE(nn->sad.count))
+			nfsec_in_icmp(nn, skb, state);
 		return verdict;
+	}
 	/* In the clear but should have been protected. */
 	nfsec_net_count(nn, NFSEC_NSTATS_A_PLAINTEXT);
 	sa = nfsec_sa_lookup_rcu(nn, &pol->sa);
@@ -370,8 +410,12 @@ static const struct nf_hook_ops nfsec_nf_ops[] = {
 		.hook = nfsec_out_hook,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_POST_ROUTING,
-		/* Last: after NAT, helpers and, usually, conntrack confirm. */
-		.priority = NF_IP_PRI_LAST,
+		/*
+		 * After NAT and helpers, and always just before conntrack's
+		 * confirmation, which nfsec_ct_confirm() does in its place
+		 * for the packets nfsec protects.
+		 */
+		.priority = NF_IP_PRI_CONNTRACK_CONFIRM - 1,
 	}, {
 		.hook = nfsec_in_hook,
 		.pf = NFPROTO_IPV4,

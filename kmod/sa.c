@@ -7,6 +7,7 @@
  * reference is dropped.
  */
 
+#include <linux/jiffies.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -255,9 +256,12 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	if (err)
 		goto err_free;
 
-	/* Before a dump can see it. */
+	/*
+	 * Before a dump can see it. Below 2^31: the id also keys the SA's
+	 * reassembly queue (xform.c).
+	 */
 	sa->add_time = ktime_get_seconds();
-	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_32b,
+	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_31b,
 			      &nn->sad.next_id, GFP_KERNEL_ACCOUNT);
 	if (err < 0)
 		goto err_free;
@@ -348,16 +352,21 @@ void nfsec_sa_set_pmtu(struct nfsec_sa *sa, u32 mtu)
 	atomic64_inc(&sa->stats[NFSEC_STATS_A_PMTU_UPDATES]);
 	if (cur && cur <= mtu)
 		return;
-	WRITE_ONCE(sa->pmtu_expires, jiffies + NFSEC_PMTU_EXPIRES);
+	WRITE_ONCE(sa->pmtu_expires, get_jiffies_64() + NFSEC_PMTU_EXPIRES);
 	WRITE_ONCE(sa->pmtu, mtu);
 }
 
-/* The path MTU towards sa's peer, or 0 if none is known. */
+/*
+ * The path MTU towards sa's peer, or 0 if none is known. The deadline is
+ * in 64-bit jiffies: a 32-bit one would wrap (after 24.8 days at HZ=1000)
+ * and bring an expired MTU back to life.
+ */
 u32 nfsec_sa_pmtu(const struct nfsec_sa *sa)
 {
 	u32 mtu = READ_ONCE(sa->pmtu);
 
-	if (mtu && time_after(jiffies, READ_ONCE(sa->pmtu_expires)))
+	if (mtu &&
+	    time_after64(get_jiffies_64(), READ_ONCE(sa->pmtu_expires)))
 		return 0;
 	return mtu;
 }

@@ -93,9 +93,9 @@ struct nfsec_sa {
 	struct crypto_ahash *ahash;	/* AH with an HMAC */
 	struct nfsec_lifetime lft;
 	time64_t add_time;		/* ktime_get_seconds() at add */
-	/* Path MTU from ICMP, valid until pmtu_expires (jiffies). */
+	/* Path MTU from ICMP, valid until pmtu_expires (jiffies64). */
 	u32 pmtu;
-	unsigned long pmtu_expires;
+	u64 pmtu_expires;
 	u64 gmac_iv_mask;		/* AH with AES-GMAC: IV = seq ^ mask */
 	struct nfsec_net *nn;		/* valid while !dead */
 	struct delayed_work lft_work;	/* seconds lifetimes; holds a ref */

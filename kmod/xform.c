@@ -155,12 +155,25 @@ void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 }
 
 /*
- * The key of nfsec's own reassembly queue for the inner fragments it
- * decrypted. A fragment that arrived in the clear is queued by conntrack's
- * or local delivery's key, so it can never complete a datagram whose other
- * fragments were protected.
+ * The inner fragments nfsec decrypted are reassembled in queues of its own,
+ * one per SA: the reassembly key's user is sa's id with bit 31 set, which
+ * keeps clear of the kernel's users (enum ip_defrag_users: local delivery,
+ * conntrack's zones, IPVS, AF_PACKET, macvlan, all below 2^18); the ids
+ * are below 2^31 (sa.c). A fragment that arrived in the clear is queued by
+ * conntrack's or local delivery's key, so it can never complete a datagram
+ * whose other fragments were protected; and a peer can only put fragments
+ * into the queues of its own SAs, never overlap (and so drop) or complete
+ * with its own bytes a datagram that came under another SA's policy. The
+ * cost: a datagram whose fragments straddle a rekey, some under the old SA
+ * and some under the new, is never completed (the sender's retransmission
+ * or the next datagram goes under the new SA whole).
  */
-#define NFSEC_DEFRAG_USER	0x6e667365	/* "nfse" */
+#define NFSEC_DEFRAG_USER_SA	BIT(31)
+
+static u32 nfsec_xform_defrag_user(const struct nfsec_sa *sa)
+{
+	return NFSEC_DEFRAG_USER_SA | sa->id;
+}
 
 /*
  * The inner packet of sa, decrypted: a datagram that arrived in fragments
@@ -178,8 +191,15 @@ static void nfsec_xform_deliver(struct nfsec_sa *sa, struct sk_buff *skb,
 		 * Queued, or dropped and counted by the IP MIB; a whole
 		 * datagram comes back with its header checksum made.
 		 */
-		if (ip_defrag(cont->net, skb, NFSEC_DEFRAG_USER))
+		if (ip_defrag(cont->net, skb, nfsec_xform_defrag_user(sa)))
 			return;
+		/*
+		 * As after netfilter's reassembly: a datagram whose fragments
+		 * all had DF has DF too, and is forwarded in fragments no
+		 * larger than those (IPCB(skb)->frag_max_size), not refused
+		 * for its whole size.
+		 */
+		skb->ignore_df = 1;
 	}
 	if (!nfsec_in_policy_ok(sa, skb)) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_POLICY);

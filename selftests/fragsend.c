@@ -5,14 +5,22 @@
  * helper of the selftests (gateway.sh), not a test.
  *
  *   fragsend --src A.B.C.D --dst A.B.C.D:PORT --len N [--frag-size S]
- *            [--id ID] [--only I]
+ *            [--id ID] [--only I] [--df] [--mark MARK]
+ *   fragsend --src A.B.C.D --dst A.B.C.D --frag-needed MTU
+ *            --quote SRC,DST,SPI [--bad-csum] [--mark MARK]
  *
  * The datagram carries N bytes of payload ('x'); each fragment carries at
  * most S bytes of it after the IPv4 header (a multiple of 8; default
  * 1000). The socket is raw with IP_HDRINCL and IP_NODEFRAG, so that
  * netfilter's reassembly at LOCAL_OUT leaves the fragments as they are.
- * --only I sends only fragment I (0: the first). Prints "sent N" (the
- * number of fragments).
+ * --only I sends only fragment I (0: the first). --df sets DF on every
+ * fragment. --mark gives the socket SO_MARK MARK (an XFRM policy may
+ * select by it). Prints "sent N" (the number of fragments).
+ *
+ * The second form sends one ICMP "fragmentation needed" naming MTU that
+ * quotes the start of an ESP packet from SRC to DST with SPI (1400 bytes
+ * long, DF set), as a router on the path would; --bad-csum gives it a
+ * wrong ICMP checksum. Prints "sent 1".
  */
 
 #define _GNU_SOURCE
@@ -36,6 +44,16 @@ static void die(const char *msg)
 {
 	fprintf(stderr, "fragsend: %s\n", msg);
 	exit(1);
+}
+
+static void send_ip(int fd, const void *pkt, size_t len,
+		    const struct sockaddr_in *to)
+{
+	if (sendto(fd, pkt, len, 0, (const struct sockaddr *)to,
+		   sizeof(*to)) < 0) {
+		perror("fragsend: sendto");
+		exit(1);
+	}
 }
 
 static uint16_t csum(const void *data, size_t len, uint32_t sum)
@@ -63,18 +81,84 @@ static unsigned long number(const char *s, const char *what)
 	return v;
 }
 
+/* A "fragmentation needed" quoting an ESP packet: see the top comment. */
+static void frag_needed(int fd, struct in_addr src,
+			const struct sockaddr_in *to, unsigned long mtu,
+			const char *quote, int bad_csum)
+{
+	uint8_t pkt[20 + 8 + 20 + 8] = { 0 };
+	struct iphdr *iph = (struct iphdr *)pkt, *qiph;
+	uint8_t *icmp = pkt + sizeof(*iph);
+	char qsrc[32], qdst[32];
+	unsigned long spi;
+	uint32_t qspi;
+	uint16_t sum;
+
+	if (sscanf(quote, "%31[^,],%31[^,],%li", qsrc, qdst, &spi) != 3)
+		die("bad --quote: expected SRC,DST,SPI");
+	if (mtu > 65535)
+		die("bad --frag-needed");
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_ICMP;
+	iph->saddr = src.s_addr;
+	iph->daddr = to->sin_addr.s_addr;
+	iph->tot_len = htons(sizeof(pkt));
+	iph->check = htons(csum(iph, sizeof(*iph), 0));
+	icmp[0] = 3;			/* destination unreachable */
+	icmp[1] = 4;			/* fragmentation needed */
+	icmp[6] = mtu >> 8;
+	icmp[7] = mtu & 0xff;
+	qiph = (struct iphdr *)(icmp + 8);
+	qiph->version = 4;
+	qiph->ihl = 5;
+	qiph->ttl = 64;
+	qiph->protocol = IPPROTO_ESP;
+	qiph->frag_off = htons(IP_DF);
+	qiph->tot_len = htons(1400);
+	if (inet_pton(AF_INET, qsrc, &qiph->saddr) != 1 ||
+	    inet_pton(AF_INET, qdst, &qiph->daddr) != 1)
+		die("bad --quote address");
+	qiph->check = htons(csum(qiph, sizeof(*qiph), 0));
+	qspi = htonl(spi);
+	memcpy(qiph + 1, &qspi, sizeof(qspi));
+	icmp[8 + 20 + 7] = 1;		/* the quoted sequence number */
+	sum = csum(icmp, sizeof(pkt) - sizeof(*iph), 0);
+	/* Any other value is wrong (0 and 0xffff are the same sum). */
+	if (bad_csum)
+		sum = sum == 0x1234 ? 0x4321 : 0x1234;
+	icmp[2] = sum >> 8;
+	icmp[3] = sum & 0xff;
+	send_ip(fd, pkt, sizeof(pkt), to);
+	printf("sent 1\n");
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
+	unsigned long len = 0, fsize = 1000, id = 0x4242, only = ~0ul;
+	unsigned long mtu = ~0ul, mark = 0;
+	const char *quote = NULL;
+	int df = 0, bad_csum = 0;
+	const struct option lopts[] = {
 		{ "src", required_argument, NULL, 's' },
 		{ "dst", required_argument, NULL, 'd' },
 		{ "len", required_argument, NULL, 'l' },
 		{ "frag-size", required_argument, NULL, 'f' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "df", no_argument, &df, 1 },
+		{ "mark", required_argument, NULL, 'm' },
+		{ "frag-needed", required_argument, NULL, 'n' },
+		{ "quote", required_argument, NULL, 'q' },
+		{ "bad-csum", no_argument, &bad_csum, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long len = 0, fsize = 1000, id = 0x4242, only = ~0ul;
+	/* The options that take a number, by their getopt value. */
+	unsigned long *num[128] = {
+		['l'] = &len, ['f'] = &fsize, ['i'] = &id, ['o'] = &only,
+		['m'] = &mark, ['n'] = &mtu,
+	};
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	struct in_addr src = { 0 };
 	unsigned int port = 0, sent = 0, i;
@@ -82,41 +166,61 @@ int main(int argc, char **argv)
 	struct udphdr *uh;
 	char *colon;
 	size_t total;
-	int c, fd, one = 1;
+	int c, li, fd, one = 1;
 
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", lopts, &li)) != -1) {
+		if (c > 0 && c < 128 && num[c]) {
+			*num[c] = number(optarg, lopts[li].name);
+			continue;
+		}
 		switch (c) {
+		case 0:		/* --df, --bad-csum */
+			break;
 		case 's':
 			if (inet_pton(AF_INET, optarg, &src) != 1)
 				die("bad --src");
 			break;
 		case 'd':
 			colon = strchr(optarg, ':');
-			if (!colon)
-				die("bad --dst: expected A.B.C.D:PORT");
-			*colon = 0;
+			if (colon)
+				*colon = 0;
 			if (inet_pton(AF_INET, optarg, &to.sin_addr) != 1)
 				die("bad --dst address");
-			port = number(colon + 1, "port");
+			if (colon)
+				port = number(colon + 1, "port");
 			break;
-		case 'l':
-			len = number(optarg, "--len");
-			break;
-		case 'f':
-			fsize = number(optarg, "--frag-size");
-			break;
-		case 'i':
-			id = number(optarg, "--id");
-			break;
-		case 'o':
-			only = number(optarg, "--only");
+		case 'q':
+			quote = optarg;
 			break;
 		default:
-			die("usage: fragsend --src ADDR --dst ADDR:PORT --len N [--frag-size S] [--id ID] [--only I]");
+			die("usage: fragsend --src ADDR --dst ADDR:PORT --len N [--frag-size S] [--id ID] [--only I] [--df] [--mark MARK]\n"
+			    "       fragsend --src ADDR --dst ADDR --frag-needed MTU --quote SRC,DST,SPI [--bad-csum] [--mark MARK]");
 		}
 	}
-	if (!src.s_addr || !to.sin_addr.s_addr || !port || port > 65535)
+	if (!src.s_addr || !to.sin_addr.s_addr)
 		die("--src and --dst are needed");
+
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0)
+		die("socket: needs CAP_NET_RAW");
+	if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_IP, IP_NODEFRAG, &one, sizeof(one)))
+		die("setsockopt IP_HDRINCL/IP_NODEFRAG failed");
+	if (mark) {
+		unsigned int m = mark;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m)))
+			die("setsockopt SO_MARK failed");
+	}
+	if (mtu != ~0ul) {
+		if (!quote)
+			die("--frag-needed needs --quote");
+		frag_needed(fd, src, &to, mtu, quote, bad_csum);
+		close(fd);
+		return 0;
+	}
+	if (!port || port > 65535)
+		die("--dst needs a port");
 	if (!len || len > 60000 || fsize < 8 || fsize % 8 || fsize > 60000)
 		die("--len must be 1..60000, --frag-size a multiple of 8");
 
@@ -142,13 +246,6 @@ int main(int argc, char **argv)
 			uh->check = 0xffff;
 	}
 
-	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (fd < 0)
-		die("socket: needs CAP_NET_RAW");
-	if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) ||
-	    setsockopt(fd, IPPROTO_IP, IP_NODEFRAG, &one, sizeof(one)))
-		die("setsockopt IP_HDRINCL/IP_NODEFRAG failed");
-
 	for (i = 0; i * fsize < total; i++) {
 		size_t off = i * fsize;
 		size_t n = total - off < fsize ? total - off : fsize;
@@ -163,17 +260,14 @@ int main(int argc, char **argv)
 		iph->ttl = 64;
 		iph->protocol = IPPROTO_UDP;
 		iph->id = htons(id);
-		iph->frag_off = htons((more ? IP_MF : 0) | (off / 8));
+		iph->frag_off = htons((more ? IP_MF : 0) | (df ? IP_DF : 0) |
+				      (off / 8));
 		iph->saddr = src.s_addr;
 		iph->daddr = to.sin_addr.s_addr;
 		iph->tot_len = htons(sizeof(*iph) + n);
 		iph->check = htons(csum(iph, sizeof(*iph), 0));
 		memcpy(pkt + sizeof(*iph), dgram + off, n);
-		if (sendto(fd, pkt, sizeof(*iph) + n, 0,
-			   (struct sockaddr *)&to, sizeof(to)) < 0) {
-			perror("fragsend: sendto");
-			return 1;
-		}
+		send_ip(fd, pkt, sizeof(*iph) + n, &to);
 		sent++;
 	}
 	printf("sent %u\n", sent);

@@ -13,7 +13,8 @@
 #
 # a runs nfsec and nftables; b runs XFRM with the same keys. For each order
 # of loading (the ruleset before nfsec.ko, and nfsec.ko before the
-# ruleset: netfilter orders hooks of equal priority by registration):
+# ruleset: netfilter orders hooks of equal priority by registration, and
+# nothing may depend on it):
 #   (a) tunnel 192.168.1.0/24 <-> 192.168.2.0/24, a's forward chain drops
 #       all but established flows and new ones from its LAN: a TCP
 #       connection from ha to hb completes, one from hb to ha does not;
@@ -31,11 +32,21 @@
 #       datagram reaches ha's UDP (its NoPorts counter) whole, and a drops
 #       none of it. Then its first fragment again through the tunnel, and
 #       the other three in the clear from r, posing as b: ha never gets
-#       that datagram;
-#   (e) path MTU: r's link towards b has MTU 1280. 3 MB over TCP from a to
-#       b in transport mode and from ha to hb in tunnel mode arrive intact
-#       (sha256); a's SA counts the ICMP errors it learnt a path MTU from
-#       and reports the path MTU.
+#       that datagram. Then a datagram whose fragments all carry DF, as
+#       from a peer that fragments before IPsec: a forwards it to ha (in
+#       fragments no larger than b's). Then, with a second SA from b to a
+#       (b's packets marked 7 take it), a fragment through it that
+#       overlaps a datagram coming through the first SA, with the same
+#       addresses and IP ID: ha gets that datagram whole all the same;
+#   (e) path MTU: first forged ICMP "fragmentation needed" errors from r
+#       quoting a's outbound SA: one with a wrong checksum, one from b's
+#       address in the clear (a's inbound policy drops it), one naming
+#       500 bytes (below net.ipv4.route.min_pmtu), each followed by a
+#       sound one naming less than the sound one before: the SA takes
+#       only the sound ones. Then r's link towards b has MTU 1280.
+#       3 MB over TCP from a to b in transport mode and from ha to hb in
+#       tunnel mode arrive intact (sha256); a's SA counts the ICMP errors
+#       it learnt a path MTU from and reports the path MTU.
 # And the SAs themselves:
 #   (f) SA direction: the tool names the direction nfsec chose for SAs
 #       added without one (in: the destination is a's), and an ESP packet
@@ -43,8 +54,13 @@
 #       inbound one: a counts no-sa, the outbound SA drops nothing;
 #   (g) AH with aes-gmac, a to ha: the SA deleted and added again with
 #       the same key sends none of the IVs it sent before.
-# Knobs: NFSEC_GATEWAY_CASES, a list of before, after, frag, pmtu, dir and
-# gmac (default all); NFSEC_GATEWAY_KEEP_MODULE=1 uses the nfsec that is
+# And a VRF:
+#   (h) a's link towards r enslaved to a VRF device, which sends packets
+#       through POST_ROUTING and PRE_ROUTING twice: a ping from a in the
+#       VRF to b in transport mode gets its replies, each packet is
+#       protected and decrypted once, and a drops nothing as plaintext.
+# Knobs: NFSEC_GATEWAY_CASES, a list of before, after, frag, pmtu, dir,
+# gmac and vrf (default all); NFSEC_GATEWAY_KEEP_MODULE=1 uses the nfsec that is
 # loaded (esp_async.sh probes it) for the parts after the firewall ones.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -255,7 +271,7 @@ case_firewall() {
 # No socket listens on ha: a datagram that reaches UDP whole counts in
 # ha's NoPorts.
 case_frag() {
-	local n p i
+	local n p i k
 	WHAT="(d) inner fragments"
 	sas tunnel 192.168.1.0/24 192.168.2.0/24 "" "proto udp dport 7777"
 	n=$(snmp "$HA" Udp NoPorts)
@@ -278,6 +294,40 @@ case_frag() {
 		nfsec_sa_stat "$A" esp 10.0.1.2 $SPI_IN packets
 	sleep 2
 	assert_eq "$((n + 1))" "$(snmp "$HA" Udp NoPorts)" "$WHAT: datagrams that reached UDP on ha"
+
+	WHAT="(d) inner fragments with DF, forwarded"
+	ip netns exec "$B" "$FRAGSEND" --src 192.168.2.1 --dst 192.168.1.2:7777 --len 3000 \
+		--id 0x3333 --df >/dev/null || fail "$WHAT: fragsend on b failed"
+	expect_delta "3000-byte datagrams that reached UDP on ha" "$((n + 1))" 1 \
+		snmp "$HA" Udp NoPorts
+
+	WHAT="(d) another SA's fragment overlapping a datagram"
+	k=$("$NFSEC_TOOL" genkey aes-gcm-128)
+	nfsec sa add proto esp src 10.0.1.2 dst 10.0.1.1 spi 0x2002 mode tunnel aead aes-gcm "$k" ||
+		fail "$WHAT: sa add"
+	ip -n "$B" xfrm state add src 10.0.1.2 dst 10.0.1.1 proto esp spi 0x2002 reqid 3 \
+		mode tunnel aead 'rfc4106(gcm(aes))' "$k" 128
+	# The marked policy first: lower priority values win.
+	ip -n "$B" xfrm policy del src 192.168.2.0/24 dst 192.168.1.0/24 dir out
+	ip -n "$B" xfrm policy add src 192.168.2.0/24 dst 192.168.1.0/24 dir out priority 10 \
+		tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 1 mode tunnel
+	ip -n "$B" xfrm policy add src 192.168.2.0/24 dst 192.168.1.0/24 dir out priority 5 \
+		mark 7 mask 0xffffffff tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 3 mode tunnel
+	n=$(snmp "$HA" Udp NoPorts)
+	p=$(nfsec_sa_stat "$A" esp 10.0.1.2 0x2002 packets)
+	frag() {
+		ip netns exec "$B" "$FRAGSEND" --src 192.168.2.1 --dst 192.168.1.2:7777 --len 3000 \
+			--id 0x4444 "$@" >/dev/null || fail "$WHAT: fragsend on b failed"
+	}
+	frag --only 0
+	# Bytes 1008 to 2015, across the first SA's second fragment (1000 to 1999).
+	frag --only 1 --frag-size 1008 --mark 7
+	expect_delta "fragments the second SA decrypted" "${p:-0}" 1 \
+		nfsec_sa_stat "$A" esp 10.0.1.2 0x2002 packets
+	for i in 1 2 3; do
+		frag --only $i
+	done
+	expect_delta "3000-byte datagrams that reached UDP on ha" "$n" 1 snmp "$HA" Udp NoPorts
 	log "(d) inner fragments: ok"
 }
 
@@ -296,8 +346,33 @@ transfer() {
 	assert_eq "$want" "$got" "$WHAT: sha256 of what $addr received"
 }
 
+# forged MTU [SRC [--bad-csum]]: r sends a an ICMP "fragmentation needed"
+# quoting a packet of a's outbound SA, from SRC (r's own address).
+forged() {
+	ip netns exec "$R" "$FRAGSEND" --src "${2:-10.0.1.254}" --dst 10.0.1.1 --frag-needed "$1" \
+		--quote "10.0.1.1,10.0.1.2,$SPI_OUT" ${3:-} >/dev/null ||
+		fail "$WHAT: fragsend on r failed"
+}
+
 case_pmtu() {
-	local mode n out
+	local mode n out f good
+	sas transport 10.0.1.1/32 10.0.1.2/32
+	# Each forged error, then a sound one naming less than the sound one
+	# before: a's SA takes that one only.
+	good=1300
+	for f in "1000 10.0.1.254 --bad-csum" "900 10.0.1.2" 500; do
+		set -- $f
+		WHAT="(e) forged ICMP error, MTU $1${2:+ from $2}${3:+ $3}"
+		n=$(nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT pmtu_updates)
+		forged "$@"
+		forged $good
+		expect_delta "ICMP errors a's SA took a path MTU from" "${n:-0}" 1 \
+			nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT pmtu_updates
+		out=$(nfsec -j sa get proto esp src 10.0.1.1 spi $SPI_OUT)
+		assert_eq $good "$(json_num pmtu "$out")" "$WHAT: the path MTU a's SA reports"
+		log "$WHAT: ok"
+		good=$((good - 50))
+	done
 	ip -n "$R" link set b0 mtu 1280
 	ip -n "$B" link set r0 mtu 1280
 	for mode in transport tunnel; do
@@ -377,17 +452,42 @@ case_gmac() {
 	log "$WHAT: ok"
 }
 
-CASES=" ${NFSEC_GATEWAY_CASES:-before after frag pmtu dir gmac} "
+# --- (h) VRF -------------------------------------------------------------------
+
+case_vrf() {
+	local o i p
+	WHAT="(h) VRF"
+	sas transport 10.0.1.1/32 10.0.1.2/32
+	ip -n "$A" link add vrf0 type vrf table 10 || fail "$WHAT: no VRF device"
+	ip -n "$A" link set vrf0 up
+	ip -n "$A" link set r0 master vrf0
+	o=$(nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT packets)
+	i=$(nfsec_sa_stat "$A" esp 10.0.1.2 $SPI_IN packets)
+	p=$(nfsec_nstat "$A" plaintext)
+	ip netns exec "$A" ping -c 2 -i 0.2 -W 2 -I vrf0 10.0.1.2 >/dev/null ||
+		fail "$WHAT: no ping a -> b in the VRF"
+	assert_eq "$((o + 2))" "$(nfsec_sa_stat "$A" esp 10.0.1.1 $SPI_OUT packets)" \
+		"$WHAT: packets a's outbound SA protected"
+	assert_eq "$((i + 2))" "$(nfsec_sa_stat "$A" esp 10.0.1.2 $SPI_IN packets)" \
+		"$WHAT: packets a's inbound SA decrypted"
+	assert_eq "$p" "$(nfsec_nstat "$A" plaintext)" "$WHAT: plaintext drops on a"
+	ip -n "$A" link set r0 nomaster
+	ip -n "$A" link del vrf0
+	log "$WHAT: ok"
+}
+
+CASES=" ${NFSEC_GATEWAY_CASES:-before after frag pmtu dir gmac vrf} "
 CASES=${CASES//,/ }
 [[ $CASES != *" before "* ]] || case_firewall before
 [[ $CASES != *" after "* ]] || case_firewall after
-if [[ $CASES =~ \ (frag|pmtu|dir|gmac)\  ]]; then
+if [[ $CASES =~ \ (frag|pmtu|dir|gmac|vrf)\  ]]; then
 	topology
 	nfsec_loaded || nfsec_load
 	[[ $CASES != *" dir "* ]] || case_dir
 	[[ $CASES != *" gmac "* ]] || case_gmac
 	[[ $CASES != *" frag "* ]] || case_frag
 	[[ $CASES != *" pmtu "* ]] || case_pmtu
+	[[ $CASES != *" vrf "* ]] || case_vrf
 fi
 
 dmesg_check

@@ -134,37 +134,37 @@ veth_pair "$A" r0 "$R" a0
 veth_pair "$R" b0 "$B" r0
 veth_pair "$HA" g0 "$A" h0
 veth_pair "$HB" g0 "$B" h0
-mac() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
+mac() { ns_ip_quiet "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 MAC_A=$(mac "$A" r0) MAC_B=$(mac "$B" r0)
 MAC_RA=$(mac "$R" a0) MAC_RB=$(mac "$R" b0)
 
 addr_add "$A" r0 10.0.1.1/24
 addr_add "$A" h0 10.1.0.1/24
-ip -n "$A" neigh add 10.0.1.2 lladdr "$MAC_RA" dev r0 nud permanent
-ip -n "$A" neigh add 10.0.1.254 lladdr "$MAC_RA" dev r0 nud permanent
-ip -n "$A" route add 10.2.0.0/24 via 10.0.1.2 dev r0
+ns_ip "$A" neigh add 10.0.1.2 lladdr "$MAC_RA" dev r0 nud permanent
+ns_ip "$A" neigh add 10.0.1.254 lladdr "$MAC_RA" dev r0 nud permanent
+ns_ip "$A" route add 10.2.0.0/24 via 10.0.1.2 dev r0
 addr_add "$B" r0 10.0.1.2/24
 addr_add "$B" h0 10.2.0.1/24
-ip -n "$B" neigh add 10.0.1.1 lladdr "$MAC_RB" dev r0 nud permanent
-ip -n "$B" neigh add 10.0.1.254 lladdr "$MAC_RB" dev r0 nud permanent
-ip -n "$B" route add 10.1.0.0/24 via 10.0.1.1 dev r0
+ns_ip "$B" neigh add 10.0.1.1 lladdr "$MAC_RB" dev r0 nud permanent
+ns_ip "$B" neigh add 10.0.1.254 lladdr "$MAC_RB" dev r0 nud permanent
+ns_ip "$B" route add 10.1.0.0/24 via 10.0.1.1 dev r0
 addr_add "$R" a0 10.0.1.254/32
 addr_add "$R" b0 10.0.1.254/32
-ip -n "$R" route add 10.0.1.1/32 dev a0
-ip -n "$R" route add 10.0.1.2/32 dev b0
-ip -n "$R" route add 10.1.0.0/24 via 10.0.1.1 dev a0
-ip -n "$R" route add 10.2.0.0/24 via 10.0.1.2 dev b0
-ip -n "$R" neigh add 10.0.1.1 lladdr "$MAC_A" dev a0 nud permanent
-ip -n "$R" neigh add 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
+ns_ip "$R" route add 10.0.1.1/32 dev a0
+ns_ip "$R" route add 10.0.1.2/32 dev b0
+ns_ip "$R" route add 10.1.0.0/24 via 10.0.1.1 dev a0
+ns_ip "$R" route add 10.2.0.0/24 via 10.0.1.2 dev b0
+ns_ip "$R" neigh add 10.0.1.1 lladdr "$MAC_A" dev a0 nud permanent
+ns_ip "$R" neigh add 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
 addr_add "$HA" g0 10.1.0.2/24
-ip -n "$HA" route add default via 10.1.0.1
+ns_ip "$HA" route add default via 10.1.0.1
 addr_add "$HB" g0 10.2.0.2/24
-ip -n "$HB" route add default via 10.2.0.1
+ns_ip "$HB" route add default via 10.2.0.1
 for ns in "$A" "$R" "$B"; do
-	ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1
+	ns_run "$ns" sysctl -q -w net.ipv4.ip_forward=1
 done
-ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null || fail "no plaintext path a -> b"
-ip netns exec "$HA" ping -c 1 -W 2 10.2.0.2 >/dev/null || fail "no plaintext path ha -> hb"
+ns_run "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null || fail "no plaintext path a -> b"
+ns_run "$HA" ping -c 1 -W 2 10.2.0.2 >/dev/null || fail "no plaintext path ha -> hb"
 
 # --- SA and policy set-up -------------------------------------------------
 
@@ -227,16 +227,16 @@ side() {
 		case "$iext" in
 		esn\ *) i="flag esn replay-window 1024 replay-seq ${iext#esn }" ;;
 		esac
-		eval "cfg ip -n $ns xfrm state add src $local dst $peer proto $PROTO spi $spi_out \
+		eval "cfg ns_ip $ns xfrm state add src $local dst $peer proto $PROTO spi $spi_out \
 			reqid 1 mode $mode $xa $o"
-		eval "cfg ip -n $ns xfrm state add src $peer dst $local proto $PROTO spi $spi_in \
+		eval "cfg ns_ip $ns xfrm state add src $peer dst $local proto $PROTO spi $spi_in \
 			reqid 2 mode $mode $xa $i"
-		cfg ip -n "$ns" xfrm policy add src "$lnet" dst "$rnet" dir out \
+		cfg ns_ip "$ns" xfrm policy add src "$lnet" dst "$rnet" dir out \
 			tmpl src "$local" dst "$peer" proto "$PROTO" reqid 1 mode "$mode"
-		cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir in \
+		cfg ns_ip "$ns" xfrm policy add src "$rnet" dst "$lnet" dir in \
 			tmpl src "$peer" dst "$local" proto "$PROTO" reqid 2 mode "$mode"
 		[ "$mode" = transport ] ||
-			cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir fwd \
+			cfg ns_ip "$ns" xfrm policy add src "$rnet" dst "$lnet" dir fwd \
 				tmpl src "$peer" dst "$local" proto "$PROTO" reqid 2 mode "$mode"
 	else
 		o="replay-window $WINDOW" i="replay-window $WINDOW"
@@ -254,24 +254,24 @@ side() {
 		esn\ *) i="replay-window 1024 esn seq ${iext#esn }" ;;
 		esac
 		# shellcheck disable=SC2086
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$local" dst "$peer" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$local" dst "$peer" \
 			spi "$spi_out" mode "$mode" $na $o
 		# shellcheck disable=SC2086
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$peer" dst "$local" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$peer" dst "$local" \
 			spi "$spi_in" mode "$mode" $na $i
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir out src "$lnet" dst "$rnet" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" policy add dir out src "$lnet" dst "$rnet" \
 			action protect sa proto "$PROTO" src "$local" spi "$spi_out"
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir in src "$rnet" dst "$lnet" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" policy add dir in src "$rnet" dst "$lnet" \
 			action protect sa proto "$PROTO" src "$peer" spi "$spi_in"
 	fi
 }
 
 clear_side() {
-	ip -n "$1" xfrm policy flush
-	ip -n "$1" xfrm state flush
+	ns_ip "$1" xfrm policy flush
+	ns_ip "$1" xfrm state flush
 	if nfsec_loaded; then
-		ip netns exec "$1" "$NFSEC_TOOL" policy flush >/dev/null
-		ip netns exec "$1" "$NFSEC_TOOL" sa flush >/dev/null
+		ns_run "$1" "$NFSEC_TOOL" policy flush >/dev/null
+		ns_run "$1" "$NFSEC_TOOL" sa flush >/dev/null
 	fi
 }
 
@@ -305,7 +305,7 @@ setup() {
 sa_stat() {
 	local impl=$1 ns=$2 src=$3 dst=$4 spi=$5 what=$6 out
 	if [ "$impl" = xfrm ]; then
-		out=$(ip -n "$ns" -s xfrm state get src "$src" dst "$dst" proto "$PROTO" spi "$spi")
+		out=$(ns_ip_quiet "$ns" -s xfrm state get src "$src" dst "$dst" proto "$PROTO" spi "$spi")
 		case "$what" in
 		packets) sed -nE 's/^[[:space:]]*[0-9]+\(bytes\), ([0-9]+)\(packets\).*/\1/p' <<<"$out" ;;
 		replay) sed -nE 's/.*replay-window ([0-9]+) replay ([0-9]+) failed.*/\1 \2/p' <<<"$out" |
@@ -333,11 +333,11 @@ tx() { sa_stat "$IMPL_A" "$A" 10.0.1.1 10.0.1.2 "$SPI_AB" "$1"; }
 
 # xfrm_in_errors NS: XFRM's input error counters of NS, summed.
 xfrm_in_errors() {
-	ip netns exec "$1" awk '$1 ~ /^XfrmIn/ { s += $2 } END { print s + 0 }' /proc/net/xfrm_stat
+	ns_run_quiet "$1" awk '$1 ~ /^XfrmIn/ { s += $2 } END { print s + 0 }' /proc/net/xfrm_stat
 }
 
 xfrm_stat() {
-	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/xfrm_stat
+	ns_run_quiet "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/xfrm_stat
 }
 
 # --- injection -----------------------------------------------------------
@@ -345,13 +345,13 @@ xfrm_stat() {
 # inject ARGS...: pktinject out of r's b0 towards b; prints the count sent.
 inject() {
 	local out
-	out=$(ip netns exec "$R" "$PKTINJECT" -i b0 --dmac "$MAC_B" "$@") ||
+	out=$(ns_run "$R" "$PKTINJECT" -i b0 --dmac "$MAC_B" "$@") ||
 		fail "$WHAT: pktinject $*: $out"
 	echo "${out#sent }"
 }
 
 # r's b0 transmitted packets.
-r_tx() { ip netns exec "$R" cat /sys/class/net/b0/statistics/tx_packets; }
+r_tx() { ns_run_quiet "$R" cat /sys/class/net/b0/statistics/tx_packets; }
 
 # hold MAC N: N UDP datagrams from the left host to the right one leave r
 # towards b with the link destination MAC, which b ignores: ESP packets
@@ -360,18 +360,18 @@ r_tx() { ip netns exec "$R" cat /sys/class/net/b0/statistics/tx_packets; }
 hold() {
 	local mac=$1 n=$2 t0 i got=0 filter="ip[9] = $PNUM and ip[$SPI_OFF:4] = $SPI_AB"
 	t0=$(r_tx)
-	ip -n "$R" neigh replace 10.0.1.2 lladdr "$mac" dev b0 nud permanent
+	ns_ip "$R" neigh replace 10.0.1.2 lladdr "$mac" dev b0 nud permanent
 	if [ "${3:-}" = --options ]; then
-		ip netns exec "$L" "$PKTINJECT" --udp "$RADDR:9" --ip-options "$4" -n "$n" >/dev/null
+		ns_run "$L" "$PKTINJECT" --udp "$RADDR:9" --ip-options "$4" -n "$n" >/dev/null
 		filter="ip[9] = $PNUM"
 	else
-		ip netns exec "$L" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$RADDR/9; done"
+		ns_run "$L" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$RADDR/9; done"
 	fi
 	for i in $(seq 50); do
 		[ "$(($(r_tx) - t0))" -ge "$n" ] && break
 		sleep 0.1
 	done
-	ip -n "$R" neigh replace 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
+	ns_ip "$R" neigh replace 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
 	assert_eq "$n" "$(($(r_tx) - t0))" "$WHAT: packets held on r"
 	for i in $(seq 20); do
 		got=$(tcpdump -nn -r "$tmp/wire.pcap" \
@@ -393,7 +393,7 @@ phase() {
 
 ping_ok() {
 	local from=$1 to=$2 out
-	out=$(ip netns exec "$from" ping -c 3 -i 0.2 -W 2 "$to" 2>&1) || true
+	out=$(ns_run "$from" ping -c 3 -i 0.2 -W 2 "$to" 2>&1) || true
 	assert_match ' 0% packet loss' "$out" "$WHAT: ping $to"
 }
 
@@ -404,16 +404,16 @@ transfer() {
 	{ echo "$MARKER"; head -c "$BYTES" /dev/urandom; echo "$MARKER"; } >"$tmp/tx"
 	want=$(busybox sha256sum <"$tmp/tx" | cut -d' ' -f1)
 	rm -f "$tmp/rx"
-	ip netns exec "$to" timeout 300 busybox nc -l -p 5001 >"$tmp/rx" &
+	ns_bg "$to" timeout 300 busybox nc -l -p 5001 >"$tmp/rx"
 	local srv=$!
 	defer "kill $srv"
 	for i in $(seq 50); do
-		ip netns exec "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
+		ns_run_quiet "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
 		sleep 0.1
 	done
 	# bash's /dev/tcp: busybox nc, as a client, may exit before its
 	# input is all sent.
-	ip netns exec "$from" timeout 300 bash -c "cat $tmp/tx >/dev/tcp/$addr/5001" ||
+	ns_run "$from" timeout 300 bash -c "cat $tmp/tx >/dev/tcp/$addr/5001" ||
 		fail "$WHAT: TCP transfer to $addr failed"
 	wait "$srv" || fail "$WHAT: TCP receiver at $addr failed"
 	got=$(busybox sha256sum <"$tmp/rx" | cut -d' ' -f1)
@@ -424,7 +424,7 @@ transfer() {
 # Plaintext UDP datagrams from r to b (the first) and to hb (the second),
 # captured once, for (f).
 capture_start "$R" b0 "$tmp/udp.pcap" udp
-ip netns exec "$R" bash -c "echo plain >/dev/udp/10.0.1.2/9; echo plain >/dev/udp/10.2.0.2/9"
+ns_run "$R" bash -c "echo plain >/dev/udp/10.0.1.2/9; echo plain >/dev/udp/10.2.0.2/9"
 capture_stop
 
 # sample NAME: (h) a short capture of the current SAs, and a file naming
@@ -437,10 +437,10 @@ sample() {
 	dir=$NFSEC_EXPORT/$(knob SAMPLES "$PROTO")
 	mkdir -p "$dir"
 	capture_start "$R" b0 "$tmp/sample.pcap"
-	ip netns exec "$L" ping -c 1 -W 2 "$RADDR" >/dev/null ||
+	ns_run "$L" ping -c 1 -W 2 "$RADDR" >/dev/null ||
 		fail "$WHAT: ping $RADDR for the sample capture"
-	ip netns exec "$L" bash -c "echo $MARKER >/dev/udp/$RADDR/9"
-	ip netns exec "$R_" bash -c "echo $MARKER >/dev/udp/$LADDR/9"
+	ns_run "$L" bash -c "echo $MARKER >/dev/udp/$RADDR/9"
+	ns_run "$R_" bash -c "echo $MARKER >/dev/udp/$LADDR/9"
 	capture_stop
 	n=$(grep -c -a "$MARKER" "$tmp/sample.pcap" || true)
 	if [ "${ALG%%+*}" = null ] || [ "$PROTO" = ah ]; then
@@ -594,15 +594,15 @@ forwarded_policy() {
 	local sel="dir out src 10.1.0.0/24 dst 10.2.0.0/24" d0 p0
 	d0=$(nfsec_nstat "$B" discard) p0=$(rx packets)
 	# shellcheck disable=SC2086
-	cfg ip netns exec "$B" "$NFSEC_TOOL" policy add $sel action discard
-	if ip netns exec "$L" ping -c 1 -W 1 "$RADDR" >/dev/null 2>&1; then
+	cfg ns_run "$B" "$NFSEC_TOOL" policy add $sel action discard
+	if ns_run "$L" ping -c 1 -W 1 "$RADDR" >/dev/null 2>&1; then
 		fail "$WHAT: a ping b forwards through a discard policy was answered"
 	fi
 	expect_delta "packets b decrypted for the discarded ping" "$p0" 1 rx packets
 	expect_delta "b's discard count after the forwarded ping" "$d0" 1 \
 		nfsec_nstat "$B" discard
 	# shellcheck disable=SC2086
-	cfg ip netns exec "$B" "$NFSEC_TOOL" policy del $sel
+	cfg ns_run "$B" "$NFSEC_TOOL" policy del $sel
 	ping_ok "$L" "$RADDR"
 	phase forwarded-policy
 }
@@ -646,7 +646,7 @@ ah_fields() {
 	if [ "$mode" = transport ]; then
 		# Record Route (7), two slots: a fills the first, r the second.
 		u0=$(snmp "$R_" Udp NoPorts)
-		ip netns exec "$L" "$PKTINJECT" --udp "$RADDR:9" \
+		ns_run "$L" "$PKTINJECT" --udp "$RADDR:9" \
 			--ip-options 070b04000000000000000000 -n 2 >/dev/null
 		expect_delta "datagrams with Record Route delivered" "$u0" 2 snmp "$R_" Udp NoPorts
 		expect_delta "packets accepted with Record Route" "$p0" 3 rx packets
@@ -672,12 +672,12 @@ esn() {
 	local pairing=$1 alg=${2:-$BASE_ALG} start=$((0xffffffff - 15)) out
 	WHAT="$pairing esn $alg"
 	setup "$pairing" transport "$alg" "esn $start" "esn $start"
-	out=$(ip netns exec "$A" ping -c 30 -i 0.1 -W 2 10.0.1.2 2>&1) || true
+	out=$(ns_run "$A" ping -c 30 -i 0.1 -W 2 10.0.1.2 2>&1) || true
 	assert_match ' 0% packet loss' "$out" "$WHAT: 30 pings across 2^32"
 	assert_eq 30 "$(rx packets)" "$WHAT: packets received by b"
 	assert_eq 0 "$(rx replay)" "$WHAT: replay drops at b"
 	if [ "$IMPL_B" = xfrm ]; then
-		assert_match 'seq-hi 0x1' "$(ip -n "$B" -s xfrm state get src 10.0.1.1 \
+		assert_match 'seq-hi 0x1' "$(ns_ip "$B" -s xfrm state get src 10.0.1.1 \
 			dst 10.0.1.2 proto "$PROTO" spi "$SPI_AB")" "$WHAT: b's window moved past 2^32"
 	else
 		# The highest number received: the 30th after the start.
@@ -691,13 +691,13 @@ esn() {
 events_start() {
 	local ns=$1 key i
 	key=$(nfsec genkey aes-gcm-128)
-	ip netns exec "$ns" "$NFSEC_TOOL" monitor >"$tmp/events" 2>&1 </dev/null &
+	ns_bg "$ns" "$NFSEC_TOOL" monitor >"$tmp/events" 2>&1 </dev/null
 	MON=$!
 	defer "kill $MON"
 	for i in $(seq 50); do
-		ip netns exec "$ns" "$NFSEC_TOOL" sa add proto esp src 10.9.9.9 \
+		ns_run_quiet "$ns" "$NFSEC_TOOL" sa add proto esp src 10.9.9.9 \
 			dst 10.9.9.8 spi 0x00009999 aead aes-gcm "$key"
-		ip netns exec "$ns" "$NFSEC_TOOL" sa del proto esp src 10.9.9.9 spi 0x00009999
+		ns_run_quiet "$ns" "$NFSEC_TOOL" sa del proto esp src 10.9.9.9 spi 0x00009999
 		grep -q '^sa-deleted .*spi 0x00009999' "$tmp/events" && return 0
 		sleep 0.2
 	done
@@ -721,7 +721,7 @@ exhaust() {
 	[ "$IMPL_A" = xfrm ] && x0=$(xfrm_stat "$A" XfrmOutStateSeqError)
 	[ "$IMPL_A" = nfsec ] && events_start "$A"
 	for i in $(seq 8); do
-		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+		ns_run "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
 	assert_eq 5 "$ok" "$WHAT: pings answered"
 	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
@@ -749,17 +749,17 @@ lifetime() {
 	setup "$pairing" transport "$BASE_ALG" "$lft" -
 	events_start "$A"
 	for i in $(seq 4); do
-		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+		ns_run "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
-	out=$(ip netns exec "$A" "$NFSEC_TOOL" -j sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB")
+	out=$(ns_run "$A" "$NFSEC_TOOL" -j sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB")
 	assert_match '"state":"soft-expired"' "$out" "$WHAT: state after 4 packets"
 	for i in $(seq 4); do
-		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+		ns_run "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
 	assert_eq 5 "$ok" "$WHAT: pings answered"
 	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
 	sleep 2
-	assert_fails ip netns exec "$A" "$NFSEC_TOOL" sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB"
+	assert_fails ns_run "$A" "$NFSEC_TOOL" sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB"
 	assert_eq "sa-soft sa-expired " "$(events_stop)" "$WHAT: events of the SA"
 	log "ok: $WHAT"
 }

@@ -461,79 +461,122 @@ sample() {
 
 # --- one combination ----------------------------------------------------
 
+# A combination is the checks below, run in this order by combination().
+# They share the SAs and the capture on r's b0 ($tmp/wire.pcap) that
+# setup_combination starts and check_wire ends, and packets held back on
+# r for later with link destination HOLD1 and HOLD2.
 HOLD1=02:00:00:00:00:a1
 HOLD2=02:00:00:00:00:a2
 
 combination() {
-	local pairing=$1 mode=$2 alg=$3 both=$4 n bad p0 r0 i0 u0 d0 skip t0p
+	local pairing=$1 mode=$2 alg=$3 both=$4 t0=$SECONDS
 	WHAT="$pairing $mode $alg"
-	local t0=$SECONDS
 	phase start
-	setup "$pairing" "$mode" "$alg"
-	ALG=$alg MODE=$mode
-	sample "$(printf '%02d' "$COMBO")-$pairing-$mode-$alg"
-	# One capture on the wire for the whole combination.
-	t0p=$(tx packets)
-	capture_start "$R" b0 "$tmp/wire.pcap"
+	setup_combination "$pairing" "$mode" "$alg"
+	check_ping
+	rx_mark
+	check_tamper
+	check_reorder
+	check_replay_inside
+	# Three more held now, released after the transfer moved the window.
+	hold "$HOLD2" 3
+	check_transfer "$both"
+	check_replay_old
+	check_wire
+	check_spoof
+	[ "$PROTO" = ah ] && check_ah_fields "$mode"
+	[ "$mode" = tunnel ] && [ "$IMPL_B" = nfsec ] && check_forwarded_policy
+	log "ok: $WHAT ($((SECONDS - t0)) s)"
+}
 
-	# (g) and (e) need packets b has not received yet: hold four.
+# setup_combination PAIRING MODE ALG: the SAs of both sides, (h) the
+# sample, the capture on the wire (a's packet count at its start in
+# TX_START), and four packets held on r: (e) and (g) need packets b has
+# not received yet.
+setup_combination() {
+	setup "$1" "$2" "$3"
+	ALG=$3 MODE=$2
+	sample "$(printf '%02d' "$COMBO")-$1-$2-$3"
+	TX_START=$(tx packets)
+	capture_start "$R" b0 "$tmp/wire.pcap"
 	hold "$HOLD1" 4
 	phase setup+hold1
+}
 
-	# (a) ping both ways.
+# (a) ping both ways.
+check_ping() {
 	ping_ok "$L" "$RADDR"
 	ping_ok "$R_" "$LADDR"
 	phase ping
+}
 
-	# (e) tamper: the first held packet with one byte of ciphertext (or,
-	# with the null cipher, of the payload) flipped.
-	p0=$(rx packets) r0=$(rx replay) i0=$(rx icv)
+# rx_mark: the counters of b's inbound SA that check_tamper, check_reorder
+# and check_replay_inside count from: MARK_PACKETS, MARK_REPLAY, MARK_ICV.
+rx_mark() {
+	MARK_PACKETS=$(rx packets) MARK_REPLAY=$(rx replay) MARK_ICV=$(rx icv)
+}
+
+# (e) tamper: the first held packet with one byte of ciphertext (or, with
+# the null cipher, of the payload) flipped is an ICV failure.
+check_tamper() {
 	assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --flip "$FLIP")" \
 		"$WHAT: tampered packets sent"
-	expect_delta "ICV failures after one tampered packet" "$i0" 1 rx icv
-	expect_delta "packets accepted after a tampered one" "$p0" 0 rx packets
+	expect_delta "ICV failures after one tampered packet" "$MARK_ICV" 1 rx icv
+	expect_delta "packets accepted after a tampered one" "$MARK_PACKETS" 0 rx packets
+	phase tamper
+}
 
-	# (g) reordering inside the window: the held packets newest first,
-	# the one that was tampered with among them, now unmodified: it passes,
-	# so the ICV failure above came from the flipped byte.
+# (g) reordering inside the window: the held packets newest first, the one
+# that was tampered with among them, now unmodified: it passes, so the ICV
+# failure of check_tamper came from the flipped byte.
+check_reorder() {
 	assert_eq 4 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 4 --reverse)" \
 		"$WHAT: held packets sent"
-	expect_delta "packets accepted out of order inside the window" "$p0" 4 rx packets
-	expect_delta "replay drops after reordering" "$r0" 0 rx replay
+	expect_delta "packets accepted out of order inside the window" "$MARK_PACKETS" 4 rx packets
+	expect_delta "replay drops after reordering" "$MARK_REPLAY" 0 rx replay
+	phase reorder
+}
 
-	# (d) replay inside the window: the same four again.
+# (d) replay inside the window: the same four again, all dropped.
+check_replay_inside() {
 	assert_eq 4 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 4)" \
 		"$WHAT: replayed packets sent"
-	expect_delta "replay drops inside the window" "$r0" 4 rx replay
-	expect_delta "packets accepted from replays" "$p0" 4 rx packets
-	expect_delta "ICV failures after replays" "$i0" 1 rx icv
-	phase tamper+reorder+replay
+	expect_delta "replay drops inside the window" "$MARK_REPLAY" 4 rx replay
+	expect_delta "packets accepted from replays" "$MARK_PACKETS" 4 rx packets
+	expect_delta "ICV failures after replays" "$MARK_ICV" 1 rx icv
+	phase replay-inside
+}
 
-	# Three more held now, released after the transfer moved the window.
-	hold "$HOLD2" 3
-
-	# (b) the transfer.
+# (b) the transfer, from left to right, and back when BOTH is 1.
+check_transfer() {
+	local both=$1
 	transfer "$L" "$R_" "$RADDR"
 	[ "$both" = 1 ] && transfer "$R_" "$L" "$LADDR"
 	phase transfer
+}
 
-	# (d) beyond the window: the three held packets are now too old.
+# (d) old packets: the three held on r before the transfer are now beyond
+# the window, and the first ESP (AH) packets from a that b received are
+# replays. All dropped.
+check_replay_old() {
+	local p0 r0
 	p0=$(rx packets) r0=$(rx replay)
 	assert_eq 3 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD2" -n 3)" \
 		"$WHAT: old held packets sent"
 	expect_delta "drops of packets beyond the window" "$r0" 3 rx replay
-
-	# (d) replay of the first ESP packets from a that b received.
 	assert_eq "$NREPLAY" "$(inject -r "$tmp/wire.pcap" --ether-dst "$MAC_B" \
 		--spi "$SPI_AB" -n "$NREPLAY")" "$WHAT: replayed packets sent"
 	expect_delta "replay drops" "$r0" $((3 + NREPLAY)) rx replay
 	expect_delta "packets accepted from replays" "$p0" 0 rx packets
-	capture_stop
 	phase replay
+}
 
-	# (c) only ESP (AH) between a and b with the two SPIs (a BPF filter
-	# keeps the rest: ip[SPI_OFF:4] is the SPI, a and b send no IP
-	# options here); the marker hidden (ESP) or not (AH, null cipher).
+# (c) the capture, ended here: only ESP (AH) between a and b with the two
+# SPIs (a BPF filter keeps the rest: ip[SPI_OFF:4] is the SPI, a and b send
+# no IP options here); the marker hidden (ESP) or not (AH, null cipher).
+check_wire() {
+	local n bad
+	capture_stop
 	n=$(tcpdump -nn -r "$tmp/wire.pcap" -c 11 2>/dev/null | grep -c . || true)
 	[ "$n" -gt 10 ] || fail "$WHAT: only $n packets captured on the wire"
 	bad=$(tcpdump -nn -r "$tmp/wire.pcap" "not ((ip[9] = $PNUM and src 10.0.1.1 and dst 10.0.1.2 and ip[$SPI_OFF:4] = $SPI_AB) or \
@@ -544,7 +587,7 @@ combination() {
 	if [ "$IMPL_A" = nfsec ]; then
 		n=$(tcpdump -nn -r "$tmp/wire.pcap" "ip[9] = $PNUM and src 10.0.1.1 and \
 			ip[$SPI_OFF:4] = $SPI_AB and ip[6:2] & 0x1fff = 0" 2>/dev/null | grep -c . || true)
-		assert_eq "$((n - 12 - NREPLAY))" "$(($(tx packets) - t0p))" \
+		assert_eq "$((n - 12 - NREPLAY))" "$(($(tx packets) - TX_START))" \
 			"$WHAT: packets of a's nfsec SA against $PNAME packets from a on the wire"
 	fi
 	n=$(tcpdump -v -nn -r "$tmp/wire.pcap" -c 1 "ip[9] = $PNUM and ip[$SPI_OFF:4] = $SPI_AB" 2>/dev/null)
@@ -553,18 +596,20 @@ combination() {
 	# the outer header's; the inner one, with AH, is verified as it was).
 	assert_match "\(tos 0x[0-9a-f]+, ttl 63," "$n" "$WHAT: TTL after r"
 	n=$(grep -c -a "$MARKER" "$tmp/wire.pcap" || true)
-	if [ "${alg%%+*}" = null ] || [ "$PROTO" = ah ]; then
+	if [ "${ALG%%+*}" = null ] || [ "$PROTO" = ah ]; then
 		[ "$n" -gt 0 ] || fail "$WHAT: no encryption, yet the marker is not in the capture"
 	else
 		assert_eq 0 "$n" "$WHAT: plaintext markers in the capture"
 	fi
 	rm -f "$tmp/wire.pcap"
 	phase capture
+}
 
-	# (f) plaintext from r to the right host: delivered as it is (the
-	# control), not delivered with the left host's source address.
-	skip=0
-	[ "$mode" = tunnel ] && skip=1
+# (f) plaintext from r to the right host: delivered as it is (the
+# control), not delivered with the left host's source address.
+check_spoof() {
+	local skip=0 u0 d0
+	[ "$MODE" = tunnel ] && skip=1
 	u0=$(snmp "$R_" Udp NoPorts)
 	assert_eq 1 "$(inject -r "$tmp/udp.pcap" -s "$skip" -n 1)" "$WHAT: plaintext packets sent"
 	expect_delta "UDP datagrams delivered from r (control)" "$u0" 1 snmp "$R_" Udp NoPorts
@@ -582,15 +627,12 @@ combination() {
 	fi
 	expect_delta "UDP datagrams delivered posing as $LADDR" "$u0" 1 snmp "$R_" Udp NoPorts
 	phase spoof
-	[ "$PROTO" = ah ] && ah_fields "$mode"
-	[ "$mode" = tunnel ] && [ "$IMPL_B" = nfsec ] && forwarded_policy
-	log "ok: $WHAT ($((SECONDS - t0)) s)"
 }
 
 # (i) Tunnel mode, nfsec on b: the inner packet b decrypted and forwards
 # meets b's outbound policies like any other packet, so a discard policy
 # for it stops it there.
-forwarded_policy() {
+check_forwarded_policy() {
 	local sel="dir out src 10.1.0.0/24 dst 10.2.0.0/24" d0 p0
 	d0=$(nfsec_nstat "$B" discard) p0=$(rx packets)
 	# shellcheck disable=SC2086
@@ -618,7 +660,7 @@ no_sa() {
 }
 
 # AH: which header fields and options the ICV covers (see the top).
-ah_fields() {
+check_ah_fields() {
 	local mode=$1 p0 i0 n0 u0 out
 	phase ah-start
 	capture_start "$R" b0 "$tmp/wire.pcap"

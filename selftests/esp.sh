@@ -391,6 +391,13 @@ phase() {
 	PHASE_T=$now
 }
 
+# begin NAME: what the commands that follow on the log, up to its "ok:"
+# line, are part of; failures name it too (WHAT).
+begin() {
+	WHAT=$1
+	log "--- $WHAT"
+}
+
 ping_ok() {
 	local from=$1 to=$2 out
 	out=$(ns_run "$from" ping -c 3 -i 0.2 -W 2 "$to" 2>&1) || true
@@ -470,7 +477,7 @@ HOLD2=02:00:00:00:00:a2
 
 combination() {
 	local pairing=$1 mode=$2 alg=$3 both=$4 t0=$SECONDS
-	WHAT="$pairing $mode $alg"
+	begin "$pairing $mode $alg"
 	phase start
 	setup_combination "$pairing" "$mode" "$alg"
 	check_ping
@@ -712,7 +719,7 @@ check_ah_fields() {
 # ESN across 2^32 with replay-window 1024, both directions.
 esn() {
 	local pairing=$1 alg=${2:-$BASE_ALG} start=$((0xffffffff - 15)) out
-	WHAT="$pairing esn $alg"
+	begin "$pairing esn $alg"
 	setup "$pairing" transport "$alg" "esn $start" "esn $start"
 	out=$(ns_run "$A" ping -c 30 -i 0.1 -W 2 10.0.1.2 2>&1) || true
 	assert_match ' 0% packet loss' "$out" "$WHAT: 30 pings across 2^32"
@@ -758,7 +765,7 @@ events_stop() {
 # (…91 to …95), then refuses.
 exhaust() {
 	local pairing=$1 ok=0 i x0=0
-	WHAT="$pairing seq-exhaustion $BASE_ALG"
+	begin "$pairing seq-exhaustion $BASE_ALG"
 	setup "$pairing" transport "$BASE_ALG" "seq 4294967290" -
 	[ "$IMPL_A" = xfrm ] && x0=$(xfrm_stat "$A" XfrmOutStateSeqError)
 	[ "$IMPL_A" = nfsec ] && events_start "$A"
@@ -787,7 +794,7 @@ exhaust() {
 lifetime() {
 	local pairing=$1 kind=$2 ok=0 i out lft="lft 3 5"
 	[ "$kind" = bytes ] && lft="lftb 150 320"
-	WHAT="$pairing $kind-lifetime $BASE_ALG"
+	begin "$pairing $kind-lifetime $BASE_ALG"
 	setup "$pairing" transport "$BASE_ALG" "$lft" -
 	events_start "$A"
 	for i in $(seq 4); do

@@ -35,6 +35,9 @@
 # Colour: NFSEC_DEMO_COLOUR=1 (0: plain; default: colour on a terminal).
 # selftests/vm/run.sh --demo demo.sh runs it on the VM console; `make
 # demo` does that; as a selftest it runs under the kselftest runner.
+# The demo shows the commands of its story itself: lib.sh's own showing of
+# commands is off (NFSEC_ECHO=1 turns it on).
+NFSEC_ECHO=${NFSEC_ECHO:-0}
 source "$(dirname "$0")/lib.sh"
 require_root
 require_tool

@@ -134,37 +134,37 @@ veth_pair "$A" r0 "$R" a0
 veth_pair "$R" b0 "$B" r0
 veth_pair "$HA" g0 "$A" h0
 veth_pair "$HB" g0 "$B" h0
-mac() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
+mac() { ns_ip_quiet "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 MAC_A=$(mac "$A" r0) MAC_B=$(mac "$B" r0)
 MAC_RA=$(mac "$R" a0) MAC_RB=$(mac "$R" b0)
 
 addr_add "$A" r0 10.0.1.1/24
 addr_add "$A" h0 10.1.0.1/24
-ip -n "$A" neigh add 10.0.1.2 lladdr "$MAC_RA" dev r0 nud permanent
-ip -n "$A" neigh add 10.0.1.254 lladdr "$MAC_RA" dev r0 nud permanent
-ip -n "$A" route add 10.2.0.0/24 via 10.0.1.2 dev r0
+ns_ip "$A" neigh add 10.0.1.2 lladdr "$MAC_RA" dev r0 nud permanent
+ns_ip "$A" neigh add 10.0.1.254 lladdr "$MAC_RA" dev r0 nud permanent
+ns_ip "$A" route add 10.2.0.0/24 via 10.0.1.2 dev r0
 addr_add "$B" r0 10.0.1.2/24
 addr_add "$B" h0 10.2.0.1/24
-ip -n "$B" neigh add 10.0.1.1 lladdr "$MAC_RB" dev r0 nud permanent
-ip -n "$B" neigh add 10.0.1.254 lladdr "$MAC_RB" dev r0 nud permanent
-ip -n "$B" route add 10.1.0.0/24 via 10.0.1.1 dev r0
+ns_ip "$B" neigh add 10.0.1.1 lladdr "$MAC_RB" dev r0 nud permanent
+ns_ip "$B" neigh add 10.0.1.254 lladdr "$MAC_RB" dev r0 nud permanent
+ns_ip "$B" route add 10.1.0.0/24 via 10.0.1.1 dev r0
 addr_add "$R" a0 10.0.1.254/32
 addr_add "$R" b0 10.0.1.254/32
-ip -n "$R" route add 10.0.1.1/32 dev a0
-ip -n "$R" route add 10.0.1.2/32 dev b0
-ip -n "$R" route add 10.1.0.0/24 via 10.0.1.1 dev a0
-ip -n "$R" route add 10.2.0.0/24 via 10.0.1.2 dev b0
-ip -n "$R" neigh add 10.0.1.1 lladdr "$MAC_A" dev a0 nud permanent
-ip -n "$R" neigh add 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
+ns_ip "$R" route add 10.0.1.1/32 dev a0
+ns_ip "$R" route add 10.0.1.2/32 dev b0
+ns_ip "$R" route add 10.1.0.0/24 via 10.0.1.1 dev a0
+ns_ip "$R" route add 10.2.0.0/24 via 10.0.1.2 dev b0
+ns_ip "$R" neigh add 10.0.1.1 lladdr "$MAC_A" dev a0 nud permanent
+ns_ip "$R" neigh add 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
 addr_add "$HA" g0 10.1.0.2/24
-ip -n "$HA" route add default via 10.1.0.1
+ns_ip "$HA" route add default via 10.1.0.1
 addr_add "$HB" g0 10.2.0.2/24
-ip -n "$HB" route add default via 10.2.0.1
+ns_ip "$HB" route add default via 10.2.0.1
 for ns in "$A" "$R" "$B"; do
-	ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1
+	ns_run "$ns" sysctl -q -w net.ipv4.ip_forward=1
 done
-ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null || fail "no plaintext path a -> b"
-ip netns exec "$HA" ping -c 1 -W 2 10.2.0.2 >/dev/null || fail "no plaintext path ha -> hb"
+ns_run "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null || fail "no plaintext path a -> b"
+ns_run "$HA" ping -c 1 -W 2 10.2.0.2 >/dev/null || fail "no plaintext path ha -> hb"
 
 # --- SA and policy set-up -------------------------------------------------
 
@@ -227,16 +227,16 @@ side() {
 		case "$iext" in
 		esn\ *) i="flag esn replay-window 1024 replay-seq ${iext#esn }" ;;
 		esac
-		eval "cfg ip -n $ns xfrm state add src $local dst $peer proto $PROTO spi $spi_out \
+		eval "cfg ns_ip $ns xfrm state add src $local dst $peer proto $PROTO spi $spi_out \
 			reqid 1 mode $mode $xa $o"
-		eval "cfg ip -n $ns xfrm state add src $peer dst $local proto $PROTO spi $spi_in \
+		eval "cfg ns_ip $ns xfrm state add src $peer dst $local proto $PROTO spi $spi_in \
 			reqid 2 mode $mode $xa $i"
-		cfg ip -n "$ns" xfrm policy add src "$lnet" dst "$rnet" dir out \
+		cfg ns_ip "$ns" xfrm policy add src "$lnet" dst "$rnet" dir out \
 			tmpl src "$local" dst "$peer" proto "$PROTO" reqid 1 mode "$mode"
-		cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir in \
+		cfg ns_ip "$ns" xfrm policy add src "$rnet" dst "$lnet" dir in \
 			tmpl src "$peer" dst "$local" proto "$PROTO" reqid 2 mode "$mode"
 		[ "$mode" = transport ] ||
-			cfg ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir fwd \
+			cfg ns_ip "$ns" xfrm policy add src "$rnet" dst "$lnet" dir fwd \
 				tmpl src "$peer" dst "$local" proto "$PROTO" reqid 2 mode "$mode"
 	else
 		o="replay-window $WINDOW" i="replay-window $WINDOW"
@@ -254,24 +254,24 @@ side() {
 		esn\ *) i="replay-window 1024 esn seq ${iext#esn }" ;;
 		esac
 		# shellcheck disable=SC2086
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$local" dst "$peer" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$local" dst "$peer" \
 			spi "$spi_out" mode "$mode" $na $o
 		# shellcheck disable=SC2086
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$peer" dst "$local" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" sa add proto "$PROTO" src "$peer" dst "$local" \
 			spi "$spi_in" mode "$mode" $na $i
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir out src "$lnet" dst "$rnet" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" policy add dir out src "$lnet" dst "$rnet" \
 			action protect sa proto "$PROTO" src "$local" spi "$spi_out"
-		cfg ip netns exec "$ns" "$NFSEC_TOOL" policy add dir in src "$rnet" dst "$lnet" \
+		cfg ns_run "$ns" "$NFSEC_TOOL" policy add dir in src "$rnet" dst "$lnet" \
 			action protect sa proto "$PROTO" src "$peer" spi "$spi_in"
 	fi
 }
 
 clear_side() {
-	ip -n "$1" xfrm policy flush
-	ip -n "$1" xfrm state flush
+	ns_ip "$1" xfrm policy flush
+	ns_ip "$1" xfrm state flush
 	if nfsec_loaded; then
-		ip netns exec "$1" "$NFSEC_TOOL" policy flush >/dev/null
-		ip netns exec "$1" "$NFSEC_TOOL" sa flush >/dev/null
+		ns_run "$1" "$NFSEC_TOOL" policy flush >/dev/null
+		ns_run "$1" "$NFSEC_TOOL" sa flush >/dev/null
 	fi
 }
 
@@ -305,7 +305,7 @@ setup() {
 sa_stat() {
 	local impl=$1 ns=$2 src=$3 dst=$4 spi=$5 what=$6 out
 	if [ "$impl" = xfrm ]; then
-		out=$(ip -n "$ns" -s xfrm state get src "$src" dst "$dst" proto "$PROTO" spi "$spi")
+		out=$(ns_ip_quiet "$ns" -s xfrm state get src "$src" dst "$dst" proto "$PROTO" spi "$spi")
 		case "$what" in
 		packets) sed -nE 's/^[[:space:]]*[0-9]+\(bytes\), ([0-9]+)\(packets\).*/\1/p' <<<"$out" ;;
 		replay) sed -nE 's/.*replay-window ([0-9]+) replay ([0-9]+) failed.*/\1 \2/p' <<<"$out" |
@@ -333,11 +333,11 @@ tx() { sa_stat "$IMPL_A" "$A" 10.0.1.1 10.0.1.2 "$SPI_AB" "$1"; }
 
 # xfrm_in_errors NS: XFRM's input error counters of NS, summed.
 xfrm_in_errors() {
-	ip netns exec "$1" awk '$1 ~ /^XfrmIn/ { s += $2 } END { print s + 0 }' /proc/net/xfrm_stat
+	ns_run_quiet "$1" awk '$1 ~ /^XfrmIn/ { s += $2 } END { print s + 0 }' /proc/net/xfrm_stat
 }
 
 xfrm_stat() {
-	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/xfrm_stat
+	ns_run_quiet "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/xfrm_stat
 }
 
 # --- injection -----------------------------------------------------------
@@ -345,13 +345,13 @@ xfrm_stat() {
 # inject ARGS...: pktinject out of r's b0 towards b; prints the count sent.
 inject() {
 	local out
-	out=$(ip netns exec "$R" "$PKTINJECT" -i b0 --dmac "$MAC_B" "$@") ||
+	out=$(ns_run "$R" "$PKTINJECT" -i b0 --dmac "$MAC_B" "$@") ||
 		fail "$WHAT: pktinject $*: $out"
 	echo "${out#sent }"
 }
 
 # r's b0 transmitted packets.
-r_tx() { ip netns exec "$R" cat /sys/class/net/b0/statistics/tx_packets; }
+r_tx() { ns_run_quiet "$R" cat /sys/class/net/b0/statistics/tx_packets; }
 
 # hold MAC N: N UDP datagrams from the left host to the right one leave r
 # towards b with the link destination MAC, which b ignores: ESP packets
@@ -360,18 +360,18 @@ r_tx() { ip netns exec "$R" cat /sys/class/net/b0/statistics/tx_packets; }
 hold() {
 	local mac=$1 n=$2 t0 i got=0 filter="ip[9] = $PNUM and ip[$SPI_OFF:4] = $SPI_AB"
 	t0=$(r_tx)
-	ip -n "$R" neigh replace 10.0.1.2 lladdr "$mac" dev b0 nud permanent
+	ns_ip "$R" neigh replace 10.0.1.2 lladdr "$mac" dev b0 nud permanent
 	if [ "${3:-}" = --options ]; then
-		ip netns exec "$L" "$PKTINJECT" --udp "$RADDR:9" --ip-options "$4" -n "$n" >/dev/null
+		ns_run "$L" "$PKTINJECT" --udp "$RADDR:9" --ip-options "$4" -n "$n" >/dev/null
 		filter="ip[9] = $PNUM"
 	else
-		ip netns exec "$L" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$RADDR/9; done"
+		ns_run "$L" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$RADDR/9; done"
 	fi
 	for i in $(seq 50); do
 		[ "$(($(r_tx) - t0))" -ge "$n" ] && break
 		sleep 0.1
 	done
-	ip -n "$R" neigh replace 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
+	ns_ip "$R" neigh replace 10.0.1.2 lladdr "$MAC_B" dev b0 nud permanent
 	assert_eq "$n" "$(($(r_tx) - t0))" "$WHAT: packets held on r"
 	for i in $(seq 20); do
 		got=$(tcpdump -nn -r "$tmp/wire.pcap" \
@@ -391,9 +391,16 @@ phase() {
 	PHASE_T=$now
 }
 
+# begin NAME: what the commands that follow on the log, up to its "ok:"
+# line, are part of; failures name it too (WHAT).
+begin() {
+	WHAT=$1
+	log "--- $WHAT"
+}
+
 ping_ok() {
 	local from=$1 to=$2 out
-	out=$(ip netns exec "$from" ping -c 3 -i 0.2 -W 2 "$to" 2>&1) || true
+	out=$(ns_run "$from" ping -c 3 -i 0.2 -W 2 "$to" 2>&1) || true
 	assert_match ' 0% packet loss' "$out" "$WHAT: ping $to"
 }
 
@@ -404,16 +411,16 @@ transfer() {
 	{ echo "$MARKER"; head -c "$BYTES" /dev/urandom; echo "$MARKER"; } >"$tmp/tx"
 	want=$(busybox sha256sum <"$tmp/tx" | cut -d' ' -f1)
 	rm -f "$tmp/rx"
-	ip netns exec "$to" timeout 300 busybox nc -l -p 5001 >"$tmp/rx" &
+	ns_bg "$to" timeout 300 busybox nc -l -p 5001 >"$tmp/rx"
 	local srv=$!
 	defer "kill $srv"
 	for i in $(seq 50); do
-		ip netns exec "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
+		ns_run_quiet "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
 		sleep 0.1
 	done
 	# bash's /dev/tcp: busybox nc, as a client, may exit before its
 	# input is all sent.
-	ip netns exec "$from" timeout 300 bash -c "cat $tmp/tx >/dev/tcp/$addr/5001" ||
+	ns_run "$from" timeout 300 bash -c "cat $tmp/tx >/dev/tcp/$addr/5001" ||
 		fail "$WHAT: TCP transfer to $addr failed"
 	wait "$srv" || fail "$WHAT: TCP receiver at $addr failed"
 	got=$(busybox sha256sum <"$tmp/rx" | cut -d' ' -f1)
@@ -424,7 +431,7 @@ transfer() {
 # Plaintext UDP datagrams from r to b (the first) and to hb (the second),
 # captured once, for (f).
 capture_start "$R" b0 "$tmp/udp.pcap" udp
-ip netns exec "$R" bash -c "echo plain >/dev/udp/10.0.1.2/9; echo plain >/dev/udp/10.2.0.2/9"
+ns_run "$R" bash -c "echo plain >/dev/udp/10.0.1.2/9; echo plain >/dev/udp/10.2.0.2/9"
 capture_stop
 
 # sample NAME: (h) a short capture of the current SAs, and a file naming
@@ -437,10 +444,10 @@ sample() {
 	dir=$NFSEC_EXPORT/$(knob SAMPLES "$PROTO")
 	mkdir -p "$dir"
 	capture_start "$R" b0 "$tmp/sample.pcap"
-	ip netns exec "$L" ping -c 1 -W 2 "$RADDR" >/dev/null ||
+	ns_run "$L" ping -c 1 -W 2 "$RADDR" >/dev/null ||
 		fail "$WHAT: ping $RADDR for the sample capture"
-	ip netns exec "$L" bash -c "echo $MARKER >/dev/udp/$RADDR/9"
-	ip netns exec "$R_" bash -c "echo $MARKER >/dev/udp/$LADDR/9"
+	ns_run "$L" bash -c "echo $MARKER >/dev/udp/$RADDR/9"
+	ns_run "$R_" bash -c "echo $MARKER >/dev/udp/$LADDR/9"
 	capture_stop
 	n=$(grep -c -a "$MARKER" "$tmp/sample.pcap" || true)
 	if [ "${ALG%%+*}" = null ] || [ "$PROTO" = ah ]; then
@@ -461,79 +468,122 @@ sample() {
 
 # --- one combination ----------------------------------------------------
 
+# A combination is the checks below, run in this order by combination().
+# They share the SAs and the capture on r's b0 ($tmp/wire.pcap) that
+# setup_combination starts and check_wire ends, and packets held back on
+# r for later with link destination HOLD1 and HOLD2.
 HOLD1=02:00:00:00:00:a1
 HOLD2=02:00:00:00:00:a2
 
 combination() {
-	local pairing=$1 mode=$2 alg=$3 both=$4 n bad p0 r0 i0 u0 d0 skip t0p
-	WHAT="$pairing $mode $alg"
-	local t0=$SECONDS
+	local pairing=$1 mode=$2 alg=$3 both=$4 t0=$SECONDS
+	begin "$pairing $mode $alg"
 	phase start
-	setup "$pairing" "$mode" "$alg"
-	ALG=$alg MODE=$mode
-	sample "$(printf '%02d' "$COMBO")-$pairing-$mode-$alg"
-	# One capture on the wire for the whole combination.
-	t0p=$(tx packets)
-	capture_start "$R" b0 "$tmp/wire.pcap"
+	setup_combination "$pairing" "$mode" "$alg"
+	check_ping
+	rx_mark
+	check_tamper
+	check_reorder
+	check_replay_inside
+	# Three more held now, released after the transfer moved the window.
+	hold "$HOLD2" 3
+	check_transfer "$both"
+	check_replay_old
+	check_wire
+	check_spoof
+	[ "$PROTO" = ah ] && check_ah_fields "$mode"
+	[ "$mode" = tunnel ] && [ "$IMPL_B" = nfsec ] && check_forwarded_policy
+	log "ok: $WHAT ($((SECONDS - t0)) s)"
+}
 
-	# (g) and (e) need packets b has not received yet: hold four.
+# setup_combination PAIRING MODE ALG: the SAs of both sides, (h) the
+# sample, the capture on the wire (a's packet count at its start in
+# TX_START), and four packets held on r: (e) and (g) need packets b has
+# not received yet.
+setup_combination() {
+	setup "$1" "$2" "$3"
+	ALG=$3 MODE=$2
+	sample "$(printf '%02d' "$COMBO")-$1-$2-$3"
+	TX_START=$(tx packets)
+	capture_start "$R" b0 "$tmp/wire.pcap"
 	hold "$HOLD1" 4
 	phase setup+hold1
+}
 
-	# (a) ping both ways.
+# (a) ping both ways.
+check_ping() {
 	ping_ok "$L" "$RADDR"
 	ping_ok "$R_" "$LADDR"
 	phase ping
+}
 
-	# (e) tamper: the first held packet with one byte of ciphertext (or,
-	# with the null cipher, of the payload) flipped.
-	p0=$(rx packets) r0=$(rx replay) i0=$(rx icv)
+# rx_mark: the counters of b's inbound SA that check_tamper, check_reorder
+# and check_replay_inside count from: MARK_PACKETS, MARK_REPLAY, MARK_ICV.
+rx_mark() {
+	MARK_PACKETS=$(rx packets) MARK_REPLAY=$(rx replay) MARK_ICV=$(rx icv)
+}
+
+# (e) tamper: the first held packet with one byte of ciphertext (or, with
+# the null cipher, of the payload) flipped is an ICV failure.
+check_tamper() {
 	assert_eq 1 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 1 --flip "$FLIP")" \
 		"$WHAT: tampered packets sent"
-	expect_delta "ICV failures after one tampered packet" "$i0" 1 rx icv
-	expect_delta "packets accepted after a tampered one" "$p0" 0 rx packets
+	expect_delta "ICV failures after one tampered packet" "$MARK_ICV" 1 rx icv
+	expect_delta "packets accepted after a tampered one" "$MARK_PACKETS" 0 rx packets
+	phase tamper
+}
 
-	# (g) reordering inside the window: the held packets newest first,
-	# the one that was tampered with among them, now unmodified: it passes,
-	# so the ICV failure above came from the flipped byte.
+# (g) reordering inside the window: the held packets newest first, the one
+# that was tampered with among them, now unmodified: it passes, so the ICV
+# failure of check_tamper came from the flipped byte.
+check_reorder() {
 	assert_eq 4 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 4 --reverse)" \
 		"$WHAT: held packets sent"
-	expect_delta "packets accepted out of order inside the window" "$p0" 4 rx packets
-	expect_delta "replay drops after reordering" "$r0" 0 rx replay
+	expect_delta "packets accepted out of order inside the window" "$MARK_PACKETS" 4 rx packets
+	expect_delta "replay drops after reordering" "$MARK_REPLAY" 0 rx replay
+	phase reorder
+}
 
-	# (d) replay inside the window: the same four again.
+# (d) replay inside the window: the same four again, all dropped.
+check_replay_inside() {
 	assert_eq 4 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD1" -n 4)" \
 		"$WHAT: replayed packets sent"
-	expect_delta "replay drops inside the window" "$r0" 4 rx replay
-	expect_delta "packets accepted from replays" "$p0" 4 rx packets
-	expect_delta "ICV failures after replays" "$i0" 1 rx icv
-	phase tamper+reorder+replay
+	expect_delta "replay drops inside the window" "$MARK_REPLAY" 4 rx replay
+	expect_delta "packets accepted from replays" "$MARK_PACKETS" 4 rx packets
+	expect_delta "ICV failures after replays" "$MARK_ICV" 1 rx icv
+	phase replay-inside
+}
 
-	# Three more held now, released after the transfer moved the window.
-	hold "$HOLD2" 3
-
-	# (b) the transfer.
+# (b) the transfer, from left to right, and back when BOTH is 1.
+check_transfer() {
+	local both=$1
 	transfer "$L" "$R_" "$RADDR"
 	[ "$both" = 1 ] && transfer "$R_" "$L" "$LADDR"
 	phase transfer
+}
 
-	# (d) beyond the window: the three held packets are now too old.
+# (d) old packets: the three held on r before the transfer are now beyond
+# the window, and the first ESP (AH) packets from a that b received are
+# replays. All dropped.
+check_replay_old() {
+	local p0 r0
 	p0=$(rx packets) r0=$(rx replay)
 	assert_eq 3 "$(inject -r "$tmp/wire.pcap" --ether-dst "$HOLD2" -n 3)" \
 		"$WHAT: old held packets sent"
 	expect_delta "drops of packets beyond the window" "$r0" 3 rx replay
-
-	# (d) replay of the first ESP packets from a that b received.
 	assert_eq "$NREPLAY" "$(inject -r "$tmp/wire.pcap" --ether-dst "$MAC_B" \
 		--spi "$SPI_AB" -n "$NREPLAY")" "$WHAT: replayed packets sent"
 	expect_delta "replay drops" "$r0" $((3 + NREPLAY)) rx replay
 	expect_delta "packets accepted from replays" "$p0" 0 rx packets
-	capture_stop
 	phase replay
+}
 
-	# (c) only ESP (AH) between a and b with the two SPIs (a BPF filter
-	# keeps the rest: ip[SPI_OFF:4] is the SPI, a and b send no IP
-	# options here); the marker hidden (ESP) or not (AH, null cipher).
+# (c) the capture, ended here: only ESP (AH) between a and b with the two
+# SPIs (a BPF filter keeps the rest: ip[SPI_OFF:4] is the SPI, a and b send
+# no IP options here); the marker hidden (ESP) or not (AH, null cipher).
+check_wire() {
+	local n bad
+	capture_stop
 	n=$(tcpdump -nn -r "$tmp/wire.pcap" -c 11 2>/dev/null | grep -c . || true)
 	[ "$n" -gt 10 ] || fail "$WHAT: only $n packets captured on the wire"
 	bad=$(tcpdump -nn -r "$tmp/wire.pcap" "not ((ip[9] = $PNUM and src 10.0.1.1 and dst 10.0.1.2 and ip[$SPI_OFF:4] = $SPI_AB) or \
@@ -544,7 +594,7 @@ combination() {
 	if [ "$IMPL_A" = nfsec ]; then
 		n=$(tcpdump -nn -r "$tmp/wire.pcap" "ip[9] = $PNUM and src 10.0.1.1 and \
 			ip[$SPI_OFF:4] = $SPI_AB and ip[6:2] & 0x1fff = 0" 2>/dev/null | grep -c . || true)
-		assert_eq "$((n - 12 - NREPLAY))" "$(($(tx packets) - t0p))" \
+		assert_eq "$((n - 12 - NREPLAY))" "$(($(tx packets) - TX_START))" \
 			"$WHAT: packets of a's nfsec SA against $PNAME packets from a on the wire"
 	fi
 	n=$(tcpdump -v -nn -r "$tmp/wire.pcap" -c 1 "ip[9] = $PNUM and ip[$SPI_OFF:4] = $SPI_AB" 2>/dev/null)
@@ -553,18 +603,20 @@ combination() {
 	# the outer header's; the inner one, with AH, is verified as it was).
 	assert_match "\(tos 0x[0-9a-f]+, ttl 63," "$n" "$WHAT: TTL after r"
 	n=$(grep -c -a "$MARKER" "$tmp/wire.pcap" || true)
-	if [ "${alg%%+*}" = null ] || [ "$PROTO" = ah ]; then
+	if [ "${ALG%%+*}" = null ] || [ "$PROTO" = ah ]; then
 		[ "$n" -gt 0 ] || fail "$WHAT: no encryption, yet the marker is not in the capture"
 	else
 		assert_eq 0 "$n" "$WHAT: plaintext markers in the capture"
 	fi
 	rm -f "$tmp/wire.pcap"
 	phase capture
+}
 
-	# (f) plaintext from r to the right host: delivered as it is (the
-	# control), not delivered with the left host's source address.
-	skip=0
-	[ "$mode" = tunnel ] && skip=1
+# (f) plaintext from r to the right host: delivered as it is (the
+# control), not delivered with the left host's source address.
+check_spoof() {
+	local skip=0 u0 d0
+	[ "$MODE" = tunnel ] && skip=1
 	u0=$(snmp "$R_" Udp NoPorts)
 	assert_eq 1 "$(inject -r "$tmp/udp.pcap" -s "$skip" -n 1)" "$WHAT: plaintext packets sent"
 	expect_delta "UDP datagrams delivered from r (control)" "$u0" 1 snmp "$R_" Udp NoPorts
@@ -582,27 +634,24 @@ combination() {
 	fi
 	expect_delta "UDP datagrams delivered posing as $LADDR" "$u0" 1 snmp "$R_" Udp NoPorts
 	phase spoof
-	[ "$PROTO" = ah ] && ah_fields "$mode"
-	[ "$mode" = tunnel ] && [ "$IMPL_B" = nfsec ] && forwarded_policy
-	log "ok: $WHAT ($((SECONDS - t0)) s)"
 }
 
 # (i) Tunnel mode, nfsec on b: the inner packet b decrypted and forwards
 # meets b's outbound policies like any other packet, so a discard policy
 # for it stops it there.
-forwarded_policy() {
+check_forwarded_policy() {
 	local sel="dir out src 10.1.0.0/24 dst 10.2.0.0/24" d0 p0
 	d0=$(nfsec_nstat "$B" discard) p0=$(rx packets)
 	# shellcheck disable=SC2086
-	cfg ip netns exec "$B" "$NFSEC_TOOL" policy add $sel action discard
-	if ip netns exec "$L" ping -c 1 -W 1 "$RADDR" >/dev/null 2>&1; then
+	cfg ns_run "$B" "$NFSEC_TOOL" policy add $sel action discard
+	if ns_run "$L" ping -c 1 -W 1 "$RADDR" >/dev/null 2>&1; then
 		fail "$WHAT: a ping b forwards through a discard policy was answered"
 	fi
 	expect_delta "packets b decrypted for the discarded ping" "$p0" 1 rx packets
 	expect_delta "b's discard count after the forwarded ping" "$d0" 1 \
 		nfsec_nstat "$B" discard
 	# shellcheck disable=SC2086
-	cfg ip netns exec "$B" "$NFSEC_TOOL" policy del $sel
+	cfg ns_run "$B" "$NFSEC_TOOL" policy del $sel
 	ping_ok "$L" "$RADDR"
 	phase forwarded-policy
 }
@@ -618,7 +667,7 @@ no_sa() {
 }
 
 # AH: which header fields and options the ICV covers (see the top).
-ah_fields() {
+check_ah_fields() {
 	local mode=$1 p0 i0 n0 u0 out
 	phase ah-start
 	capture_start "$R" b0 "$tmp/wire.pcap"
@@ -646,7 +695,7 @@ ah_fields() {
 	if [ "$mode" = transport ]; then
 		# Record Route (7), two slots: a fills the first, r the second.
 		u0=$(snmp "$R_" Udp NoPorts)
-		ip netns exec "$L" "$PKTINJECT" --udp "$RADDR:9" \
+		ns_run "$L" "$PKTINJECT" --udp "$RADDR:9" \
 			--ip-options 070b04000000000000000000 -n 2 >/dev/null
 		expect_delta "datagrams with Record Route delivered" "$u0" 2 snmp "$R_" Udp NoPorts
 		expect_delta "packets accepted with Record Route" "$p0" 3 rx packets
@@ -670,14 +719,14 @@ ah_fields() {
 # ESN across 2^32 with replay-window 1024, both directions.
 esn() {
 	local pairing=$1 alg=${2:-$BASE_ALG} start=$((0xffffffff - 15)) out
-	WHAT="$pairing esn $alg"
+	begin "$pairing esn $alg"
 	setup "$pairing" transport "$alg" "esn $start" "esn $start"
-	out=$(ip netns exec "$A" ping -c 30 -i 0.1 -W 2 10.0.1.2 2>&1) || true
+	out=$(ns_run "$A" ping -c 30 -i 0.1 -W 2 10.0.1.2 2>&1) || true
 	assert_match ' 0% packet loss' "$out" "$WHAT: 30 pings across 2^32"
 	assert_eq 30 "$(rx packets)" "$WHAT: packets received by b"
 	assert_eq 0 "$(rx replay)" "$WHAT: replay drops at b"
 	if [ "$IMPL_B" = xfrm ]; then
-		assert_match 'seq-hi 0x1' "$(ip -n "$B" -s xfrm state get src 10.0.1.1 \
+		assert_match 'seq-hi 0x1' "$(ns_ip "$B" -s xfrm state get src 10.0.1.1 \
 			dst 10.0.1.2 proto "$PROTO" spi "$SPI_AB")" "$WHAT: b's window moved past 2^32"
 	else
 		# The highest number received: the 30th after the start.
@@ -691,13 +740,13 @@ esn() {
 events_start() {
 	local ns=$1 key i
 	key=$(nfsec genkey aes-gcm-128)
-	ip netns exec "$ns" "$NFSEC_TOOL" monitor >"$tmp/events" 2>&1 </dev/null &
+	ns_bg "$ns" "$NFSEC_TOOL" monitor >"$tmp/events" 2>&1 </dev/null
 	MON=$!
 	defer "kill $MON"
 	for i in $(seq 50); do
-		ip netns exec "$ns" "$NFSEC_TOOL" sa add proto esp src 10.9.9.9 \
+		ns_run_quiet "$ns" "$NFSEC_TOOL" sa add proto esp src 10.9.9.9 \
 			dst 10.9.9.8 spi 0x00009999 aead aes-gcm "$key"
-		ip netns exec "$ns" "$NFSEC_TOOL" sa del proto esp src 10.9.9.9 spi 0x00009999
+		ns_run_quiet "$ns" "$NFSEC_TOOL" sa del proto esp src 10.9.9.9 spi 0x00009999
 		grep -q '^sa-deleted .*spi 0x00009999' "$tmp/events" && return 0
 		sleep 0.2
 	done
@@ -716,12 +765,12 @@ events_stop() {
 # (…91 to …95), then refuses.
 exhaust() {
 	local pairing=$1 ok=0 i x0=0
-	WHAT="$pairing seq-exhaustion $BASE_ALG"
+	begin "$pairing seq-exhaustion $BASE_ALG"
 	setup "$pairing" transport "$BASE_ALG" "seq 4294967290" -
 	[ "$IMPL_A" = xfrm ] && x0=$(xfrm_stat "$A" XfrmOutStateSeqError)
 	[ "$IMPL_A" = nfsec ] && events_start "$A"
 	for i in $(seq 8); do
-		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+		ns_run "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
 	assert_eq 5 "$ok" "$WHAT: pings answered"
 	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
@@ -745,21 +794,21 @@ exhaust() {
 lifetime() {
 	local pairing=$1 kind=$2 ok=0 i out lft="lft 3 5"
 	[ "$kind" = bytes ] && lft="lftb 150 320"
-	WHAT="$pairing $kind-lifetime $BASE_ALG"
+	begin "$pairing $kind-lifetime $BASE_ALG"
 	setup "$pairing" transport "$BASE_ALG" "$lft" -
 	events_start "$A"
 	for i in $(seq 4); do
-		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+		ns_run "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
-	out=$(ip netns exec "$A" "$NFSEC_TOOL" -j sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB")
+	out=$(ns_run "$A" "$NFSEC_TOOL" -j sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB")
 	assert_match '"state":"soft-expired"' "$out" "$WHAT: state after 4 packets"
 	for i in $(seq 4); do
-		ip netns exec "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
+		ns_run "$A" ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1 && ok=$((ok + 1))
 	done
 	assert_eq 5 "$ok" "$WHAT: pings answered"
 	assert_eq 5 "$(rx packets)" "$WHAT: packets received by b"
 	sleep 2
-	assert_fails ip netns exec "$A" "$NFSEC_TOOL" sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB"
+	assert_fails ns_run "$A" "$NFSEC_TOOL" sa get proto "$PROTO" src 10.0.1.1 spi "$SPI_AB"
 	assert_eq "sa-soft sa-expired " "$(events_stop)" "$WHAT: events of the SA"
 	log "ok: $WHAT"
 }

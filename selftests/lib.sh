@@ -8,7 +8,9 @@
 # It turns on `set -euo pipefail`, installs `trap cleanup EXIT` (namespaces
 # made with ns_create are deleted, functions added with defer run, nfsec is
 # unloaded if the test loaded it), and gives assertions that name what they
-# compared. Exit codes follow kselftest: 0 pass, 1 fail, 4 skip.
+# compared. Exit codes follow kselftest: 0 pass, 1 fail, 4 skip. The
+# commands it and the test run in a namespace (ns_run, ns_ip, ns_bg) are
+# shown on the log before they run: see "commands in a namespace" below.
 
 set -euo pipefail
 
@@ -23,6 +25,7 @@ TEST_NAME=$(basename "$0" .sh)
 NS_PREFIX="nfsec-$TEST_NAME-$$"
 NS_COUNT=0
 NS_LIST=()
+declare -A NS_LABEL
 DEFERRED=()
 DMESG_MARK=0
 
@@ -72,14 +75,89 @@ require_tool() {
 	[ -n "$NFSEC_TOOL" ] && [ -x "$NFSEC_TOOL" ] || skip "the nfsec tool is not installed"
 }
 
-# ns_create VAR: create a namespace with a unique name, bring its loopback
-# up and store the name in VAR.
+# --- commands in a namespace ---------------------------------------------
+#
+# The log tells what a test did: each command run in a namespace is shown
+# first as "WHO# COMMAND", WHO being the namespace's short name, the
+# command quoted as a shell would take it, on one line. Under the
+# kselftest runner the line reads "# WHO# COMMAND", a TAP comment. Hex
+# strings longer than 16 digits (keys) are cut after 8 ("0x0123abcd...").
+# The lines go to the standard error the test started with (NS_ECHO_FD), so
+# that a command's own redirections neither hide nor capture them.
+# The _quiet variants show nothing: for reading counters and state, for
+# polling and for commands repeated in a loop. NFSEC_ECHO=0 shows no
+# command, NFSEC_ECHO=2 shows keys whole.
+exec {NS_ECHO_FD}>&2
+NFSEC_ECHO=${NFSEC_ECHO:-1}
+
+# ns_show WHO CMD...: show CMD as run by WHO (a namespace or a name). A
+# last argument "&" or one that starts with "# " (a comment) is shown as
+# it is.
+ns_show() {
+	[ "$NFSEC_ECHO" != 0 ] || return 0
+	local who=$1 w line='' plain='^[A-Za-z0-9_./:=,+@%^-]+$'
+	[ -z "$who" ] || who=${NS_LABEL[$who]:-$who}
+	shift
+	for w in "$@"; do
+		while [ "$NFSEC_ECHO" != 2 ] &&
+			[[ $w =~ ^(.*0x[0-9a-fA-F]{8})[0-9a-fA-F]{9,}(.*)$ ]]; do
+			w="${BASH_REMATCH[1]}...${BASH_REMATCH[2]}"
+		done
+		if [ $# = 1 ] && [[ $w == '&' || $w == '# '* ]]; then
+			:
+		elif [[ $w =~ [[:cntrl:]] ]]; then
+			printf -v w '%q' "$w"
+		elif ! [[ $w =~ $plain ]]; then
+			w=\'${w//\'/\'\\\'\'}\'
+		fi
+		line+=" $w"
+		shift
+	done
+	printf '%s#%s\n' "$who" "$line" >&"$NS_ECHO_FD"
+}
+
+# ns_run NS CMD...: CMD in NS, shown; its exit status.
+ns_run() {
+	ns_show "$@"
+	ns_run_quiet "$@"
+}
+
+ns_run_quiet() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" {NS_ECHO_FD}>&-
+}
+
+# ns_ip NS ARGS...: `ip ARGS` in NS (ip -n), shown.
+ns_ip() {
+	ns_show "$1" ip "${@:2}"
+	ns_ip_quiet "$@"
+}
+
+ns_ip_quiet() {
+	ip -n "$1" "${@:2}" {NS_ECHO_FD}>&-
+}
+
+# ns_bg NS CMD...: CMD in NS in the background, shown with a "&"; its
+# PID (CMD's own: ip netns exec execs it) in $!.
+ns_bg() {
+	local ns=$1
+	ns_show "$@" '&'
+	shift
+	ip netns exec "$ns" "$@" {NS_ECHO_FD}>&- &
+}
+
+# ns_create VAR [WHO]: create a namespace with a unique name, bring its
+# loopback up and store the name in VAR. Its commands are shown as WHO's
+# (default: VAR in lower case).
 ns_create() {
 	local _ns_name="$NS_PREFIX-$((NS_COUNT + 1))"
 	NS_COUNT=$((NS_COUNT + 1))
+	NS_LABEL[$_ns_name]=${2:-${1,,}}
+	ns_show host ip netns add "$_ns_name" "# ${NS_LABEL[$_ns_name]}"
 	ip netns add "$_ns_name"
 	NS_LIST+=("$_ns_name")
-	ip -n "$_ns_name" link set lo up
+	ns_ip "$_ns_name" link set lo up
 	printf -v "$1" '%s' "$_ns_name"
 }
 
@@ -89,7 +167,7 @@ ns_hosts() {
 	local v
 	for v in "$@"; do
 		ns_create "$v"
-		ip netns exec "${!v}" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+		ns_run "${!v}" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0
 	done
@@ -97,6 +175,7 @@ ns_hosts() {
 
 ns_destroy() {
 	local ns=$1 i
+	ns_show host ip netns del "$ns" "# ${NS_LABEL[$ns]:-?}"
 	ip netns del "$ns"
 	for i in "${!NS_LIST[@]}"; do
 		[ "${NS_LIST[i]}" = "$ns" ] && unset 'NS_LIST[i]'
@@ -106,14 +185,14 @@ ns_destroy() {
 
 # veth_pair NS1 DEV1 NS2 DEV2: a veth pair between two namespaces, both up.
 veth_pair() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
+	ns_ip "$1" link add "$2" type veth peer name "$4" netns "$3"
+	ns_ip "$1" link set "$2" up
+	ns_ip "$3" link set "$4" up
 }
 
 # addr_add NS DEV ADDR/LEN
 addr_add() {
-	ip -n "$1" addr add "$3" dev "$2"
+	ns_ip "$1" addr add "$3" dev "$2"
 }
 
 assert_eq() {
@@ -193,26 +272,26 @@ expect_delta() {
 
 # snmp NS PROTO FIELD: a counter of /proc/net/snmp in NS.
 snmp() {
-	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p {
+	ns_run_quiet "$1" awk -v p="$2:" -v f="$3" '$1 == p {
 		if (!n++) { for (i = 2; i <= NF; i++) h[$i] = i } else print $h[f] }' /proc/net/snmp
 }
 
 # nfsec_sa_stat NS PROTO SRC SPI KEY: counter KEY (JSON name: packets,
 # drop_replay, drop_icv, drop_policy, ...) of one SA of NS.
 nfsec_sa_stat() {
-	json_num "$5" "$(ip netns exec "$1" "$NFSEC_TOOL" -s -j sa get proto "$2" src "$3" spi "$4")"
+	json_num "$5" "$(ns_run_quiet "$1" "$NFSEC_TOOL" -s -j sa get proto "$2" src "$3" spi "$4")"
 }
 
 # nfsec_sum NS KEY: KEY summed over all SAs of NS.
 nfsec_sum() {
-	ip netns exec "$1" "$NFSEC_TOOL" -s -j sa show |
+	ns_run_quiet "$1" "$NFSEC_TOOL" -s -j sa show |
 		grep -oE "\"$2\":[0-9]+" | awk -F: '{ s += $2 } END { print s + 0 }'
 }
 
 # nfsec_nstat NS KEY: a namespace counter of `nfsec -j stats` (no_sa,
 # discard, plaintext, malformed, nomem).
 nfsec_nstat() {
-	json_num "$2" "$(ip netns exec "$1" "$NFSEC_TOOL" -j stats)"
+	json_num "$2" "$(ns_run_quiet "$1" "$NFSEC_TOOL" -j stats)"
 }
 
 # json_num KEY JSON: the number of the first member KEY in JSON (nothing if
@@ -236,8 +315,8 @@ capture_start() {
 	shift 3
 	local err=$file.err
 	rm -f "$err"
-	ip netns exec "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -B 32768 \
-		-w "$file" "$@" >/dev/null 2>"$err" &
+	ns_bg "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -B 32768 \
+		-w "$file" "$@" >/dev/null 2>"$err"
 	CAP_PID=$!
 	CAP_ERR[$CAP_PID]=$err
 	defer "kill $CAP_PID"

@@ -263,10 +263,11 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
 		return NF_DROP;
 	}
 	key.proto = iph->protocol;
-	key.saddr = iph->saddr;
+	key.family = AF_INET;
+	key.saddr.ip = iph->saddr;
 	key.spi = hdr[0];
 	sa = nfsec_sa_lookup_dir_rcu(nn, &key, NFSEC_DIR_IN);
-	if (!sa || sa->daddr != iph->daddr) {
+	if (!sa || sa->daddr.ip != iph->daddr) {
 		/*
 		 * Not one of ours: transit, for XFRM, or a copy of one nfsec
 		 * sent, reflected back to it.
@@ -333,10 +334,11 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb,
 	if (!spi)
 		return;
 	key.proto = qiph->protocol;
-	key.saddr = qiph->saddr;
+	key.family = AF_INET;
+	key.saddr.ip = qiph->saddr;
 	key.spi = spi[ops->spi_offset / sizeof(*spi)];
 	sa = nfsec_sa_lookup_dir_rcu(nn, &key, NFSEC_DIR_OUT);
-	if (!sa || sa->daddr != qiph->daddr)
+	if (!sa || sa->daddr.ip != qiph->daddr)
 		return;
 	mtu = ntohs(icmph->un.frag.mtu);
 	/* Below the least also when a router names no MTU (RFC 1191). */

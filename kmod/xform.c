@@ -78,8 +78,8 @@ struct iphdr *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
 		 */
 		outer->frag_off = iph->frag_off & htons(IP_DF);
 		outer->ttl = IPDEFTTL;
-		outer->saddr = sa->key.saddr;
-		outer->daddr = sa->daddr;
+		outer->saddr = sa->key.saddr.ip;
+		outer->daddr = sa->daddr.ip;
 		ihl = sizeof(*outer);
 	} else {
 		outer = skb_push(skb, xlen);
@@ -113,8 +113,8 @@ static void nfsec_xform_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 				    const struct nfsec_cont *cont)
 {
 	struct flowi4 fl4 = {
-		.daddr = sa->daddr,
-		.saddr = sa->key.saddr,
+		.daddr = sa->daddr.ip,
+		.saddr = sa->key.saddr.ip,
 		.flowi4_proto = sa->key.proto,
 	};
 	struct rtable *rt;

@@ -353,6 +353,7 @@ struct nfsec_sel_case {
 					   cpu_to_be32(b) } } }
 #define ANY_PORTS .sport_max = U16_MAX, .dport_max = U16_MAX
 #define SEL4(...) { .family = AF_INET, ANY_PORTS, __VA_ARGS__ }
+#define SEL4P(...) { .family = AF_INET, __VA_ARGS__ }
 #define SEL6(...) { .family = AF_INET6, ANY_PORTS, __VA_ARGS__ }
 #define FLOW4(...) { .family = AF_INET, __VA_ARGS__ }
 #define FLOW6(...) { .family = AF_INET6, __VA_ARGS__ }
@@ -390,23 +391,28 @@ static const struct nfsec_sel_case nfsec_sel_cases[] __initconst = {
 	  SEL4(.proto = IPPROTO_TCP),
 	  FLOW4(.proto = IPPROTO_TCP), true },
 	{ "port range lower edge",
-	  SEL4(.proto = IPPROTO_TCP, .dport_min = 1000, .dport_max = 2000),
+	  SEL4P(.proto = IPPROTO_TCP, .sport_max = U16_MAX, .dport_min = 1000,
+		.dport_max = 2000),
 	  FLOW4(.proto = IPPROTO_TCP, .has_ports = true, .sport = 5,
 		.dport = 1000), true },
 	{ "port range upper edge",
-	  SEL4(.proto = IPPROTO_TCP, .dport_min = 1000, .dport_max = 2000),
+	  SEL4P(.proto = IPPROTO_TCP, .sport_max = U16_MAX, .dport_min = 1000,
+		.dport_max = 2000),
 	  FLOW4(.proto = IPPROTO_TCP, .has_ports = true, .sport = 5,
 		.dport = 2000), true },
 	{ "port range above",
-	  SEL4(.proto = IPPROTO_TCP, .dport_min = 1000, .dport_max = 2000),
+	  SEL4P(.proto = IPPROTO_TCP, .sport_max = U16_MAX, .dport_min = 1000,
+		.dport_max = 2000),
 	  FLOW4(.proto = IPPROTO_TCP, .has_ports = true, .sport = 5,
 		.dport = 2001), false },
 	{ "source port selector",
-	  SEL4(.proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53),
+	  SEL4P(.proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
+		.dport_max = U16_MAX),
 	  FLOW4(.proto = IPPROTO_UDP, .has_ports = true, .sport = 53,
 		.dport = 40000), true },
 	{ "port selector, packet without ports (fragment)",
-	  SEL4(.proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53),
+	  SEL4P(.proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
+		.dport_max = U16_MAX),
 	  FLOW4(.proto = IPPROTO_UDP), false },
 	{ "IPv4 wildcard, IPv6 packet",
 	  SEL4(), FLOW6(.proto = IPPROTO_UDP), false },

@@ -60,8 +60,11 @@ bool nfsec_selector_match(const struct nfsec_selector *sel,
 	    !nfsec_prefix_match(sel->family, &flow->daddr, &sel->daddr,
 				sel->dplen))
 		return false;
-	/* Neighbour and listener discovery: only when asked by protocol. */
-	if (flow->nd && sel->proto != IPPROTO_ICMPV6)
+	/*
+	 * Neighbour and listener discovery pass a catch-all: a policy for
+	 * any protocol between any addresses.
+	 */
+	if (flow->nd && !sel->proto && !sel->splen && !sel->dplen)
 		return false;
 	if (sel->proto && sel->proto != flow->proto)
 		return false;
@@ -438,6 +441,10 @@ static const struct nfsec_sel_case nfsec_sel_cases[] __initconst = {
 	  FLOW6(.proto = IPPROTO_ICMPV6, .nd = true), true },
 	{ "IPv6 wildcard catches an echo request",
 	  SEL6(), FLOW6(.proto = IPPROTO_ICMPV6), true },
+	{ "IPv6 host policy catches neighbour discovery to the host",
+	  SEL6(.daddr = A6(0x20010db8, 2), .dplen = 128),
+	  FLOW6(.daddr = A6(0x20010db8, 2), .proto = IPPROTO_ICMPV6,
+		.nd = true), true },
 };
 
 int __init nfsec_policy_selftest(void)

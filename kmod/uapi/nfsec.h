@@ -129,11 +129,12 @@
  * matches packets of its family.
  *
  * IPv6 neighbour discovery (ICMPv6 types 133 to 137) and multicast listener
- * discovery (130 to 132, 143) are matched only by a policy whose
- * NFSEC_POL_A_PROTO is 58 (ipv6-icmp): a policy for any protocol passes
- * over them, so that a catch-all protect or discard policy does not cut a
- * host off its link before any SA could be used (addresses are resolved
- * before the first protected packet can be sent).
+ * discovery (130 to 132, 143) are not matched by a catch-all policy, one
+ * for any protocol whose prefixes are both of length 0: a catch-all
+ * protect or discard policy would cut a host off its link before any SA
+ * could be used (addresses are resolved before the first protected packet
+ * is sent). A policy that names addresses or protocol 58 (ipv6-icmp)
+ * matches them as any other packet, as XFRM's policies do.
  *
  * NFSEC_CMD_POLICY_ADD: -EEXIST if a policy with the same direction,
  *     selectors and priority exists. Replies with the new NFSEC_POL_A_INDEX.

@@ -12,6 +12,8 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include <net/ipv6.h>
+
 #include "replay.h"
 #include "uapi/nfsec.h"
 

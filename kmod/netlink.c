@@ -99,8 +99,9 @@ static const struct nla_policy nfsec_sa_policy[NFSEC_SA_A_MAX + 1] = {
 	[NFSEC_SA_A_AGE] = { .type = NLA_REJECT },
 	[NFSEC_SA_A_PMTU] = { .type = NLA_REJECT },
 	[NFSEC_SA_A_DIR] = NLA_POLICY_MAX(NLA_U8, NFSEC_DIR_MAX),
-	[NFSEC_SA_A_SRC6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[NFSEC_SA_A_DST6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	/* The length is checked by nfsec_nl_in6(), as an address's. */
+	[NFSEC_SA_A_SRC6] = { .type = NLA_BINARY },
+	[NFSEC_SA_A_DST6] = { .type = NLA_BINARY },
 };
 
 static const struct nfsec_nl_attr nfsec_sa_attrs[NFSEC_SA_A_MAX + 1] = {
@@ -150,7 +151,7 @@ static const struct nla_policy nfsec_sa_key_policy[NFSEC_SA_A_MAX + 1] = {
 	[NFSEC_SA_A_SPI] = NLA_POLICY_MIN(NLA_BE32, NFSEC_SPI_MIN),
 	[NFSEC_SA_A_DST ... NFSEC_SA_A_DIR] = { .type = NLA_REJECT,
 						.reject_message = NFSEC_KEY_ONLY },
-	[NFSEC_SA_A_SRC6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[NFSEC_SA_A_SRC6] = { .type = NLA_BINARY },
 	[NFSEC_SA_A_DST6] = { .type = NLA_REJECT,
 			      .reject_message = NFSEC_KEY_ONLY },
 };
@@ -205,8 +206,8 @@ static const struct nla_policy nfsec_pol_policy[NFSEC_POL_A_MAX + 1] = {
 	[NFSEC_POL_A_INDEX] = { .type = NLA_U32 },
 	[NFSEC_POL_A_HITS] = { .type = NLA_REJECT },
 	[NFSEC_POL_A_FAMILY] = { .type = NLA_U8 },
-	[NFSEC_POL_A_SRC6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[NFSEC_POL_A_DST6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[NFSEC_POL_A_SRC6] = { .type = NLA_BINARY },
+	[NFSEC_POL_A_DST6] = { .type = NLA_BINARY },
 };
 
 static const struct nfsec_nl_attr nfsec_pol_attrs[NFSEC_POL_A_MAX + 1] = {
@@ -364,6 +365,23 @@ static int nfsec_nl_flags(struct nlattr **attrs, u32 *flags,
 }
 
 /*
+ * An IPv6 address attribute: 16 bytes, refused as an IPv4 one of the
+ * wrong length is (EINVAL), with msg.
+ */
+static bool nfsec_nl_in6(const struct nlattr *attr, struct in6_addr *addr,
+			 const char *msg, struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) != sizeof(*addr)) {
+		nfsec_set_err(extack, attr, msg);
+		return false;
+	}
+	*addr = nla_get_in6_addr(attr);
+	return true;
+}
+
+#define NFSEC_IN6_MSG(attr) #attr ": not a 16-byte IPv6 address"
+
+/*
  * Fills key from PROTO, SRC or SRC6, and SPI, which must all be present;
  * the source's attribute gives the SA's family.
  */
@@ -385,7 +403,9 @@ static int nfsec_nl_sa_key(struct nlattr **tb, const struct nlattr *nest,
 	key->proto = nla_get_u8(tb[NFSEC_SA_A_PROTO]);
 	if (tb[NFSEC_SA_A_SRC6]) {
 		key->family = AF_INET6;
-		key->saddr.in6 = nla_get_in6_addr(tb[NFSEC_SA_A_SRC6]);
+		if (!nfsec_nl_in6(tb[NFSEC_SA_A_SRC6], &key->saddr.in6,
+				  NFSEC_IN6_MSG(NFSEC_SA_A_SRC6), extack))
+			return -EINVAL;
 	} else {
 		key->family = AF_INET;
 		key->saddr.ip = nla_get_be32(tb[NFSEC_SA_A_SRC]);
@@ -600,8 +620,10 @@ static bool nfsec_nl_unicast6(const struct nlattr *attr)
 	struct in6_addr addr = nla_get_in6_addr(attr);
 	int type = ipv6_addr_type(&addr);
 
-	return !(type & (IPV6_ADDR_ANY | IPV6_ADDR_MULTICAST |
-			 IPV6_ADDR_MAPPED | IPV6_ADDR_LOOPBACK));
+	/* IPV6_ADDR_ANY is 0: the unspecified address has no bit. */
+	return !ipv6_addr_any(&addr) &&
+	       !(type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED |
+			 IPV6_ADDR_LOOPBACK));
 }
 
 /* The SA's addresses; SRC or SRC6 was checked by nfsec_nl_sa_key(). */
@@ -617,6 +639,9 @@ static int nfsec_nl_sa_addrs(struct nlattr **tb, const struct nlattr *nest,
 		}
 		if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_DST6))
 			return -EINVAL;
+		if (!nfsec_nl_in6(tb[NFSEC_SA_A_DST6], &cfg->daddr.in6,
+				  NFSEC_IN6_MSG(NFSEC_SA_A_DST6), extack))
+			return -EINVAL;
 		if (!nfsec_nl_unicast6(tb[NFSEC_SA_A_SRC6])) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_SRC6],
 					    "NFSEC_SA_A_SRC6: not a unicast address (unspecified, multicast, loopback or IPv4-mapped)");
@@ -627,7 +652,6 @@ static int nfsec_nl_sa_addrs(struct nlattr **tb, const struct nlattr *nest,
 					    "NFSEC_SA_A_DST6: not a unicast address (unspecified, multicast, loopback or IPv4-mapped)");
 			return -EINVAL;
 		}
-		cfg->daddr.in6 = nla_get_in6_addr(tb[NFSEC_SA_A_DST6]);
 		return 0;
 	}
 	if (tb[NFSEC_SA_A_DST6]) {
@@ -1119,8 +1143,10 @@ static int nfsec_nl_prefix(struct nlattr **tb, u8 family, bool src,
 		struct in6_addr masked;
 
 		a = tb[src ? NFSEC_POL_A_SRC6 : NFSEC_POL_A_DST6];
-		if (a)
-			addr->in6 = nla_get_in6_addr(a);
+		if (a && !nfsec_nl_in6(a, &addr->in6, src ?
+				       NFSEC_IN6_MSG(NFSEC_POL_A_SRC6) :
+				       NFSEC_IN6_MSG(NFSEC_POL_A_DST6), extack))
+			return -EINVAL;
 		ipv6_addr_prefix(&masked, &addr->in6, *plen);
 		if (!ipv6_addr_equal(&masked, &addr->in6)) {
 			nfsec_set_err(extack, a, src ?

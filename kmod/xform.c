@@ -61,8 +61,10 @@ int nfsec_xform_ipv6_walk(const struct sk_buff *skb, u8 *proto,
 	int n;
 
 	*nhoff = offsetof(struct ipv6hdr, nexthdr);
-	for (n = 0; nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
-		    nexthdr == NEXTHDR_DEST; n++) {
+	for (n = 0;
+	     nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
+	     nexthdr == NEXTHDR_DEST;
+	     n++) {
 		struct ipv6_opt_hdr buf;
 		const struct ipv6_opt_hdr *h;
 
@@ -125,7 +127,7 @@ bool nfsec_xform_out_split(const struct nfsec_sa *sa, struct sk_buff *skb,
 		xo->nexthdr = v6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
 		return true;
 	}
-	if (v6 != (sa->key.family == AF_INET6))
+	if (sa->key.family != (v6 ? AF_INET6 : AF_INET))
 		return false;
 	if (!v6) {
 		xo->ihl = ip_hdrlen(skb);

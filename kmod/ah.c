@@ -304,21 +304,20 @@ static unsigned int nfsec_ah_output(struct nfsec_sa *sa,
 {
 	bool tunnel = sa->mode == NFSEC_MODE_TUNNEL;
 	unsigned int ahlen = nfsec_ah_len(sa);
-	struct iphdr *iph = ip_hdr(skb);
+	struct nfsec_xform_out xo;
 	unsigned int hlen, plen;
 	struct ip_auth_hdr *ah;
 	struct nfsec_ah_pkt *pkt;
-	u8 nexthdr;
 	u64 seq;
 	int err;
 
-	hlen = tunnel ? sizeof(struct iphdr) : iph->ihl * 4;
-	plen = tunnel ? skb->len : skb->len - hlen;
-	nexthdr = tunnel ? IPPROTO_IPIP : iph->protocol;
-	if (skb->len + nfsec_ah_overhead(sa) > IP_MAX_MTU) {
+	if (!nfsec_xform_out_split(sa, skb, &xo) ||
+	    skb->len + nfsec_ah_overhead(sa) > nfsec_xform_max_len(sa)) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
 		goto drop;
 	}
+	hlen = xo.hlen;
+	plen = skb->len - xo.ihl;
 
 	if (!nfsec_sa_next_seq(sa, &seq) ||
 	    !nfsec_sa_account(sa, plen, false))
@@ -330,10 +329,10 @@ static unsigned int nfsec_ah_output(struct nfsec_sa *sa,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		goto drop;
 	}
-	nfsec_xform_push(sa, skb, cont, ahlen);
+	nfsec_xform_push(sa, skb, cont, &xo, ahlen);
 
 	ah = (struct ip_auth_hdr *)(skb->data + hlen);
-	ah->nexthdr = nexthdr;
+	ah->nexthdr = xo.nexthdr;
 	ah->hdrlen = ahlen / 4 - 2;	/* RFC 4302 2.2 */
 	ah->reserved = 0;
 	ah->spi = sa->key.spi;
@@ -479,6 +478,11 @@ static int nfsec_ah_init(struct nfsec_sa *sa, struct netlink_ext_ack *extack)
 	 * what matters is that no IV is used twice with one key (RFC 4543),
 	 * also when an SA is added again with the key it had before.
 	 */
+	if (sa->key.family == AF_INET6) {
+		NL_SET_ERR_MSG(extack,
+			       "NFSEC_SA_A_SRC6: AH over IPv6 is not supported yet (ESP is)");
+		return -EAFNOSUPPORT;
+	}
 	get_random_bytes(&sa->gmac_iv_mask, sizeof(sa->gmac_iv_mask));
 	return nfsec_crypto_init_ah(sa, extack);
 }

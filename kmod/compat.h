@@ -16,6 +16,7 @@
 #include <linux/skbuff.h>
 #include <net/genetlink.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 
@@ -98,6 +99,18 @@ static inline unsigned int nfsec_nf_confirm(struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (ctinfo == IP_CT_RELATED_REPLY)
 		return nf_conntrack_confirm(skb);
+	if (state->pf == NFPROTO_IPV6) {
+		u8 pnum = ipv6_hdr(skb)->nexthdr;
+		__be16 frag_off;
+		int protoff;
+
+		/* As ipv6_confirm() finds the transport header. */
+		protoff = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &pnum,
+					   &frag_off);
+		if (protoff < 0 || (frag_off & htons(~0x7)))
+			return nf_conntrack_confirm(skb);
+		return nf_confirm(skb, protoff, ct, ctinfo);
+	}
 	return nf_confirm(skb, skb_network_offset(skb) + ip_hdrlen(skb), ct,
 			  ctinfo);
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ESP (RFC 4303) for IPv4, transport and tunnel mode. The crypto API does
+ * ESP (RFC 4303) for IPv4 and IPv6, transport and tunnel mode. The crypto API does
  * all cryptography through one AEAD per SA: an AEAD algorithm or an
  * authenc()/authencesn() pair, wrapped in the IV generator the algorithm
  * calls for (seqiv, echainiv), which derives IVs from the sequence number so
@@ -128,16 +128,17 @@ static unsigned int nfsec_esp_overhead(const struct nfsec_sa *sa)
 {
 	struct crypto_aead *aead = sa->aead;
 
-	return (sa->mode == NFSEC_MODE_TUNNEL ? sizeof(struct iphdr) : 0) +
+	return (sa->mode == NFSEC_MODE_TUNNEL ? nfsec_xform_outer_len(sa) : 0) +
 	       NFSEC_ESP_HLEN + crypto_aead_ivsize(aead) +
 	       ALIGN(crypto_aead_blocksize(aead), 4) - 1 + 2 +
 	       crypto_aead_authsize(aead);
 }
 
 /*
- * Builds [IPv4][ESP][IV][payload][padding, pad length, next header][ICV]
- * around skb, the payload being the transport payload (transport mode) or
- * the whole packet (tunnel mode), and encrypts it.
+ * Builds [IP][ESP][IV][payload][padding, pad length, next header][ICV]
+ * around skb, the payload being the transport payload (transport mode:
+ * after the IPv4 header, or the IPv6 header and the extension headers that
+ * come before ESP) or the whole packet (tunnel mode), and encrypts it.
  */
 static unsigned int nfsec_esp_output(struct nfsec_sa *sa,
 				     struct sk_buff *skb,
@@ -148,25 +149,24 @@ static unsigned int nfsec_esp_output(struct nfsec_sa *sa,
 	unsigned int alen = crypto_aead_authsize(aead);
 	unsigned int blksize = ALIGN(crypto_aead_blocksize(aead), 4);
 	bool tunnel = sa->mode == NFSEC_MODE_TUNNEL;
-	unsigned int ihl, hlen, plen, clen, padlen, assoclen, i;
-	struct iphdr *iph = ip_hdr(skb);
+	unsigned int hlen, plen, clen, padlen, assoclen, i;
+	struct nfsec_xform_out xo;
 	struct nfsec_esp_pkt *pkt;
 	struct aead_request *req;
-	u8 nexthdr, *tail, *iv;
+	u8 *tail, *iv;
 	__be32 *esph;
 	u64 seq;
 	int err;
 
-	ihl = iph->ihl * 4;
-	hlen = tunnel ? sizeof(struct iphdr) : ihl;
-	plen = tunnel ? skb->len : skb->len - ihl;
-	nexthdr = tunnel ? IPPROTO_IPIP : iph->protocol;
-	clen = ALIGN(plen + 2, blksize);
-	padlen = clen - plen - 2;
-	if (skb->len + nfsec_esp_overhead(sa) > IP_MAX_MTU) {
+	if (!nfsec_xform_out_split(sa, skb, &xo) ||
+	    skb->len + nfsec_esp_overhead(sa) > nfsec_xform_max_len(sa)) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
 		goto drop;
 	}
+	hlen = xo.hlen;
+	plen = skb->len - xo.ihl;
+	clen = ALIGN(plen + 2, blksize);
+	padlen = clen - plen - 2;
 
 	if (!nfsec_sa_next_seq(sa, &seq) ||
 	    !nfsec_sa_account(sa, plen, false))
@@ -186,9 +186,9 @@ static unsigned int nfsec_esp_output(struct nfsec_sa *sa,
 	for (i = 0; i < padlen; i++)
 		tail[i] = i + 1;
 	tail[padlen] = padlen;
-	tail[padlen + 1] = nexthdr;
+	tail[padlen + 1] = xo.nexthdr;
 
-	nfsec_xform_push(sa, skb, cont, NFSEC_ESP_HLEN + ivlen);
+	nfsec_xform_push(sa, skb, cont, &xo, NFSEC_ESP_HLEN + ivlen);
 
 	esph = (__be32 *)(skb->data + hlen);
 	esph[0] = sa->key.spi;
@@ -310,7 +310,8 @@ static unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		goto drop;
 	}
-	hlen = ip_hdr(skb)->ihl * 4;
+	/* The hook found the ESP header there. */
+	hlen = nfsec_xform_in_hlen(skb);
 	if (skb->len < hlen + NFSEC_ESP_HLEN + ivlen + 2 + alen) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
 		goto drop;

@@ -10,14 +10,19 @@
  * is dropped.
  */
 
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "compat.h"
@@ -58,29 +63,44 @@ static bool nfsec_shrink_gso(struct sk_buff *skb, unsigned int mtu)
 }
 
 /*
- * Path MTU: a packet with DF set that will not fit once ESP is added is
- * refused with ICMP "fragmentation needed" carrying the MTU left for it
- * (RFC 4301 8.2), which a local sender receives too. A local TCP GSO packet
- * is instead resegmented to fit while its route learns the MTU. What fits
- * is the link's MTU, or the SA's path MTU when ICMP gave a smaller one.
- * Returns false if the packet was refused.
+ * What fits of a packet of sa once it is protected: the link's MTU (the
+ * route's own may already be the lowered one), or the SA's path MTU when
+ * ICMP gave a smaller one, less the SA's overhead; min at least.
  */
-static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
+static unsigned int nfsec_mtu_left(struct nfsec_sa *sa, struct dst_entry *dst,
+				   unsigned int min)
 {
-	struct dst_entry *dst = skb_dst(skb);
-	unsigned int mtu, pmtu;
+	unsigned int mtu = READ_ONCE(dst->dev->mtu), pmtu;
 
-	if (!dst || skb->ignore_df || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
-		return true;
-	/* The link's MTU: the route's own may already be the lowered one. */
-	mtu = READ_ONCE(dst->dev->mtu);
 	pmtu = nfsec_sa_pmtu(sa);
 	if (pmtu && pmtu < mtu)
 		mtu = pmtu;
-	mtu = mtu > sa->ops->overhead(sa) + 68 ?
-	      mtu - sa->ops->overhead(sa) : 68;
-	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
-			      skb->len <= mtu)
+	return mtu > sa->ops->overhead(sa) + min ?
+	       mtu - sa->ops->overhead(sa) : min;
+}
+
+static bool nfsec_fits(struct sk_buff *skb, unsigned int mtu)
+{
+	return skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+				 skb->len <= mtu;
+}
+
+/*
+ * Path MTU: a packet with DF set that will not fit once ESP is added is
+ * refused with ICMP "fragmentation needed" carrying the MTU left for it
+ * (RFC 4301 8.2), which a local sender receives too. A local TCP GSO packet
+ * is instead resegmented to fit while its route learns the MTU.
+ * Returns false if the packet was refused.
+ */
+static bool nfsec_check_mtu4(struct nfsec_sa *sa, struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+	unsigned int mtu;
+
+	if (!dst || skb->ignore_df || !(ip_hdr(skb)->frag_off & htons(IP_DF)))
+		return true;
+	mtu = nfsec_mtu_left(sa, dst, 68);
+	if (nfsec_fits(skb, mtu))
 		return true;
 	if (skb->sk && skb_is_gso(skb) && nfsec_shrink_gso(skb, mtu)) {
 		if (dst_mtu(dst) > mtu)
@@ -91,6 +111,34 @@ static bool nfsec_check_mtu(struct nfsec_sa *sa, struct sk_buff *skb)
 	return false;
 }
 
+/*
+ * IPv6 is fragmented by its sender only (RFC 8200 5). A local packet
+ * that will not fit once protected is sent, and its protected packet
+ * fragmented, as this host is that packet's sender; a local TCP GSO packet
+ * is resegmented to fit instead. A forwarded packet is refused with ICMPv6
+ * "packet too big" (RFC 4301 8.2), unless it is no larger than the least
+ * IPv6 MTU, which every link must carry: that one is sent in fragments of
+ * the protected packet, whose sender this gateway is.
+ */
+static bool nfsec_check_mtu6(struct nfsec_sa *sa, struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+	unsigned int mtu;
+
+	if (!dst || skb->ignore_df)
+		return true;
+	mtu = nfsec_mtu_left(sa, dst, 0);
+	if (nfsec_fits(skb, mtu))
+		return true;
+	if (skb->sk && skb_is_gso(skb) && nfsec_shrink_gso(skb, mtu))
+		return true;
+	if (!(IP6CB(skb)->flags & IP6SKB_FORWARDED) ||
+	    nfsec_fits(skb, IPV6_MIN_MTU))
+		return true;
+	icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, max(mtu, IPV6_MIN_MTU));
+	return false;
+}
+
 static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -98,6 +146,7 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 		.net = state->net,
 		.sk = state->sk,
 		.okfn = state->okfn,
+		.pf = state->pf,
 	};
 	struct sk_buff *segs, *seg, *next;
 	unsigned int verdict;
@@ -115,7 +164,8 @@ static unsigned int nfsec_protect(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
 		return NF_DROP;
 	}
-	if (!nfsec_check_mtu(sa, skb))
+	if (state->pf == NFPROTO_IPV6 ? !nfsec_check_mtu6(sa, skb) :
+					!nfsec_check_mtu4(sa, skb))
 		return NF_DROP;
 
 	if (!skb_is_gso(skb)) {
@@ -222,14 +272,16 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	 */
 	if (netif_is_l3_master(state->out))
 		return NF_ACCEPT;
-	if (IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
+	if (state->pf == NFPROTO_IPV6 ?
+	    IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED :
+	    IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
 		return NF_ACCEPT;
 	pol = nfsec_decide(nn, NFSEC_DIR_OUT, skb, &verdict);
 	if (!pol)
 		return verdict;
 
 	sa = nfsec_sa_lookup_dir_rcu(nn, &pol->sa, NFSEC_DIR_OUT);
-	if (!sa) {
+	if (!sa || !nfsec_sa_carries(sa, pol->sel.family)) {
 		/* Fail closed. */
 		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
 		return NF_DROP;
@@ -240,33 +292,46 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	return nfsec_protect(sa, skb, state);
 }
 
+/*
+ * An ESP or AH packet hlen bytes into skb (after the IPv4 header, or the
+ * IPv6 header and the extension headers before it): looked up, checked
+ * against the replay window and handed to its protocol.
+ */
 static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
 				   const struct nfsec_proto_ops *ops,
-				   struct sk_buff *skb,
+				   struct sk_buff *skb, unsigned int hlen,
 				   const struct nf_hook_state *state)
 {
 	struct nfsec_cont cont = {
 		.net = state->net,
 		.okfn = state->okfn,
+		.pf = state->pf,
 	};
-	const struct iphdr *iph = ip_hdr(skb);
 	struct nfsec_sa_key key = {};
+	union nfsec_addr daddr = {};
 	struct nfsec_sa *sa;
 	__be32 buf[2];
 	const __be32 *hdr;
 	u64 seq;
 
-	hdr = skb_header_pointer(skb, iph->ihl * 4 + ops->spi_offset,
-				 sizeof(buf), buf);
+	hdr = skb_header_pointer(skb, hlen + ops->spi_offset, sizeof(buf), buf);
 	if (!hdr) {
 		nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
 		return NF_DROP;
 	}
-	key.proto = iph->protocol;
-	key.saddr = iph->saddr;
+	key.proto = ops->proto;
+	if (state->pf == NFPROTO_IPV6) {
+		key.family = AF_INET6;
+		key.saddr.in6 = ipv6_hdr(skb)->saddr;
+		daddr.in6 = ipv6_hdr(skb)->daddr;
+	} else {
+		key.family = AF_INET;
+		key.saddr.ip = ip_hdr(skb)->saddr;
+		daddr.ip = ip_hdr(skb)->daddr;
+	}
 	key.spi = hdr[0];
 	sa = nfsec_sa_lookup_dir_rcu(nn, &key, NFSEC_DIR_IN);
-	if (!sa || sa->daddr != iph->daddr) {
+	if (!sa || !nfsec_addr_equal(key.family, &sa->daddr, &daddr)) {
 		/*
 		 * Not one of ours: transit, for XFRM, or a copy of one nfsec
 		 * sent, reflected back to it.
@@ -333,10 +398,11 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb,
 	if (!spi)
 		return;
 	key.proto = qiph->protocol;
-	key.saddr = qiph->saddr;
+	key.family = AF_INET;
+	key.saddr.ip = qiph->saddr;
 	key.spi = spi[ops->spi_offset / sizeof(*spi)];
 	sa = nfsec_sa_lookup_dir_rcu(nn, &key, NFSEC_DIR_OUT);
-	if (!sa || sa->daddr != qiph->daddr)
+	if (!sa || sa->daddr.ip != qiph->daddr)
 		return;
 	mtu = ntohs(icmph->un.frag.mtu);
 	/* Below the least also when a router names no MTU (RFC 1191). */
@@ -347,12 +413,68 @@ static void nfsec_in_icmp(struct nfsec_net *nn, struct sk_buff *skb,
 }
 
 /*
+ * ICMPv6 "packet too big" quoting an ESP or AH packet of one of nfsec's
+ * SAs, as nfsec_in_icmp() for IPv4: with a sound checksum, an MTU no
+ * lower than the least IPv6 MTU (RFC 8200 5: a smaller one is no reason
+ * to send smaller packets), and let in by the inbound policies. off: the
+ * ICMPv6 header's offset.
+ */
+static void nfsec_in_icmp6(struct nfsec_net *nn, struct sk_buff *skb,
+			   unsigned int off, const struct nf_hook_state *state)
+{
+	struct nfsec_sa_key key = { .family = AF_INET6 };
+	const struct nfsec_proto_ops *ops;
+	const struct icmp6hdr *icmph;
+	const struct ipv6hdr *qip6h;
+	struct nfsec_sa *sa;
+	struct {
+		struct icmp6hdr icmp;
+		struct ipv6hdr ip6h;
+	} buf;
+	__be32 spibuf[2];
+	const __be32 *spi;
+	u32 mtu;
+
+	icmph = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!icmph || icmph->icmp6_type != ICMPV6_PKT_TOOBIG)
+		return;
+	if (nf_ip6_checksum(skb, state->hook, off, IPPROTO_ICMPV6))
+		return;
+	qip6h = (const struct ipv6hdr *)(icmph + 1);
+	/* ESP and AH right after the header: as nfsec sends them. */
+	ops = nfsec_xform_find(qip6h->nexthdr);
+	if (qip6h->version != 6 || !ops)
+		return;
+	spi = skb_header_pointer(skb, off + sizeof(buf), sizeof(spibuf),
+				 spibuf);
+	if (!spi)
+		return;
+	key.proto = qip6h->nexthdr;
+	key.saddr.in6 = qip6h->saddr;
+	key.spi = spi[ops->spi_offset / sizeof(*spi)];
+	sa = nfsec_sa_lookup_dir_rcu(nn, &key, NFSEC_DIR_OUT);
+	if (!sa || !ipv6_addr_equal(&sa->daddr.in6, &qip6h->daddr))
+		return;
+	mtu = ntohl(icmph->icmp6_mtu);
+	if (mtu < IPV6_MIN_MTU ||
+	    mtu >= ntohs(qip6h->payload_len) + sizeof(*qip6h))
+		return;
+	nfsec_sa_set_pmtu(sa, mtu);
+}
+
+/*
  * Whether nfsec decrypted skb (nfsec_xform_decap() marks it), taking the
  * mark off: it is for the input hook only, and a packet forwarded on must
  * meet the outbound policies like any other.
  */
-static bool nfsec_take_decap_mark(struct sk_buff *skb)
+static bool nfsec_take_decap_mark(struct sk_buff *skb, u8 pf)
 {
+	if (pf == NFPROTO_IPV6) {
+		if (!(IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED))
+			return false;
+		IP6CB(skb)->flags &= ~IP6SKB_XFRM_TRANSFORMED;
+		return true;
+	}
 	if (!(IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED))
 		return false;
 	IPCB(skb)->flags &= ~IPSKB_XFRM_TRANSFORMED;
@@ -365,8 +487,9 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	struct nfsec_net *nn = nfsec_pernet(state->net);
 	const struct nfsec_proto_ops *ops;
 	struct nfsec_policy *pol;
-	unsigned int verdict;
+	unsigned int verdict, nhoff;
 	struct nfsec_sa *sa;
+	int hlen;
 	u8 proto;
 
 	/*
@@ -376,25 +499,39 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	 * first pass (and sent a decrypted one through PRE_ROUTING again,
 	 * which took its mark off): the second would take it for plaintext.
 	 */
-	if (IPCB(skb)->flags & IPSKB_L3SLAVE)
+	if (state->pf == NFPROTO_IPV6 ?
+	    IP6CB(skb)->flags & IP6SKB_L3SLAVE :
+	    IPCB(skb)->flags & IPSKB_L3SLAVE)
 		return NF_ACCEPT;
 	/* Decrypted by nfsec and sent through PRE_ROUTING again. */
-	if (nfsec_take_decap_mark(skb))
+	if (nfsec_take_decap_mark(skb, state->pf))
 		return NF_ACCEPT;
 
-	proto = ip_hdr(skb)->protocol;
+	if (state->pf == NFPROTO_IPV6) {
+		hlen = nfsec_xform_ipv6_walk(skb, &proto, &nhoff);
+		if (hlen < 0) {
+			nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
+			return NF_DROP;
+		}
+	} else {
+		proto = ip_hdr(skb)->protocol;
+		hlen = ip_hdrlen(skb);
+	}
 	ops = nfsec_xform_find(proto);
 	if (ops && READ_ONCE(nn->sad.count)) {
-		verdict = nfsec_in_ipsec(nn, ops, skb, state);
+		verdict = nfsec_in_ipsec(nn, ops, skb, hlen, state);
 		/* Taken (delivered, in flight or dropped), unless not ours. */
 		if (verdict != NF_ACCEPT)
 			return verdict;
 	}
 	pol = nfsec_decide(nn, NFSEC_DIR_IN, skb, &verdict);
 	if (!pol) {
-		if (verdict == NF_ACCEPT && proto == IPPROTO_ICMP &&
-		    READ_ONCE(nn->sad.count))
-			nfsec_in_icmp(nn, skb, state);
+		if (verdict == NF_ACCEPT && READ_ONCE(nn->sad.count)) {
+			if (state->pf == NFPROTO_IPV4 && proto == IPPROTO_ICMP)
+				nfsec_in_icmp(nn, skb, state);
+			if (state->pf == NFPROTO_IPV6 && proto == IPPROTO_ICMPV6)
+				nfsec_in_icmp6(nn, skb, hlen, state);
+		}
 		return verdict;
 	}
 	/* In the clear but should have been protected. */
@@ -422,6 +559,17 @@ static const struct nf_hook_ops nfsec_nf_ops[] = {
 		.hooknum = NF_INET_PRE_ROUTING,
 		/* After defragmentation, before conntrack and NAT. */
 		.priority = NF_IP_PRI_CONNTRACK_DEFRAG + 1,
+	}, {
+		.hook = nfsec_out_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		/* As for IPv4: conntrack confirms at NF_IP6_PRI_LAST. */
+		.priority = NF_IP6_PRI_LAST - 1,
+	}, {
+		.hook = nfsec_in_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
 	},
 };
 
@@ -432,15 +580,25 @@ int nfsec_hooks_register(struct net *net)
 	err = nf_defrag_ipv4_enable(net);
 	if (err)
 		return err;
+	err = nf_defrag_ipv6_enable(net);
+	if (err)
+		goto err_v4;
 	err = nf_register_net_hooks(net, nfsec_nf_ops,
 				    ARRAY_SIZE(nfsec_nf_ops));
 	if (err)
-		nf_defrag_ipv4_disable(net);
+		goto err_v6;
+	return 0;
+
+err_v6:
+	nf_defrag_ipv6_disable(net);
+err_v4:
+	nf_defrag_ipv4_disable(net);
 	return err;
 }
 
 void nfsec_hooks_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, nfsec_nf_ops, ARRAY_SIZE(nfsec_nf_ops));
+	nf_defrag_ipv6_disable(net);
 	nf_defrag_ipv4_disable(net);
 }

@@ -10,6 +10,7 @@
 #include <linux/rcupdate.h>
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 
@@ -98,6 +99,9 @@ static const struct nla_policy nfsec_sa_policy[NFSEC_SA_A_MAX + 1] = {
 	[NFSEC_SA_A_AGE] = { .type = NLA_REJECT },
 	[NFSEC_SA_A_PMTU] = { .type = NLA_REJECT },
 	[NFSEC_SA_A_DIR] = NLA_POLICY_MAX(NLA_U8, NFSEC_DIR_MAX),
+	/* The length is checked by nfsec_nl_in6(), as an address's. */
+	[NFSEC_SA_A_SRC6] = { .type = NLA_BINARY },
+	[NFSEC_SA_A_DST6] = { .type = NLA_BINARY },
 };
 
 static const struct nfsec_nl_attr nfsec_sa_attrs[NFSEC_SA_A_MAX + 1] = {
@@ -126,6 +130,8 @@ static const struct nfsec_nl_attr nfsec_sa_attrs[NFSEC_SA_A_MAX + 1] = {
 	NFSEC_RONLY(NFSEC_SA_A_AGE),
 	NFSEC_RONLY(NFSEC_SA_A_PMTU),
 	[NFSEC_SA_A_DIR] = { .msg = "NFSEC_SA_A_DIR: not a u8 of 0 (in) or 1 (out)" },
+	[NFSEC_SA_A_SRC6] = { .msg = "NFSEC_SA_A_SRC6: not a 16-byte IPv6 address" },
+	[NFSEC_SA_A_DST6] = { .msg = "NFSEC_SA_A_DST6: not a 16-byte IPv6 address" },
 };
 
 static const struct nfsec_nl_nest nfsec_sa_nest = {
@@ -137,14 +143,17 @@ static const struct nfsec_nl_nest nfsec_sa_nest = {
 
 /* NFSEC_POL_A_SA: the key of the SA a protect policy names, nothing else. */
 #define NFSEC_KEY_ONLY \
-	"NFSEC_POL_A_SA: holds only the SA key (NFSEC_SA_A_PROTO, NFSEC_SA_A_SRC, NFSEC_SA_A_SPI)"
+	"NFSEC_POL_A_SA: holds only the SA key (NFSEC_SA_A_PROTO, NFSEC_SA_A_SRC or NFSEC_SA_A_SRC6, NFSEC_SA_A_SPI)"
 
 static const struct nla_policy nfsec_sa_key_policy[NFSEC_SA_A_MAX + 1] = {
 	[NFSEC_SA_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_ESP, IPPROTO_AH),
 	[NFSEC_SA_A_SRC] = { .type = NLA_BE32 },
 	[NFSEC_SA_A_SPI] = NLA_POLICY_MIN(NLA_BE32, NFSEC_SPI_MIN),
-	[NFSEC_SA_A_DST ... NFSEC_SA_A_MAX] = { .type = NLA_REJECT,
+	[NFSEC_SA_A_DST ... NFSEC_SA_A_DIR] = { .type = NLA_REJECT,
 						.reject_message = NFSEC_KEY_ONLY },
+	[NFSEC_SA_A_SRC6] = { .type = NLA_BINARY },
+	[NFSEC_SA_A_DST6] = { .type = NLA_REJECT,
+			      .reject_message = NFSEC_KEY_ONLY },
 };
 
 static const struct nfsec_nl_nest nfsec_sa_key_nest = {
@@ -183,9 +192,9 @@ static const struct nla_policy nfsec_pol_policy[NFSEC_POL_A_MAX + 1] = {
 	[NFSEC_POL_A_PAD] = { .type = NLA_REJECT },
 	[NFSEC_POL_A_DIR] = NLA_POLICY_MAX(NLA_U8, NFSEC_DIR_MAX),
 	[NFSEC_POL_A_SRC] = { .type = NLA_BE32 },
-	[NFSEC_POL_A_SRC_PLEN] = NLA_POLICY_MAX(NLA_U8, 32),
+	[NFSEC_POL_A_SRC_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[NFSEC_POL_A_DST] = { .type = NLA_BE32 },
-	[NFSEC_POL_A_DST_PLEN] = NLA_POLICY_MAX(NLA_U8, 32),
+	[NFSEC_POL_A_DST_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[NFSEC_POL_A_PROTO] = { .type = NLA_U8 },
 	[NFSEC_POL_A_SPORT_MIN] = { .type = NLA_U16 },
 	[NFSEC_POL_A_SPORT_MAX] = { .type = NLA_U16 },
@@ -196,15 +205,20 @@ static const struct nla_policy nfsec_pol_policy[NFSEC_POL_A_MAX + 1] = {
 	[NFSEC_POL_A_SA] = NLA_POLICY_NESTED(nfsec_sa_key_policy),
 	[NFSEC_POL_A_INDEX] = { .type = NLA_U32 },
 	[NFSEC_POL_A_HITS] = { .type = NLA_REJECT },
+	[NFSEC_POL_A_FAMILY] = { .type = NLA_U8 },
+	[NFSEC_POL_A_SRC6] = { .type = NLA_BINARY },
+	[NFSEC_POL_A_DST6] = { .type = NLA_BINARY },
 };
 
 static const struct nfsec_nl_attr nfsec_pol_attrs[NFSEC_POL_A_MAX + 1] = {
 	NFSEC_RONLY(NFSEC_POL_A_PAD),
 	NFSEC_VALUE(NFSEC_POL_A_DIR, "must be 0 (in) or 1 (out)", -EINVAL),
 	NFSEC_BAD(NFSEC_POL_A_SRC),
-	NFSEC_VALUE(NFSEC_POL_A_SRC_PLEN, "must be 0 to 32", -EINVAL),
+	NFSEC_VALUE(NFSEC_POL_A_SRC_PLEN, "must be 0 to 32, or 128 for IPv6",
+		    -EINVAL),
 	NFSEC_BAD(NFSEC_POL_A_DST),
-	NFSEC_VALUE(NFSEC_POL_A_DST_PLEN, "must be 0 to 32", -EINVAL),
+	NFSEC_VALUE(NFSEC_POL_A_DST_PLEN, "must be 0 to 32, or 128 for IPv6",
+		    -EINVAL),
 	NFSEC_BAD(NFSEC_POL_A_PROTO),
 	NFSEC_BAD(NFSEC_POL_A_SPORT_MIN),
 	NFSEC_BAD(NFSEC_POL_A_SPORT_MAX),
@@ -217,6 +231,9 @@ static const struct nfsec_nl_attr nfsec_pol_attrs[NFSEC_POL_A_MAX + 1] = {
 			     .nest = &nfsec_sa_key_nest },
 	NFSEC_BAD(NFSEC_POL_A_INDEX),
 	NFSEC_RONLY(NFSEC_POL_A_HITS),
+	NFSEC_BAD(NFSEC_POL_A_FAMILY),
+	[NFSEC_POL_A_SRC6] = { .msg = "NFSEC_POL_A_SRC6: not a 16-byte IPv6 address" },
+	[NFSEC_POL_A_DST6] = { .msg = "NFSEC_POL_A_DST6: not a 16-byte IPv6 address" },
 };
 
 static const struct nfsec_nl_nest nfsec_pol_nest = {
@@ -347,18 +364,52 @@ static int nfsec_nl_flags(struct nlattr **attrs, u32 *flags,
 	return 0;
 }
 
-/* Fills key from PROTO, SRC and SPI, which must all be present. */
+/*
+ * An IPv6 address attribute: 16 bytes, refused as an IPv4 one of the
+ * wrong length is (EINVAL), with msg.
+ */
+static bool nfsec_nl_in6(const struct nlattr *attr, struct in6_addr *addr,
+			 const char *msg, struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) != sizeof(*addr)) {
+		nfsec_set_err(extack, attr, msg);
+		return false;
+	}
+	*addr = nla_get_in6_addr(attr);
+	return true;
+}
+
+#define NFSEC_IN6_MSG(attr) #attr ": not a 16-byte IPv6 address"
+
+/*
+ * Fills key from PROTO, SRC or SRC6, and SPI, which must all be present;
+ * the source's attribute gives the SA's family.
+ */
 static int nfsec_nl_sa_key(struct nlattr **tb, const struct nlattr *nest,
 			   struct nfsec_sa_key *key,
 			   struct netlink_ext_ack *extack)
 {
 	memset(key, 0, sizeof(*key));
+	if (tb[NFSEC_SA_A_SRC] && tb[NFSEC_SA_A_SRC6]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_SRC6],
+				    "NFSEC_SA_A_SRC6: NFSEC_SA_A_SRC is given too");
+		return -EINVAL;
+	}
 	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_PROTO) ||
-	    NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SRC) ||
+	    (!tb[NFSEC_SA_A_SRC6] &&
+	     NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SRC)) ||
 	    NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SPI))
 		return -EINVAL;
 	key->proto = nla_get_u8(tb[NFSEC_SA_A_PROTO]);
-	key->saddr = nla_get_be32(tb[NFSEC_SA_A_SRC]);
+	if (tb[NFSEC_SA_A_SRC6]) {
+		key->family = AF_INET6;
+		if (!nfsec_nl_in6(tb[NFSEC_SA_A_SRC6], &key->saddr.in6,
+				  NFSEC_IN6_MSG(NFSEC_SA_A_SRC6), extack))
+			return -EINVAL;
+	} else {
+		key->family = AF_INET;
+		key->saddr.ip = nla_get_be32(tb[NFSEC_SA_A_SRC]);
+	}
 	key->spi = nla_get_be32(tb[NFSEC_SA_A_SPI]);
 	return 0;
 }
@@ -560,15 +611,54 @@ static bool nfsec_nl_unicast(const struct nlattr *attr)
 	       (addr & htonl(0xf0000000)) != htonl(0xf0000000);
 }
 
-static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
-			   struct nfsec_sa_cfg *cfg,
-			   struct netlink_ext_ack *extack)
+/*
+ * An IPv6 SA's ends: not the unspecified address, a multicast group, an
+ * IPv4-mapped address (RFC 4038) or the loopback address.
+ */
+static bool nfsec_nl_unicast6(const struct nlattr *attr)
 {
-	int err;
+	struct in6_addr addr = nla_get_in6_addr(attr);
+	int type = ipv6_addr_type(&addr);
 
-	err = nfsec_nl_sa_key(tb, nest, &cfg->key, extack);
-	if (err)
-		return err;
+	/* IPV6_ADDR_ANY is 0: the unspecified address has no bit. */
+	return !ipv6_addr_any(&addr) &&
+	       !(type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED |
+			 IPV6_ADDR_LOOPBACK));
+}
+
+/* The SA's addresses; SRC or SRC6 was checked by nfsec_nl_sa_key(). */
+static int nfsec_nl_sa_addrs(struct nlattr **tb, const struct nlattr *nest,
+			     struct nfsec_sa_cfg *cfg,
+			     struct netlink_ext_ack *extack)
+{
+	if (cfg->key.family == AF_INET6) {
+		if (tb[NFSEC_SA_A_DST]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_DST],
+					    "NFSEC_SA_A_DST: an IPv4 address, the source is IPv6 (NFSEC_SA_A_DST6)");
+			return -EINVAL;
+		}
+		if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_DST6))
+			return -EINVAL;
+		if (!nfsec_nl_in6(tb[NFSEC_SA_A_DST6], &cfg->daddr.in6,
+				  NFSEC_IN6_MSG(NFSEC_SA_A_DST6), extack))
+			return -EINVAL;
+		if (!nfsec_nl_unicast6(tb[NFSEC_SA_A_SRC6])) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_SRC6],
+					    "NFSEC_SA_A_SRC6: not a unicast address (unspecified, multicast, loopback or IPv4-mapped)");
+			return -EINVAL;
+		}
+		if (!nfsec_nl_unicast6(tb[NFSEC_SA_A_DST6])) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_DST6],
+					    "NFSEC_SA_A_DST6: not a unicast address (unspecified, multicast, loopback or IPv4-mapped)");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (tb[NFSEC_SA_A_DST6]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_DST6],
+				    "NFSEC_SA_A_DST6: an IPv6 address, the source is IPv4 (NFSEC_SA_A_DST)");
+		return -EINVAL;
+	}
 	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_DST))
 		return -EINVAL;
 	if (!nfsec_nl_unicast(tb[NFSEC_SA_A_SRC])) {
@@ -581,7 +671,22 @@ static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
 				    "NFSEC_SA_A_DST: not a unicast address (0.0.0.0/8, broadcast, multicast or 240.0.0.0/4)");
 		return -EINVAL;
 	}
-	cfg->daddr = nla_get_be32(tb[NFSEC_SA_A_DST]);
+	cfg->daddr.ip = nla_get_be32(tb[NFSEC_SA_A_DST]);
+	return 0;
+}
+
+static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
+			   struct nfsec_sa_cfg *cfg,
+			   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = nfsec_nl_sa_key(tb, nest, &cfg->key, extack);
+	if (err)
+		return err;
+	err = nfsec_nl_sa_addrs(tb, nest, cfg, extack);
+	if (err)
+		return err;
 
 	cfg->has_dir = !!tb[NFSEC_SA_A_DIR];
 	if (cfg->has_dir)
@@ -658,7 +763,9 @@ static int nfsec_nl_put_sa_key(struct sk_buff *skb,
 			       const struct nfsec_sa_key *key)
 {
 	if (nla_put_u8(skb, NFSEC_SA_A_PROTO, key->proto) ||
-	    nla_put_be32(skb, NFSEC_SA_A_SRC, key->saddr) ||
+	    (key->family == AF_INET6 ?
+	     nla_put_in6_addr(skb, NFSEC_SA_A_SRC6, &key->saddr.in6) :
+	     nla_put_be32(skb, NFSEC_SA_A_SRC, key->saddr.ip)) ||
 	    nla_put_be32(skb, NFSEC_SA_A_SPI, key->spi))
 		return -EMSGSIZE;
 	return 0;
@@ -675,7 +782,9 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 	if (!nest)
 		return -EMSGSIZE;
 	if (nfsec_nl_put_sa_key(skb, &sa->key) ||
-	    nla_put_be32(skb, NFSEC_SA_A_DST, sa->daddr) ||
+	    (sa->key.family == AF_INET6 ?
+	     nla_put_in6_addr(skb, NFSEC_SA_A_DST6, &sa->daddr.in6) :
+	     nla_put_be32(skb, NFSEC_SA_A_DST, sa->daddr.ip)) ||
 	    nla_put_u8(skb, NFSEC_SA_A_MODE, sa->mode) ||
 	    nla_put_u8(skb, NFSEC_SA_A_DIR, sa->dir) ||
 	    nla_put_u16(skb, NFSEC_SA_A_ICV_BITS, sa->icv_len * 8) ||
@@ -977,15 +1086,87 @@ static int nfsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 	return nfsec_nl_reply_count(info, n);
 }
 
-static int nfsec_nl_prefix(struct nlattr **tb, int addr_type, int plen_type,
-			   __be32 *addr, u8 *plen,
+/*
+ * The family of a policy: FAMILY, else that of the addresses given, else
+ * IPv4; an address of the other family is refused.
+ */
+static int nfsec_nl_pol_family(struct nlattr **tb, u8 *family,
+			       struct netlink_ext_ack *extack)
+{
+	static const int v4[] = { NFSEC_POL_A_SRC, NFSEC_POL_A_DST };
+	static const int v6[] = { NFSEC_POL_A_SRC6, NFSEC_POL_A_DST6 };
+	static const char * const v4_msg[] = {
+		"NFSEC_POL_A_SRC: an IPv4 address in an IPv6 policy",
+		"NFSEC_POL_A_DST: an IPv4 address in an IPv6 policy",
+	};
+	static const char * const v6_msg[] = {
+		"NFSEC_POL_A_SRC6: an IPv6 address in an IPv4 policy",
+		"NFSEC_POL_A_DST6: an IPv6 address in an IPv4 policy",
+	};
+	int i;
+
+	if (tb[NFSEC_POL_A_FAMILY]) {
+		*family = nla_get_u8(tb[NFSEC_POL_A_FAMILY]);
+		if (*family != AF_INET && *family != AF_INET6) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_POL_A_FAMILY],
+					    "NFSEC_POL_A_FAMILY: must be 2 (AF_INET) or 10 (AF_INET6)");
+			return -EAFNOSUPPORT;
+		}
+	} else {
+		*family = tb[NFSEC_POL_A_SRC6] || tb[NFSEC_POL_A_DST6] ?
+			  AF_INET6 : AF_INET;
+	}
+	for (i = 0; i < ARRAY_SIZE(v4); i++) {
+		if (*family == AF_INET6 && tb[v4[i]]) {
+			nfsec_set_err(extack, tb[v4[i]], v4_msg[i]);
+			return -EINVAL;
+		}
+		if (*family == AF_INET && tb[v6[i]]) {
+			nfsec_set_err(extack, tb[v6[i]], v6_msg[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* One end of the selector: the prefix of src (or, if !src, dst). */
+static int nfsec_nl_prefix(struct nlattr **tb, u8 family, bool src,
+			   union nfsec_addr *addr, u8 *plen,
 			   struct netlink_ext_ack *extack)
 {
-	*addr = tb[addr_type] ? nla_get_be32(tb[addr_type]) : 0;
+	int plen_type = src ? NFSEC_POL_A_SRC_PLEN : NFSEC_POL_A_DST_PLEN;
+	struct nlattr *a;
+
+	memset(addr, 0, sizeof(*addr));
 	*plen = tb[plen_type] ? nla_get_u8(tb[plen_type]) : 0;
-	if (*addr & ~inet_make_mask(*plen)) {
-		nfsec_set_err(extack, tb[addr_type],
-			      addr_type == NFSEC_POL_A_SRC ?
+	if (family == AF_INET6) {
+		struct in6_addr masked;
+
+		a = tb[src ? NFSEC_POL_A_SRC6 : NFSEC_POL_A_DST6];
+		if (a && !nfsec_nl_in6(a, &addr->in6, src ?
+				       NFSEC_IN6_MSG(NFSEC_POL_A_SRC6) :
+				       NFSEC_IN6_MSG(NFSEC_POL_A_DST6), extack))
+			return -EINVAL;
+		ipv6_addr_prefix(&masked, &addr->in6, *plen);
+		if (!ipv6_addr_equal(&masked, &addr->in6)) {
+			nfsec_set_err(extack, a, src ?
+				      "NFSEC_POL_A_SRC6: host bits set beyond the prefix length" :
+				      "NFSEC_POL_A_DST6: host bits set beyond the prefix length");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (*plen > 32) {
+		nfsec_set_err(extack, tb[plen_type], src ?
+			      "NFSEC_POL_A_SRC_PLEN: must be 0 to 32" :
+			      "NFSEC_POL_A_DST_PLEN: must be 0 to 32");
+		return -EINVAL;
+	}
+	a = tb[src ? NFSEC_POL_A_SRC : NFSEC_POL_A_DST];
+	if (a)
+		addr->ip = nla_get_be32(a);
+	if (addr->ip & ~inet_make_mask(*plen)) {
+		nfsec_set_err(extack, a, src ?
 			      "NFSEC_POL_A_SRC: host bits set beyond the prefix length" :
 			      "NFSEC_POL_A_DST: host bits set beyond the prefix length");
 		return -EINVAL;
@@ -1025,12 +1206,15 @@ static int nfsec_nl_pol_selector(struct nlattr **tb, const struct nlattr *nest,
 	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_POL_A_DIR))
 		return -EINVAL;
 	pol->dir = nla_get_u8(tb[NFSEC_POL_A_DIR]);
-	err = nfsec_nl_prefix(tb, NFSEC_POL_A_SRC, NFSEC_POL_A_SRC_PLEN,
-			      &sel->saddr, &sel->splen, extack);
+	err = nfsec_nl_pol_family(tb, &sel->family, extack);
 	if (err)
 		return err;
-	err = nfsec_nl_prefix(tb, NFSEC_POL_A_DST, NFSEC_POL_A_DST_PLEN,
-			      &sel->daddr, &sel->dplen, extack);
+	err = nfsec_nl_prefix(tb, sel->family, true, &sel->saddr, &sel->splen,
+			      extack);
+	if (err)
+		return err;
+	err = nfsec_nl_prefix(tb, sel->family, false, &sel->daddr, &sel->dplen,
+			      extack);
 	if (err)
 		return err;
 	sel->proto = tb[NFSEC_POL_A_PROTO] ?
@@ -1104,9 +1288,13 @@ static int nfsec_nl_put_pol(struct sk_buff *skb, const struct nfsec_policy *pol)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, NFSEC_POL_A_INDEX, pol->index) ||
 	    nla_put_u8(skb, NFSEC_POL_A_DIR, pol->dir) ||
-	    nla_put_be32(skb, NFSEC_POL_A_SRC, sel->saddr) ||
+	    nla_put_u8(skb, NFSEC_POL_A_FAMILY, sel->family) ||
+	    (sel->family == AF_INET6 ?
+	     nla_put_in6_addr(skb, NFSEC_POL_A_SRC6, &sel->saddr.in6) ||
+	     nla_put_in6_addr(skb, NFSEC_POL_A_DST6, &sel->daddr.in6) :
+	     nla_put_be32(skb, NFSEC_POL_A_SRC, sel->saddr.ip) ||
+	     nla_put_be32(skb, NFSEC_POL_A_DST, sel->daddr.ip)) ||
 	    nla_put_u8(skb, NFSEC_POL_A_SRC_PLEN, sel->splen) ||
-	    nla_put_be32(skb, NFSEC_POL_A_DST, sel->daddr) ||
 	    nla_put_u8(skb, NFSEC_POL_A_DST_PLEN, sel->dplen) ||
 	    nla_put_u8(skb, NFSEC_POL_A_PROTO, sel->proto) ||
 	    nla_put_u16(skb, NFSEC_POL_A_SPORT_MIN, sel->sport_min) ||

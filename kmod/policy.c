@@ -8,14 +8,17 @@
  * decrypted must match an inbound policy naming its SA.
  */
 
+#include <linux/icmpv6.h>
 #include <linux/in.h>
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "pernet.h"
 #include "policy.h"
@@ -40,16 +43,28 @@ void nfsec_spd_destroy(struct nfsec_net *nn)
 	xa_destroy(&nn->spd.index);
 }
 
-static bool nfsec_prefix_match(__be32 addr, __be32 prefix, u8 plen)
+static bool nfsec_prefix_match(u8 family, const union nfsec_addr *addr,
+			       const union nfsec_addr *prefix, u8 plen)
 {
-	return !((addr ^ prefix) & inet_make_mask(plen));
+	if (family == AF_INET6)
+		return ipv6_prefix_equal(&addr->in6, &prefix->in6, plen);
+	return !((addr->ip ^ prefix->ip) & inet_make_mask(plen));
 }
 
 bool nfsec_selector_match(const struct nfsec_selector *sel,
 			  const struct nfsec_flow *flow)
 {
-	if (!nfsec_prefix_match(flow->saddr, sel->saddr, sel->splen) ||
-	    !nfsec_prefix_match(flow->daddr, sel->daddr, sel->dplen))
+	if (sel->family != flow->family ||
+	    !nfsec_prefix_match(sel->family, &flow->saddr, &sel->saddr,
+				sel->splen) ||
+	    !nfsec_prefix_match(sel->family, &flow->daddr, &sel->daddr,
+				sel->dplen))
+		return false;
+	/*
+	 * Neighbour and listener discovery pass a catch-all: a policy for
+	 * any protocol between any addresses.
+	 */
+	if (flow->nd && !sel->proto && !sel->splen && !sel->dplen)
 		return false;
 	if (sel->proto && sel->proto != flow->proto)
 		return false;
@@ -77,7 +92,9 @@ struct nfsec_policy *nfsec_policy_lookup_rcu(struct nfsec_net *nn, u8 dir,
 static bool nfsec_selector_same(const struct nfsec_selector *a,
 				const struct nfsec_selector *b)
 {
-	return a->saddr == b->saddr && a->daddr == b->daddr &&
+	return a->family == b->family &&
+	       !memcmp(&a->saddr, &b->saddr, sizeof(a->saddr)) &&
+	       !memcmp(&a->daddr, &b->daddr, sizeof(a->daddr)) &&
 	       a->splen == b->splen && a->dplen == b->dplen &&
 	       a->proto == b->proto &&
 	       a->sport_min == b->sport_min && a->sport_max == b->sport_max &&
@@ -120,6 +137,21 @@ int nfsec_policy_add(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
 		NL_SET_ERR_MSG(extack,
 			       "NFSEC_A_POLICY: a policy with this direction, selectors and priority exists");
 		return -EEXIST;
+	}
+	if (tmpl->action == NFSEC_ACTION_PROTECT) {
+		struct nfsec_sa *sa;
+		bool ok;
+
+		/* An SA added later is checked per packet. */
+		rcu_read_lock();
+		sa = nfsec_sa_lookup_rcu(nn, &tmpl->sa);
+		ok = !sa || nfsec_sa_carries(sa, tmpl->sel.family);
+		rcu_read_unlock();
+		if (!ok) {
+			NL_SET_ERR_MSG(extack,
+				       "NFSEC_POL_A_SA: a transport-mode SA of the other family cannot carry the policy's packets");
+			return -EINVAL;
+		}
 	}
 	pol = kmem_cache_alloc(nfsec_policy_cache, GFP_KERNEL);
 	if (!pol)
@@ -206,21 +238,69 @@ bool nfsec_proto_has_ports(u8 proto)
 	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
 }
 
+/* ICMPv6 messages of neighbour discovery (RFC 4861) and MLD (RFC 3810). */
+static bool nfsec_icmpv6_nd(u8 type)
+{
+	switch (type) {
+	case ICMPV6_MGM_QUERY:
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case ICMPV6_MLD2_REPORT:
+	case NDISC_ROUTER_SOLICITATION:
+	case NDISC_ROUTER_ADVERTISEMENT:
+	case NDISC_NEIGHBOUR_SOLICITATION:
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+	case NDISC_REDIRECT:
+		return true;
+	}
+	return false;
+}
+
 /* The selectors' view of a packet whose network header is at skb->data. */
 void nfsec_flow(const struct sk_buff *skb, struct nfsec_flow *fl)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	__be16 buf[2];
 	const __be16 *ports;
+	unsigned int off;
 
-	fl->saddr = iph->saddr;
-	fl->daddr = iph->daddr;
-	fl->proto = iph->protocol;
-	fl->has_ports = false;
-	if (!nfsec_proto_has_ports(fl->proto) ||
-	    (iph->frag_off & htons(IP_OFFSET)))
+	memset(fl, 0, sizeof(*fl));
+	if (ip_hdr(skb)->version == 6) {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		u8 nexthdr = ip6h->nexthdr;
+		__be16 frag_off;
+		int hoff;
+
+		fl->family = AF_INET6;
+		fl->saddr.in6 = ip6h->saddr;
+		fl->daddr.in6 = ip6h->daddr;
+		hoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
+					sizeof(*ip6h), &nexthdr, &frag_off);
+		fl->proto = nexthdr;
+		if (hoff < 0 || (frag_off & htons(IP6_OFFSET)))
+			return;
+		if (nexthdr == IPPROTO_ICMPV6) {
+			u8 tbuf;
+			const u8 *type = skb_header_pointer(skb, hoff,
+							    sizeof(tbuf), &tbuf);
+
+			fl->nd = type && nfsec_icmpv6_nd(*type);
+			return;
+		}
+		off = hoff;
+	} else {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		fl->family = AF_INET;
+		fl->saddr.ip = iph->saddr;
+		fl->daddr.ip = iph->daddr;
+		fl->proto = iph->protocol;
+		if (iph->frag_off & htons(IP_OFFSET))
+			return;
+		off = skb_network_offset(skb) + iph->ihl * 4;
+	}
+	if (!nfsec_proto_has_ports(fl->proto))
 		return;
-	ports = skb_header_pointer(skb, iph->ihl * 4, sizeof(buf), buf);
+	ports = skb_header_pointer(skb, off, sizeof(buf), buf);
 	if (!ports)
 		return;
 	fl->has_ports = true;
@@ -270,53 +350,101 @@ struct nfsec_sel_case {
 	bool match;
 };
 
-#define A(a, b, c, d) cpu_to_be32(((a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+#define A(a, b, c, d) { .ip = cpu_to_be32(((a) << 24) | ((b) << 16) | \
+					  ((c) << 8) | (d)) }
+#define A6(a, b) { .in6 = { .s6_addr32 = { cpu_to_be32(a), 0, 0, \
+					   cpu_to_be32(b) } } }
 #define ANY_PORTS .sport_max = U16_MAX, .dport_max = U16_MAX
+#define SEL4(...) { .family = AF_INET, ANY_PORTS, __VA_ARGS__ }
+#define SEL4P(...) { .family = AF_INET, __VA_ARGS__ }
+#define SEL6(...) { .family = AF_INET6, ANY_PORTS, __VA_ARGS__ }
+#define FLOW4(...) { .family = AF_INET, __VA_ARGS__ }
+#define FLOW6(...) { .family = AF_INET6, __VA_ARGS__ }
 
 static const struct nfsec_sel_case nfsec_sel_cases[] __initconst = {
 	{ "wildcard matches anything",
-	  { ANY_PORTS }, { A(1, 2, 3, 4), A(5, 6, 7, 8), IPPROTO_UDP }, true },
+	  SEL4(), FLOW4(.saddr = A(1, 2, 3, 4), .daddr = A(5, 6, 7, 8),
+			.proto = IPPROTO_UDP), true },
 	{ "host /32 exact",
-	  { A(10, 0, 0, 1), A(10, 0, 0, 2), 32, 32, ANY_PORTS },
-	  { A(10, 0, 0, 1), A(10, 0, 0, 2), IPPROTO_ICMP }, true },
+	  SEL4(.saddr = A(10, 0, 0, 1), .daddr = A(10, 0, 0, 2),
+	       .splen = 32, .dplen = 32),
+	  FLOW4(.saddr = A(10, 0, 0, 1), .daddr = A(10, 0, 0, 2),
+		.proto = IPPROTO_ICMP), true },
 	{ "host /32 other source",
-	  { A(10, 0, 0, 1), A(10, 0, 0, 2), 32, 32, ANY_PORTS },
-	  { A(10, 0, 0, 3), A(10, 0, 0, 2), IPPROTO_ICMP }, false },
+	  SEL4(.saddr = A(10, 0, 0, 1), .daddr = A(10, 0, 0, 2),
+	       .splen = 32, .dplen = 32),
+	  FLOW4(.saddr = A(10, 0, 0, 3), .daddr = A(10, 0, 0, 2),
+		.proto = IPPROTO_ICMP), false },
 	{ "/24 inside",
-	  { A(192, 168, 1, 0), 0, 24, 0, ANY_PORTS },
-	  { A(192, 168, 1, 255), A(8, 8, 8, 8), IPPROTO_TCP }, true },
+	  SEL4(.saddr = A(192, 168, 1, 0), .splen = 24),
+	  FLOW4(.saddr = A(192, 168, 1, 255), .daddr = A(8, 8, 8, 8),
+		.proto = IPPROTO_TCP), true },
 	{ "/24 just outside",
-	  { A(192, 168, 1, 0), 0, 24, 0, ANY_PORTS },
-	  { A(192, 168, 2, 0), A(8, 8, 8, 8), IPPROTO_TCP }, false },
+	  SEL4(.saddr = A(192, 168, 1, 0), .splen = 24),
+	  FLOW4(.saddr = A(192, 168, 2, 0), .daddr = A(8, 8, 8, 8),
+		.proto = IPPROTO_TCP), false },
 	{ "/1 splits the space",
-	  { 0, A(128, 0, 0, 0), 0, 1, ANY_PORTS },
-	  { A(1, 1, 1, 1), A(127, 255, 255, 255), IPPROTO_TCP }, false },
+	  SEL4(.daddr = A(128, 0, 0, 0), .dplen = 1),
+	  FLOW4(.saddr = A(1, 1, 1, 1), .daddr = A(127, 255, 255, 255),
+		.proto = IPPROTO_TCP), false },
 	{ "protocol mismatch",
-	  { .proto = IPPROTO_TCP, ANY_PORTS },
-	  { A(1, 1, 1, 1), A(2, 2, 2, 2), IPPROTO_UDP }, false },
+	  SEL4(.proto = IPPROTO_TCP),
+	  FLOW4(.proto = IPPROTO_UDP), false },
 	{ "protocol match",
-	  { .proto = IPPROTO_TCP, ANY_PORTS },
-	  { A(1, 1, 1, 1), A(2, 2, 2, 2), IPPROTO_TCP }, true },
+	  SEL4(.proto = IPPROTO_TCP),
+	  FLOW4(.proto = IPPROTO_TCP), true },
 	{ "port range lower edge",
-	  { .proto = IPPROTO_TCP, .sport_max = U16_MAX,
-	    .dport_min = 1000, .dport_max = 2000 },
-	  { 0, 0, IPPROTO_TCP, true, 5, 1000 }, true },
+	  SEL4P(.proto = IPPROTO_TCP, .sport_max = U16_MAX, .dport_min = 1000,
+		.dport_max = 2000),
+	  FLOW4(.proto = IPPROTO_TCP, .has_ports = true, .sport = 5,
+		.dport = 1000), true },
 	{ "port range upper edge",
-	  { .proto = IPPROTO_TCP, .sport_max = U16_MAX,
-	    .dport_min = 1000, .dport_max = 2000 },
-	  { 0, 0, IPPROTO_TCP, true, 5, 2000 }, true },
+	  SEL4P(.proto = IPPROTO_TCP, .sport_max = U16_MAX, .dport_min = 1000,
+		.dport_max = 2000),
+	  FLOW4(.proto = IPPROTO_TCP, .has_ports = true, .sport = 5,
+		.dport = 2000), true },
 	{ "port range above",
-	  { .proto = IPPROTO_TCP, .sport_max = U16_MAX,
-	    .dport_min = 1000, .dport_max = 2000 },
-	  { 0, 0, IPPROTO_TCP, true, 5, 2001 }, false },
+	  SEL4P(.proto = IPPROTO_TCP, .sport_max = U16_MAX, .dport_min = 1000,
+		.dport_max = 2000),
+	  FLOW4(.proto = IPPROTO_TCP, .has_ports = true, .sport = 5,
+		.dport = 2001), false },
 	{ "source port selector",
-	  { .proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
-	    .dport_max = U16_MAX },
-	  { 0, 0, IPPROTO_UDP, true, 53, 40000 }, true },
+	  SEL4P(.proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
+		.dport_max = U16_MAX),
+	  FLOW4(.proto = IPPROTO_UDP, .has_ports = true, .sport = 53,
+		.dport = 40000), true },
 	{ "port selector, packet without ports (fragment)",
-	  { .proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
-	    .dport_max = U16_MAX },
-	  { 0, 0, IPPROTO_UDP, false, 0, 0 }, false },
+	  SEL4P(.proto = IPPROTO_UDP, .sport_min = 53, .sport_max = 53,
+		.dport_max = U16_MAX),
+	  FLOW4(.proto = IPPROTO_UDP), false },
+	{ "IPv4 wildcard, IPv6 packet",
+	  SEL4(), FLOW6(.proto = IPPROTO_UDP), false },
+	{ "IPv6 wildcard, IPv4 packet",
+	  SEL6(), FLOW4(.proto = IPPROTO_UDP), false },
+	{ "IPv6 /64 inside",
+	  SEL6(.saddr = A6(0x20010db8, 0), .splen = 64),
+	  FLOW6(.saddr = A6(0x20010db8, 0xffff), .proto = IPPROTO_TCP),
+	  true },
+	{ "IPv6 /64 outside",
+	  SEL6(.saddr = A6(0x20010db8, 0), .splen = 64),
+	  FLOW6(.saddr = A6(0x20010db9, 1), .proto = IPPROTO_TCP), false },
+	{ "IPv6 /128 exact",
+	  SEL6(.daddr = A6(0x20010db8, 2), .dplen = 128),
+	  FLOW6(.daddr = A6(0x20010db8, 2), .proto = IPPROTO_TCP), true },
+	{ "IPv6 /128 last bit differs",
+	  SEL6(.daddr = A6(0x20010db8, 2), .dplen = 128),
+	  FLOW6(.daddr = A6(0x20010db8, 3), .proto = IPPROTO_TCP), false },
+	{ "IPv6 wildcard passes over neighbour discovery",
+	  SEL6(), FLOW6(.proto = IPPROTO_ICMPV6, .nd = true), false },
+	{ "IPv6 ipv6-icmp policy catches neighbour discovery",
+	  SEL6(.proto = IPPROTO_ICMPV6),
+	  FLOW6(.proto = IPPROTO_ICMPV6, .nd = true), true },
+	{ "IPv6 wildcard catches an echo request",
+	  SEL6(), FLOW6(.proto = IPPROTO_ICMPV6), true },
+	{ "IPv6 host policy catches neighbour discovery to the host",
+	  SEL6(.daddr = A6(0x20010db8, 2), .dplen = 128),
+	  FLOW6(.daddr = A6(0x20010db8, 2), .proto = IPPROTO_ICMPV6,
+		.nd = true), true },
 };
 
 int __init nfsec_policy_selftest(void)

@@ -16,8 +16,9 @@ struct netlink_ext_ack;
 struct sk_buff;
 
 struct nfsec_selector {
-	__be32 saddr;
-	__be32 daddr;
+	union nfsec_addr saddr;	/* of the family below */
+	union nfsec_addr daddr;
+	u8 family;		/* AF_INET or AF_INET6 */
 	u8 splen;
 	u8 dplen;
 	u8 proto;		/* 0: any */
@@ -49,10 +50,12 @@ struct nfsec_spd {
 
 /* What a packet offers to the selectors; ports in host order. */
 struct nfsec_flow {
-	__be32 saddr;
-	__be32 daddr;
-	u8 proto;
+	union nfsec_addr saddr;
+	union nfsec_addr daddr;
+	u8 family;
+	u8 proto;		/* IPv6: the upper layer's */
 	bool has_ports;
+	bool nd;		/* ICMPv6 neighbour or listener discovery */
 	u16 sport;
 	u16 dport;
 };

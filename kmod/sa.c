@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <net/addrconf.h>
 #include <net/route.h>
 
 #include "crypto.h"
@@ -197,6 +198,15 @@ static int nfsec_sa_copy_keys(struct nfsec_sa *sa,
 	return 0;
 }
 
+/* Whether addr is one of the namespace's own addresses now. */
+static bool nfsec_addr_local(struct net *net, u8 family,
+			     const union nfsec_addr *addr)
+{
+	if (family == AF_INET6)
+		return ipv6_chk_addr(net, &addr->in6, NULL, 0);
+	return inet_addr_type(net, addr->ip) == RTN_LOCAL;
+}
+
 /*
  * Creates the SA described by cfg, allocating and keying its transform, and
  * announces it. Returns -EEXIST if the key is taken.
@@ -229,7 +239,8 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	sa->dir = cfg->dir;
 	/* Unsaid: inbound if it ends here, as an address of nn says now. */
 	if (!cfg->has_dir)
-		sa->dir = inet_addr_type(nn->net, cfg->daddr) == RTN_LOCAL ?
+		sa->dir = nfsec_addr_local(nn->net, cfg->key.family,
+					   &cfg->daddr) ?
 			  NFSEC_DIR_IN : NFSEC_DIR_OUT;
 	sa->flags = cfg->flags;
 	sa->replay_window = cfg->replay_window;
@@ -330,8 +341,14 @@ unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto)
 void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat)
 {
 	atomic64_inc(&sa->stats[stat]);
-	net_dbg_ratelimited("SA %pI4 spi 0x%08x: drop, reason %u\n",
-			    &sa->key.saddr, be32_to_cpu(sa->key.spi), stat);
+	if (sa->key.family == AF_INET6)
+		net_dbg_ratelimited("SA %pI6c spi 0x%08x: drop, reason %u\n",
+				    &sa->key.saddr.in6,
+				    be32_to_cpu(sa->key.spi), stat);
+	else
+		net_dbg_ratelimited("SA %pI4 spi 0x%08x: drop, reason %u\n",
+				    &sa->key.saddr.ip,
+				    be32_to_cpu(sa->key.spi), stat);
 }
 
 /*

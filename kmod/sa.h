@@ -3,6 +3,7 @@
 #define _NFSEC_SA_H
 
 #include <linux/atomic.h>
+#include <linux/in6.h>
 #include <linux/init.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
@@ -10,6 +11,8 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+
+#include <net/ipv6.h>
 
 #include "replay.h"
 #include "uapi/nfsec.h"
@@ -21,12 +24,22 @@ struct crypto_ahash;
 struct netlink_ext_ack;
 struct nfsec_proto_ops;
 
-/* The lookup key; compared with memcmp, so the padding is always zero. */
+/* An IPv4 address leaves the rest of the union zero. */
+union nfsec_addr {
+	__be32 ip;
+	struct in6_addr in6;
+};
+
+/*
+ * The lookup key; compared with memcmp, so the padding (and the unused
+ * part of an IPv4 address) is always zero.
+ */
 struct nfsec_sa_key {
-	__be32 saddr;
+	union nfsec_addr saddr;
 	__be32 spi;
 	u8 proto;
-	u8 pad[3];
+	u8 family;		/* AF_INET or AF_INET6: the outer header's */
+	u8 pad[2];
 };
 
 struct nfsec_lifetime {
@@ -41,7 +54,7 @@ struct nfsec_lifetime {
 /* The configuration an SA is created from, filled in by netlink.c. */
 struct nfsec_sa_cfg {
 	struct nfsec_sa_key key;
-	__be32 daddr;
+	union nfsec_addr daddr;
 	u8 mode;
 	u8 dir;			/* enum nfsec_dir; see nfsec_sa_add() */
 	bool has_dir;
@@ -76,7 +89,7 @@ struct nfsec_sa {
 	u8 dir;				/* enum nfsec_dir */
 	u8 state;			/* enum nfsec_sa_state */
 	u8 pending_ev;			/* NFSEC_SA_PEND_*, under lock */
-	__be32 daddr;
+	union nfsec_addr daddr;		/* of the family key.family */
 	u32 flags;
 	u32 replay_window;
 	spinlock_t lock;		/* seq_out, replay, lifetime state */
@@ -123,6 +136,20 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 		 struct netlink_ext_ack *extack);
 int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key);
 unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto);
+
+static inline bool nfsec_addr_equal(u8 family, const union nfsec_addr *a,
+				    const union nfsec_addr *b)
+{
+	if (family == AF_INET6)
+		return ipv6_addr_equal(&a->in6, &b->in6);
+	return a->ip == b->ip;
+}
+
+/* Whether sa can carry a packet of family (transport: its own only). */
+static inline bool nfsec_sa_carries(const struct nfsec_sa *sa, u8 family)
+{
+	return sa->mode == NFSEC_MODE_TUNNEL || sa->key.family == family;
+}
 
 void nfsec_sa_count(struct nfsec_sa *sa, unsigned int stat);
 void nfsec_sa_set_pmtu(struct nfsec_sa *sa, u32 mtu);

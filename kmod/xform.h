@@ -20,7 +20,21 @@ struct nfsec_cont {
 	struct net *net;
 	struct sock *sk;
 	nfsec_okfn_t okfn;	/* the hook's continuation */
+	u8 pf;			/* the hook's family: NFPROTO_IPV4 or _IPV6 */
 	bool xmit;		/* call okfn even when done synchronously */
+};
+
+/*
+ * How an outbound packet is cut for the IPsec header: ihl bytes of it stay
+ * in front (transport mode: the IPv4 header, or the IPv6 header with the
+ * extension headers that come before ESP and AH; tunnel mode: none), and
+ * the IPsec header then sits hlen bytes into the packet sent.
+ */
+struct nfsec_xform_out {
+	unsigned int ihl;
+	unsigned int hlen;
+	unsigned int nhoff;	/* transport: the byte that names the next */
+	u8 nexthdr;		/* what the IPsec header's next header says */
 };
 
 /* The start of ESP's and AH's per-packet state. */
@@ -29,7 +43,7 @@ struct nfsec_xform_pkt {
 	struct nfsec_sa *sa;		/* holds a reference */
 	struct nfsec_cont cont;
 	u64 seq;
-	unsigned int hlen;		/* outer IPv4 header length */
+	unsigned int hlen;		/* bytes before the IPsec header */
 	/*
 	 * Inbound: the device the packet came in on, held for the
 	 * completion, which may find the packet freed (dropped).
@@ -120,11 +134,18 @@ struct nfsec_proto_ops {
 const struct nfsec_proto_ops *nfsec_xform_find(u8 proto);
 
 /* Shared by the two protocols. */
+int nfsec_xform_ipv6_walk(const struct sk_buff *skb, u8 *proto,
+			  unsigned int *nhoff);
+int nfsec_xform_in_hlen(const struct sk_buff *skb);
+bool nfsec_xform_out_split(const struct nfsec_sa *sa, struct sk_buff *skb,
+			   struct nfsec_xform_out *xo);
+unsigned int nfsec_xform_outer_len(const struct nfsec_sa *sa);
+unsigned int nfsec_xform_max_len(const struct nfsec_sa *sa);
 int nfsec_xform_make_room(struct sk_buff *skb, unsigned int head,
 			  unsigned int tail);
-struct iphdr *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
-			       const struct nfsec_cont *cont,
-			       unsigned int xlen);
+void *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
+		       const struct nfsec_cont *cont,
+		       const struct nfsec_xform_out *xo, unsigned int xlen);
 void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 			     const struct nfsec_cont *cont, struct sock *sk);
 void nfsec_xform_decap(struct nfsec_sa *sa, struct sk_buff *skb,

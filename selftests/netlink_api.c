@@ -4,7 +4,8 @@
  * (missing, unknown, oversized, wrong-length and read-only attributes,
  * reserved values, forbidden algorithms), EEXIST and ENOENT, key hiding,
  * dumps across many messages and their consistency flag, events, lifetimes,
- * namespace isolation and privilege checks.
+ * namespace isolation and privilege checks; SAs and policies of IPv6 (the
+ * *6 address attributes, a policy's family) beside those of IPv4.
  *
  * Needs nfsec.ko loaded (or loadable) and root.
  */
@@ -42,6 +43,56 @@ struct nl {
 	char *buf;
 };
 
+/*
+ * The address attributes of an SA, a policy or a policy's SA nest as the
+ * kernel reported them: which were there, and the IPv6 ones' bytes.
+ */
+struct addrs {
+	bool src, src6, dst, dst6;
+	struct in6_addr src_in6, dst_in6;
+	int family;			/* NFSEC_POL_A_FAMILY, or -1 */
+	uint8_t splen, dplen;
+};
+
+static void addrs_init(struct addrs *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = -1;
+}
+
+/* An IPv6 address attribute of 16 bytes into *in6; false otherwise. */
+static bool get_in6(const struct nlattr *a, struct in6_addr *in6)
+{
+	if (mnl_attr_get_payload_len(a) != sizeof(*in6))
+		return false;
+	memcpy(in6, mnl_attr_get_payload(a), sizeof(*in6));
+	return true;
+}
+
+/* The addresses of an NFSEC_A_SA or NFSEC_POL_A_SA nest. */
+static void sa_addrs(const struct nlattr *nest, struct addrs *r)
+{
+	const struct nlattr *a;
+
+	addrs_init(r);
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case NFSEC_SA_A_SRC:
+			r->src = true;
+			break;
+		case NFSEC_SA_A_DST:
+			r->dst = true;
+			break;
+		case NFSEC_SA_A_SRC6:
+			r->src6 = get_in6(a, &r->src_in6);
+			break;
+		case NFSEC_SA_A_DST6:
+			r->dst6 = get_in6(a, &r->dst_in6);
+			break;
+		}
+	}
+}
+
 /* What the kernel answered to one request. */
 struct answer {
 	int err;			/* 0 or a negative errno */
@@ -51,6 +102,7 @@ struct answer {
 	uint32_t offs;			/* NLMSGERR_ATTR_OFFS */
 	uint32_t count;			/* NFSEC_A_COUNT of a reply */
 	uint32_t pol_index;		/* NFSEC_POL_A_INDEX of a reply */
+	struct addrs sa;		/* the addresses of a reply's SA */
 };
 
 static int nl_open(struct nl *nl)
@@ -110,6 +162,8 @@ static int reply_attr_cb(const struct nlattr *attr, void *data)
 
 	if (mnl_attr_get_type(attr) == NFSEC_A_COUNT)
 		a->count = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == NFSEC_A_SA)
+		sa_addrs(attr, &a->sa);
 	if (mnl_attr_get_type(attr) == NFSEC_A_POLICY)
 		mnl_attr_for_each_nested(p, attr)
 			if (mnl_attr_get_type(p) == NFSEC_POL_A_INDEX)
@@ -120,7 +174,7 @@ static int reply_attr_cb(const struct nlattr *attr, void *data)
 /* Sends nlh and collects the reply and the final ACK or error. */
 static struct answer talk(struct nl *nl, struct nlmsghdr *nlh)
 {
-	struct answer a = { .miss_type = -1 };
+	struct answer a = { .miss_type = -1, .sa.family = -1 };
 	char rbuf[BUFSZ];
 	int len;
 
@@ -917,6 +971,524 @@ TEST_F(api, unprivileged_gets_eperm)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	/* Nothing changed. */
 	ASSERT_EQ(1, sa_dump(&self->nl, 0, NULL, NULL).sas);
+}
+
+/* IPv6 ------------------------------------------------------------------ */
+
+static struct in6_addr in6(const char *text)
+{
+	struct in6_addr a = IN6ADDR_ANY_INIT;
+
+	inet_pton(AF_INET6, text, &a);
+	return a;
+}
+
+/*
+ * An address attribute: @type (NLA_BE32) for an IPv4 @text, @type6 (16
+ * bytes) for an IPv6 one; @len6 other than 16 cuts or pads the latter.
+ */
+static void put_addr(struct nlmsghdr *nlh, uint16_t type, uint16_t type6,
+		     const char *text, int len6)
+{
+	uint8_t buf[32] = { 0 };
+	struct in6_addr a;
+
+	if (!strchr(text, ':')) {
+		mnl_attr_put_u32(nlh, type, inet_addr(text));
+		return;
+	}
+	a = in6(text);
+	memcpy(buf, &a, sizeof(a));
+	mnl_attr_put(nlh, type6, len6, buf);
+}
+
+/*
+ * An ESP AES-GCM-128 SA from @src to @dst, each IPv4 or IPv6 as written
+ * (NULL: left out); @src_also (if given) is put as the source's other
+ * twin too, @dst_also the destination's.
+ */
+struct sa6_spec {
+	const char *src, *dst;
+	uint32_t spi;
+	const char *src_also, *dst_also;
+	int src6_len;			/* 0: 16 */
+};
+
+static void put_sa6(struct nlmsghdr *nlh, uint16_t top,
+		    const struct sa6_spec *s, bool key_only)
+{
+	static const uint8_t key[20] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+					 6, 6, 6, 6, 6, 6, 1, 2, 3, 4 };
+	struct nlattr *nest = mnl_attr_nest_start(nlh, top);
+	int len6 = s->src6_len ? s->src6_len : 16;
+
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	if (s->src)
+		put_addr(nlh, NFSEC_SA_A_SRC, NFSEC_SA_A_SRC6, s->src, len6);
+	if (s->src_also)
+		put_addr(nlh, NFSEC_SA_A_SRC, NFSEC_SA_A_SRC6, s->src_also, 16);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(s->spi));
+	if (!key_only) {
+		if (s->dst)
+			put_addr(nlh, NFSEC_SA_A_DST, NFSEC_SA_A_DST6, s->dst, 16);
+		if (s->dst_also)
+			put_addr(nlh, NFSEC_SA_A_DST, NFSEC_SA_A_DST6,
+				 s->dst_also, 16);
+		mnl_attr_put_strz(nlh, NFSEC_SA_A_ENC_ALG, "aes-gcm");
+		mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, sizeof(key), key);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static struct answer sa6_do(struct nl *nl, uint8_t cmd,
+			    const struct sa6_spec *s)
+{
+	struct nlmsghdr *nlh = req(nl, cmd, 0);
+
+	put_sa6(nlh, NFSEC_A_SA, s, cmd != NFSEC_CMD_SA_ADD);
+	return talk(nl, nlh);
+}
+
+/* The addresses of every SA a dump shows, up to 8. */
+struct sa_addrs_dump {
+	struct addrs sa[8];
+	int n;
+};
+
+static int sa_addrs_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sa_addrs_dump *d = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == NFSEC_A_SA && d->n < 8)
+			sa_addrs(a, &d->sa[d->n++]);
+	return MNL_CB_OK;
+}
+
+static int dump_run(struct nl *nl, uint8_t cmd, mnl_cb_t cb, void *data)
+{
+	struct nlmsghdr *nlh = req(nl, cmd, NLM_F_DUMP);
+	int len, ret;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, BUFSZ);
+		if (len <= 0)
+			return -1;
+		ret = mnl_cb_run(nl->buf, len, nl->seq, 0, cb, data);
+	} while (ret > 0);
+	return ret;
+}
+
+static bool in6_is(const struct in6_addr *a, const char *text)
+{
+	struct in6_addr b = in6(text);
+
+	return !memcmp(a, &b, sizeof(b));
+}
+
+/* The message names the attribute; the errno is any error. */
+#define ASSERT_NAMED(a, text) do {					\
+	ASSERT_GT(0, (a).err) TH_LOG("accepted, expected a refusal "	\
+				     "naming %s", text);		\
+	ASSERT_NE(NULL, strstr((a).msg, text))				\
+		TH_LOG("extack message \"%s\" (errno %d) lacks \"%s\"",	\
+		       (a).msg, -(a).err, text);			\
+} while (0)
+
+TEST_F(api, ipv6_sa_add_get_del)
+{
+	struct sa6_spec v6 = { "2001:db8::1", "2001:db8::2", 0x1000 };
+	struct sa6_spec v4 = { "10.0.0.1", "10.0.0.2", 0x1000 };
+	struct sa6_spec other = { "2001:db8::3", NULL, 0x1000 };
+	struct sa_addrs_dump d = { 0 };
+	struct nl *nl = &self->nl;
+	struct answer a;
+	int i;
+
+	ASSERT_OK(sa6_do(nl, NFSEC_CMD_SA_ADD, &v6));
+	ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_ADD, &v6), EEXIST, "NFSEC_A_SA");
+	/* The same SPI from an IPv4 source: another key. */
+	ASSERT_OK(sa6_do(nl, NFSEC_CMD_SA_ADD, &v4));
+
+	a = sa6_do(nl, NFSEC_CMD_SA_GET, &v6);
+	ASSERT_EQ(0, a.err) TH_LOG("rejected: %s", a.msg);
+	ASSERT_TRUE(a.sa.src6);
+	ASSERT_TRUE(a.sa.dst6);
+	ASSERT_FALSE(a.sa.src);
+	ASSERT_FALSE(a.sa.dst);
+	ASSERT_TRUE(in6_is(&a.sa.src_in6, "2001:db8::1"));
+	ASSERT_TRUE(in6_is(&a.sa.dst_in6, "2001:db8::2"));
+	a = sa6_do(nl, NFSEC_CMD_SA_GET, &v4);
+	ASSERT_EQ(0, a.err);
+	ASSERT_TRUE(a.sa.src && a.sa.dst && !a.sa.src6 && !a.sa.dst6);
+	ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_GET, &other), ENOENT, "NFSEC_A_SA");
+
+	/* Dumps report each SA with the attributes of its family. */
+	ASSERT_EQ(0, dump_run(nl, NFSEC_CMD_SA_GET, sa_addrs_cb, &d));
+	ASSERT_EQ(2, d.n);
+	for (i = 0; i < d.n; i++) {
+		if (d.sa[i].src6) {
+			ASSERT_TRUE(d.sa[i].dst6 && !d.sa[i].src && !d.sa[i].dst);
+			ASSERT_TRUE(in6_is(&d.sa[i].src_in6, "2001:db8::1"));
+			ASSERT_TRUE(in6_is(&d.sa[i].dst_in6, "2001:db8::2"));
+		} else {
+			ASSERT_TRUE(d.sa[i].src && d.sa[i].dst && !d.sa[i].dst6);
+		}
+	}
+
+	ASSERT_OK(sa6_do(nl, NFSEC_CMD_SA_DEL, &v6));
+	ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_DEL, &v6), ENOENT, "NFSEC_A_SA");
+	ASSERT_EQ(1, sa_dump(nl, 0, NULL, NULL).sas);
+	ASSERT_OK(sa6_do(nl, NFSEC_CMD_SA_ADD, &v6));
+	a = sa_flush(nl);
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(2, a.count);
+}
+
+TEST_F(api, ipv6_sa_rejected)
+{
+	static const struct {
+		struct sa6_spec s;
+		const char *named;
+	} bad[] = {
+		/* 15 and 4 bytes: not an IPv6 address */
+		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 15 },
+		  "NFSEC_SA_A_SRC6" },
+		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 4 },
+		  "NFSEC_SA_A_SRC6" },
+		/*
+		 * One address twice, as IPv4 and as IPv6: the *6 twin is
+		 * named (DST6 or DST: the source is IPv6, the other DST).
+		 */
+		{ { "10.0.0.1", "10.0.0.2", 0x1000, "2001:db8::1", NULL, 0 },
+		  "NFSEC_SA_A_SRC6" },
+		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, "10.0.0.2", 0 },
+		  "NFSEC_SA_A_DST" },
+		/* ends of two families: the destination is named */
+		{ { "2001:db8::1", "10.0.0.2", 0x1000 }, "NFSEC_SA_A_DST" },
+		{ { "10.0.0.1", "2001:db8::2", 0x1000 }, "NFSEC_SA_A_DST6" },
+	};
+	/* Ends that are no unicast host, as for IPv4. */
+	static const char * const not_unicast[] = {
+		"::", "::1", "ff02::1", "ff0e::1:2", "::ffff:10.0.0.1",
+	};
+	struct nl *nl = &self->nl;
+	struct sa6_spec key = { "2001:db8::1", NULL, 0x1000, NULL, NULL, 4 };
+	unsigned int i;
+	struct answer a;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a = sa6_do(nl, NFSEC_CMD_SA_ADD, &bad[i].s);
+		TH_LOG("case %u: %d %s", i, a.err, a.msg);
+		ASSERT_REJECTED(a, EINVAL, bad[i].named);
+	}
+	for (i = 0; i < sizeof(not_unicast) / sizeof(not_unicast[0]); i++) {
+		ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
+				not_unicast[i], "2001:db8::2", 0x1000 }), EINVAL,
+				"NFSEC_SA_A_SRC6: not a unicast address");
+		ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
+				"2001:db8::1", not_unicast[i], 0x1000 }), EINVAL,
+				"NFSEC_SA_A_DST6: not a unicast address");
+	}
+	/* The source and destination both twice. */
+	a = sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
+		   "10.0.0.1", "10.0.0.2", 0x1000, "2001:db8::1", "2001:db8::2" });
+	ASSERT_REJECTED(a, EINVAL, "NFSEC_SA_A_SRC6");
+	/* A key of a short source, in a get and a delete. */
+	a = sa6_do(nl, NFSEC_CMD_SA_GET, &key);
+	ASSERT_REJECTED(a, EINVAL, "NFSEC_SA_A_SRC6");
+	ASSERT_TRUE(a.has_offs);
+	ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_DEL, &key), EINVAL,
+			"NFSEC_SA_A_SRC6");
+	ASSERT_EQ(0, sa_dump(nl, 0, NULL, NULL).sas);
+}
+
+/*
+ * A policy: what is given is put (family < 0, NULL prefixes, plen < 0
+ * and proto < 0 are left out); a protect policy gets the SA key of
+ * @sa_src, @sa_also put as its source's twin too.
+ */
+struct pol6_spec {
+	uint8_t dir;
+	int family;
+	const char *src;
+	int splen;
+	const char *dst;
+	int dplen;
+	int proto;
+	uint8_t action;
+	uint32_t prio;
+	const char *sa_src, *sa_also;
+	const char *src_also;		/* the source's twin too */
+	int src6_len;			/* 0: 16 */
+	int family_len;			/* 0: 1 */
+	int sa_src6_len;		/* 0: 16 */
+};
+
+static struct answer pol6_do(struct nl *nl, uint8_t cmd,
+			     const struct pol6_spec *p)
+{
+	struct nlmsghdr *nlh = req(nl, cmd, 0);
+	struct nlattr *n, *s;
+	uint8_t fam[4] = { 0 };
+
+	n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_DIR, p->dir);
+	if (p->family >= 0) {
+		fam[0] = p->family;
+		mnl_attr_put(nlh, NFSEC_POL_A_FAMILY,
+			     p->family_len ? p->family_len : 1, fam);
+	}
+	if (p->src)
+		put_addr(nlh, NFSEC_POL_A_SRC, NFSEC_POL_A_SRC6, p->src,
+			 p->src6_len ? p->src6_len : 16);
+	if (p->src_also)
+		put_addr(nlh, NFSEC_POL_A_SRC, NFSEC_POL_A_SRC6, p->src_also, 16);
+	if (p->splen >= 0)
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_SRC_PLEN, p->splen);
+	if (p->dst)
+		put_addr(nlh, NFSEC_POL_A_DST, NFSEC_POL_A_DST6, p->dst, 16);
+	if (p->dplen >= 0)
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_DST_PLEN, p->dplen);
+	if (p->proto >= 0)
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_PROTO, p->proto);
+	if (cmd == NFSEC_CMD_POLICY_ADD)
+		mnl_attr_put_u8(nlh, NFSEC_POL_A_ACTION, p->action);
+	mnl_attr_put_u32(nlh, NFSEC_POL_A_PRIORITY, p->prio);
+	if (p->sa_src && cmd == NFSEC_CMD_POLICY_ADD) {
+		s = mnl_attr_nest_start(nlh, NFSEC_POL_A_SA);
+		mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+		put_addr(nlh, NFSEC_SA_A_SRC, NFSEC_SA_A_SRC6, p->sa_src,
+			 p->sa_src6_len ? p->sa_src6_len : 16);
+		if (p->sa_also)
+			put_addr(nlh, NFSEC_SA_A_SRC, NFSEC_SA_A_SRC6,
+				 p->sa_also, 16);
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x1000));
+		mnl_attr_nest_end(nlh, s);
+	}
+	mnl_attr_nest_end(nlh, n);
+	return talk(nl, nlh);
+}
+
+/* The addresses and family of every policy a dump shows, and its SA's. */
+struct pol_addrs_dump {
+	struct addrs pol[16], sa[16];
+	uint32_t prio[16];
+	int n;
+};
+
+static int pol_addrs_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct pol_addrs_dump *d = data;
+	const struct nlattr *top, *a;
+	struct addrs *r;
+
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != NFSEC_A_POLICY || d->n >= 16)
+			continue;
+		r = &d->pol[d->n];
+		addrs_init(r);
+		addrs_init(&d->sa[d->n]);
+		mnl_attr_for_each_nested(a, top) {
+			switch (mnl_attr_get_type(a)) {
+			case NFSEC_POL_A_FAMILY:
+				r->family = mnl_attr_get_u8(a);
+				break;
+			case NFSEC_POL_A_SRC:
+				r->src = true;
+				break;
+			case NFSEC_POL_A_DST:
+				r->dst = true;
+				break;
+			case NFSEC_POL_A_SRC6:
+				r->src6 = get_in6(a, &r->src_in6);
+				break;
+			case NFSEC_POL_A_DST6:
+				r->dst6 = get_in6(a, &r->dst_in6);
+				break;
+			case NFSEC_POL_A_SRC_PLEN:
+				r->splen = mnl_attr_get_u8(a);
+				break;
+			case NFSEC_POL_A_DST_PLEN:
+				r->dplen = mnl_attr_get_u8(a);
+				break;
+			case NFSEC_POL_A_PRIORITY:
+				d->prio[d->n] = mnl_attr_get_u32(a);
+				break;
+			case NFSEC_POL_A_SA:
+				sa_addrs(a, &d->sa[d->n]);
+				break;
+			}
+		}
+		d->n++;
+	}
+	return MNL_CB_OK;
+}
+
+/* The policy of priority prio in d, or -1. */
+static int pol_by_prio(const struct pol_addrs_dump *d, uint32_t prio)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->prio[i] == prio)
+			return i;
+	return -1;
+}
+
+TEST_F(api, ipv6_policies)
+{
+	/* Told apart by their priorities in the dump. */
+	const struct pol6_spec v6 = {
+		.dir = NFSEC_DIR_OUT, .family = -1, .src = "2001:db8::", .splen = 32,
+		.dst = "2001:db8:1::", .dplen = 48, .proto = 58,
+		.action = NFSEC_ACTION_BYPASS, .prio = 1 };
+	const struct pol6_spec all6 = {
+		.dir = NFSEC_DIR_IN, .family = AF_INET6, .splen = -1, .dplen = -1,
+		.proto = -1, .action = NFSEC_ACTION_DISCARD, .prio = 2 };
+	const struct pol6_spec all4 = {
+		.dir = NFSEC_DIR_IN, .family = AF_INET, .splen = -1, .dplen = -1,
+		.proto = -1, .action = NFSEC_ACTION_DISCARD, .prio = 2 };
+	const struct pol6_spec v4_sa6 = {
+		.dir = NFSEC_DIR_OUT, .family = AF_INET, .src = "10.0.0.0", .splen = 8,
+		.dplen = -1, .proto = -1, .action = NFSEC_ACTION_PROTECT,
+		.prio = 3, .sa_src = "2001:db8::1" };
+	const struct pol6_spec v6_sa4 = {
+		.dir = NFSEC_DIR_OUT, .family = AF_INET6, .dst = "2001:db8::", .dplen = 33,
+		.splen = -1, .proto = 6, .action = NFSEC_ACTION_PROTECT,
+		.prio = 4, .sa_src = "10.0.0.1" };
+	struct pol_addrs_dump d = { 0 };
+	struct nl *nl = &self->nl;
+	struct answer a;
+	int i;
+
+	a = pol6_do(nl, NFSEC_CMD_POLICY_ADD, &v6);
+	ASSERT_EQ(0, a.err) TH_LOG("rejected: %s", a.msg);
+	ASSERT_LT(0, a.pol_index);
+	ASSERT_REJECTED(pol6_do(nl, NFSEC_CMD_POLICY_ADD, &v6), EEXIST, "NFSEC_A_POLICY");
+	ASSERT_OK(pol6_do(nl, NFSEC_CMD_POLICY_ADD, &all6));
+	/* The same selectors but the family: another policy. */
+	ASSERT_OK(pol6_do(nl, NFSEC_CMD_POLICY_ADD, &all4));
+	ASSERT_REJECTED(pol6_do(nl, NFSEC_CMD_POLICY_ADD, &all6), EEXIST, "NFSEC_A_POLICY");
+	/* A protect policy's SA may be of the other family. */
+	ASSERT_OK(pol6_do(nl, NFSEC_CMD_POLICY_ADD, &v4_sa6));
+	ASSERT_OK(pol6_do(nl, NFSEC_CMD_POLICY_ADD, &v6_sa4));
+
+	ASSERT_EQ(0, dump_run(nl, NFSEC_CMD_POLICY_GET, pol_addrs_cb, &d));
+	ASSERT_EQ(5, d.n);
+	for (i = 0; i < d.n; i++)
+		ASSERT_TRUE(d.pol[i].family == AF_INET || d.pol[i].family == AF_INET6)
+			TH_LOG("policy %d: NFSEC_POL_A_FAMILY %d", i, d.pol[i].family);
+	i = pol_by_prio(&d, 1);
+	ASSERT_LE(0, i);
+	ASSERT_EQ(AF_INET6, d.pol[i].family);
+	ASSERT_TRUE(d.pol[i].src6 && d.pol[i].dst6 && !d.pol[i].src && !d.pol[i].dst);
+	ASSERT_TRUE(in6_is(&d.pol[i].src_in6, "2001:db8::"));
+	ASSERT_TRUE(in6_is(&d.pol[i].dst_in6, "2001:db8:1::"));
+	ASSERT_EQ(32, d.pol[i].splen);
+	ASSERT_EQ(48, d.pol[i].dplen);
+	i = pol_by_prio(&d, 3);
+	ASSERT_LE(0, i);
+	ASSERT_EQ(AF_INET, d.pol[i].family);
+	ASSERT_TRUE(d.pol[i].src && !d.pol[i].src6 && !d.pol[i].dst6);
+	ASSERT_TRUE(d.sa[i].src6 && !d.sa[i].src);
+	ASSERT_TRUE(in6_is(&d.sa[i].src_in6, "2001:db8::1"));
+	i = pol_by_prio(&d, 4);
+	ASSERT_LE(0, i);
+	ASSERT_EQ(AF_INET6, d.pol[i].family);
+	ASSERT_TRUE(d.pol[i].dst6 && !d.pol[i].src && !d.pol[i].dst);
+	ASSERT_EQ(33, d.pol[i].dplen);
+	ASSERT_TRUE(d.sa[i].src && !d.sa[i].src6);
+	/* The IPv6 catch-all (priority 2) carries no IPv4 address. */
+	for (i = 0; i < d.n; i++)
+		if (d.prio[i] == 2 && d.pol[i].family == AF_INET6)
+			ASSERT_TRUE(!d.pol[i].src && !d.pol[i].dst);
+
+	/* Deleted by their selectors, the family one of them. */
+	ASSERT_OK(pol6_do(nl, NFSEC_CMD_POLICY_DEL, &all6));
+	ASSERT_REJECTED(pol6_do(nl, NFSEC_CMD_POLICY_DEL, &all6), ENOENT, "NFSEC_A_POLICY");
+	ASSERT_OK(pol6_do(nl, NFSEC_CMD_POLICY_DEL, &v6));
+	a = talk(nl, req(nl, NFSEC_CMD_POLICY_FLUSH, 0));
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(3, a.count);
+}
+
+TEST_F(api, ipv6_policies_rejected)
+{
+	/* Outbound bypass policies, or protect ones where an SA is named. */
+	static const struct {
+		struct pol6_spec p;
+		int err;	/* 0: any errno */
+		const char *named;
+	} bad[] = {
+		/* a family of neither kind, or not a u8 */
+		{ { .family = 7, .splen = -1, .dplen = -1, .proto = -1 }, 0,
+		  "NFSEC_POL_A_FAMILY" },
+		{ { .family = 0, .splen = -1, .dplen = -1, .proto = -1 }, 0,
+		  "NFSEC_POL_A_FAMILY" },
+		{ { .family = AF_INET6, .family_len = 2, .splen = -1, .dplen = -1,
+		    .proto = -1 }, EINVAL, "NFSEC_POL_A_FAMILY" },
+		/* prefix lengths beyond the family's */
+		{ { .family = AF_INET, .splen = 33, .dplen = -1, .proto = -1 },
+		  EINVAL, "NFSEC_POL_A_SRC_PLEN" },
+		{ { .family = -1, .src = "10.0.0.0", .splen = 33, .dplen = -1,
+		    .proto = -1 }, EINVAL, "NFSEC_POL_A_SRC_PLEN" },
+		{ { .family = -1, .src = "2001:db8::", .splen = 129, .dplen = -1,
+		    .proto = -1 }, EINVAL, "NFSEC_POL_A_SRC_PLEN" },
+		{ { .family = AF_INET6, .splen = 129, .dplen = -1, .proto = -1 },
+		  EINVAL, "NFSEC_POL_A_SRC_PLEN" },
+		{ { .family = -1, .dst = "2001:db8::", .dplen = 129, .splen = -1,
+		    .proto = -1 }, EINVAL, "NFSEC_POL_A_DST_PLEN" },
+		/* host bits beyond the length */
+		{ { .family = -1, .src = "2001:db8::1", .splen = 64, .dplen = -1,
+		    .proto = -1 }, EINVAL, "NFSEC_POL_A_SRC6: host bits" },
+		{ { .family = AF_INET6, .dst = "2001:db8:0:1::", .dplen = 48,
+		    .splen = -1, .proto = -1 }, EINVAL, "NFSEC_POL_A_DST6: host bits" },
+		/* addresses not of the policy's family, or of two */
+		{ { .family = AF_INET, .src = "2001:db8::", .splen = 32, .dplen = -1,
+		    .proto = -1 }, EINVAL, "NFSEC_POL_A_SRC6" },
+		{ { .family = AF_INET6, .src = "10.0.0.0", .splen = 8, .dplen = -1,
+		    .proto = -1 }, EINVAL, "NFSEC_POL_A_SRC" },
+		{ { .family = -1, .src = "2001:db8::", .splen = 32,
+		    .dst = "10.0.0.0", .dplen = 8, .proto = -1 }, EINVAL,
+		  "NFSEC_POL_A_DST" },
+		/* the source twice: either twin may be named */
+		{ { .family = -1, .src = "10.0.0.0", .src_also = "2001:db8::",
+		    .splen = 8, .dplen = -1, .proto = -1 }, EINVAL,
+		  "NFSEC_POL_A_SRC" },
+		{ { .family = -1, .src = "2001:db8::", .src6_len = 4, .splen = 32,
+		    .dplen = -1, .proto = -1 }, EINVAL, "NFSEC_POL_A_SRC6" },
+		/* the SA key of a protect policy */
+		{ { .family = -1, .splen = -1, .dplen = -1, .proto = -1,
+		    .sa_src = "2001:db8::1", .sa_src6_len = 8 }, EINVAL,
+		  "NFSEC_SA_A_SRC6" },
+		{ { .family = -1, .splen = -1, .dplen = -1, .proto = -1,
+		    .sa_src = "10.0.0.1", .sa_also = "2001:db8::1" }, EINVAL,
+		  "NFSEC_SA_A_SRC6" },
+	};
+	struct nl *nl = &self->nl;
+	struct pol_addrs_dump d = { 0 };
+	unsigned int i;
+	struct answer a;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pol6_spec p = bad[i].p;
+
+		p.dir = NFSEC_DIR_OUT;
+		p.action = p.sa_src ? NFSEC_ACTION_PROTECT : NFSEC_ACTION_BYPASS;
+		a = pol6_do(nl, NFSEC_CMD_POLICY_ADD, &p);
+		TH_LOG("case %u: %d %s", i, a.err, a.msg);
+		if (bad[i].err)
+			ASSERT_REJECTED(a, bad[i].err, bad[i].named);
+		else
+			ASSERT_NAMED(a, bad[i].named);
+	}
+	/* Nothing of the above was added. */
+	ASSERT_EQ(0, dump_run(nl, NFSEC_CMD_POLICY_GET, pol_addrs_cb, &d));
+	ASSERT_EQ(0, d.n);
 }
 
 TEST_HARNESS_MAIN

@@ -133,7 +133,8 @@ static const char *const sa_names[] = {
 	NAME(NFSEC_SA_A_SEQ), NAME(NFSEC_SA_A_LIFETIME),
 	NAME(NFSEC_SA_A_ENC_KEY_BITS), NAME(NFSEC_SA_A_AUTH_KEY_BITS),
 	NAME(NFSEC_SA_A_STATS), NAME(NFSEC_SA_A_STATE), NAME(NFSEC_SA_A_AGE),
-	NAME(NFSEC_SA_A_PMTU), NAME(NFSEC_SA_A_DIR),
+	NAME(NFSEC_SA_A_PMTU), NAME(NFSEC_SA_A_DIR), NAME(NFSEC_SA_A_SRC6),
+	NAME(NFSEC_SA_A_DST6),
 };
 
 static const char *const lft_names[] = {
@@ -150,6 +151,8 @@ static const char *const pol_names[] = {
 	NAME(NFSEC_POL_A_DPORT_MIN), NAME(NFSEC_POL_A_DPORT_MAX),
 	NAME(NFSEC_POL_A_ACTION), NAME(NFSEC_POL_A_PRIORITY),
 	NAME(NFSEC_POL_A_SA), NAME(NFSEC_POL_A_INDEX), NAME(NFSEC_POL_A_HITS),
+	NAME(NFSEC_POL_A_FAMILY), NAME(NFSEC_POL_A_SRC6),
+	NAME(NFSEC_POL_A_DST6),
 };
 #undef NAME
 
@@ -182,8 +185,10 @@ static const struct {
 	{ "NFSEC_A_FLAGS", "" },
 	{ "NFSEC_SA_A_PROTO", "proto" },
 	{ "NFSEC_SA_A_SRC", "src" },
+	{ "NFSEC_SA_A_SRC6", "src" },
 	{ "NFSEC_SA_A_SPI", "spi" },
 	{ "NFSEC_SA_A_DST", "dst" },
+	{ "NFSEC_SA_A_DST6", "dst" },
 	{ "NFSEC_SA_A_MODE", "mode" },
 	{ "NFSEC_SA_A_DIR", "dir" },
 	{ "NFSEC_SA_A_ENC_ALG", "enc" },
@@ -202,9 +207,12 @@ static const struct {
 	{ "NFSEC_LFT_A_SOFT_SECONDS", "soft-seconds" },
 	{ "NFSEC_LFT_A_HARD_SECONDS", "hard-seconds" },
 	{ "NFSEC_POL_A_DIR", "dir" },
+	{ "NFSEC_POL_A_FAMILY", "family" },
 	{ "NFSEC_POL_A_SRC", "src" },
+	{ "NFSEC_POL_A_SRC6", "src" },
 	{ "NFSEC_POL_A_SRC_PLEN", "src" },
 	{ "NFSEC_POL_A_DST", "dst" },
+	{ "NFSEC_POL_A_DST6", "dst" },
 	{ "NFSEC_POL_A_DST_PLEN", "dst" },
 	{ "NFSEC_POL_A_PROTO", "proto" },
 	{ "NFSEC_POL_A_SPORT_MIN", "sport" },
@@ -366,15 +374,28 @@ static void put_lifetime(struct nfsec_msg *m, const struct nfsec_sa_args *a)
 	nfsec_msg_nest_end(m, nest);
 }
 
+/* @addr as the attribute of its family: @type (IPv4) or @type6. */
+static void put_addr(struct nfsec_msg *m, uint16_t type, const char *name,
+		     uint16_t type6, const char *name6,
+		     const struct nfsec_addr *addr)
+{
+	if (addr->family == AF_INET6)
+		nfsec_msg_put(m, type6, sizeof(addr->v6), &addr->v6, name6);
+	else
+		nfsec_msg_put_u32(m, type, addr->v4, name);
+}
+
+#define PUT_ADDR(m, type, addr) put_addr(m, type, #type, type##6, #type "6", addr)
+
 int nfsec_msg_sa_add(struct nfsec_msg *m, const struct nfsec_sa_args *a)
 {
 	struct nlattr *nest;
 
 	nest = nfsec_msg_nest_start(m, NFSEC_A_SA, "NFSEC_A_SA");
 	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, a->proto);
-	NFSEC_PUT(m, u32, NFSEC_SA_A_SRC, a->src);
+	PUT_ADDR(m, NFSEC_SA_A_SRC, &a->src);
 	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(a->spi));
-	NFSEC_PUT(m, u32, NFSEC_SA_A_DST, a->dst);
+	PUT_ADDR(m, NFSEC_SA_A_DST, &a->dst);
 	if (a->has_mode)
 		NFSEC_PUT(m, u8, NFSEC_SA_A_MODE, a->mode);
 	if (a->has_dir)
@@ -408,21 +429,21 @@ int nfsec_msg_sa_add(struct nfsec_msg *m, const struct nfsec_sa_args *a)
 	return 0;
 }
 
-static void put_sa_key(struct nfsec_msg *m, uint8_t proto, uint32_t src_be,
-		       uint32_t spi)
+static void put_sa_key(struct nfsec_msg *m, uint8_t proto,
+		       const struct nfsec_addr *src, uint32_t spi)
 {
 	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, proto);
-	NFSEC_PUT(m, u32, NFSEC_SA_A_SRC, src_be);
+	PUT_ADDR(m, NFSEC_SA_A_SRC, src);
 	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(spi));
 }
 
-int nfsec_msg_sa_id(struct nfsec_msg *m, uint8_t proto, uint32_t src_be,
-		    uint32_t spi)
+int nfsec_msg_sa_id(struct nfsec_msg *m, uint8_t proto,
+		    const struct nfsec_addr *src, uint32_t spi)
 {
 	struct nlattr *nest;
 
 	nest = nfsec_msg_nest_start(m, NFSEC_A_SA, "NFSEC_A_SA");
-	put_sa_key(m, proto, src_be, spi);
+	put_sa_key(m, proto, src, spi);
 	nfsec_msg_nest_end(m, nest);
 	if (m->overflow)
 		return nfsec_error("request too large");
@@ -438,12 +459,15 @@ int nfsec_msg_policy(struct nfsec_msg *m, const struct nfsec_pol_args *p)
 		NFSEC_PUT(m, u32, NFSEC_POL_A_INDEX, p->index);
 	if (p->has_dir)
 		NFSEC_PUT(m, u8, NFSEC_POL_A_DIR, p->dir);
+	/* When given, and always for IPv6: the kernel defaults to IPv4. */
+	if (p->has_family || p->family == AF_INET6)
+		NFSEC_PUT(m, u8, NFSEC_POL_A_FAMILY, p->family);
 	if (p->has_src) {
-		NFSEC_PUT(m, u32, NFSEC_POL_A_SRC, p->src);
+		PUT_ADDR(m, NFSEC_POL_A_SRC, &p->src);
 		NFSEC_PUT(m, u8, NFSEC_POL_A_SRC_PLEN, p->src_plen);
 	}
 	if (p->has_dst) {
-		NFSEC_PUT(m, u32, NFSEC_POL_A_DST, p->dst);
+		PUT_ADDR(m, NFSEC_POL_A_DST, &p->dst);
 		NFSEC_PUT(m, u8, NFSEC_POL_A_DST_PLEN, p->dst_plen);
 	}
 	if (p->has_proto)
@@ -462,7 +486,7 @@ int nfsec_msg_policy(struct nfsec_msg *m, const struct nfsec_pol_args *p)
 		NFSEC_PUT(m, u32, NFSEC_POL_A_PRIORITY, p->priority);
 	if (p->has_sa) {
 		sa = nfsec_msg_nest_start(m, NFSEC_POL_A_SA, "NFSEC_POL_A_SA");
-		put_sa_key(m, p->sa_proto, p->sa_src, p->sa_spi);
+		put_sa_key(m, p->sa_proto, &p->sa_src, p->sa_spi);
 		nfsec_msg_nest_end(m, sa);
 	}
 	nfsec_msg_nest_end(m, nest);

@@ -74,49 +74,143 @@ int nfsec_parse_u16(const char *s, uint16_t *out, const char *what)
 	return 0;
 }
 
-int nfsec_parse_addr(const char *s, uint32_t *addr_be, const char *what)
+/* A zone ("fe80::1%eth0"): the kernel matches and keys on addresses only. */
+static int zone_refused(const char *s, const char *what)
 {
-	struct in_addr in;
+	const char *zone = strchr(s, '%');
 
-	if (inet_pton(AF_INET, s, &in) != 1)
-		return nfsec_error("invalid %s \"%s\": not an IPv4 address",
+	return nfsec_error("invalid %s \"%s\": an IPv6 zone (%.*s) is not supported",
+			   what, s, (int)strcspn(zone, "/"), zone);
+}
+
+/* @s of @n characters as an address of either family; false if none. */
+static bool addr_pton(const char *s, size_t n, struct nfsec_addr *addr)
+{
+	char buf[NFSEC_ADDR_STRLEN];
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, buf, &addr->v4) == 1) {
+		addr->family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, buf, &addr->v6) == 1) {
+		addr->family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+int nfsec_parse_addr(const char *s, struct nfsec_addr *addr, const char *what)
+{
+	if (strchr(s, ':') && strchr(s, '%'))
+		return zone_refused(s, what);
+	if (!addr_pton(s, strlen(s), addr))
+		return nfsec_error("invalid %s \"%s\": not an IPv4 or IPv6 address",
 				   what, s);
-	*addr_be = in.s_addr;
 	return 0;
 }
 
-int nfsec_parse_prefix(const char *s, uint32_t *addr_be, uint8_t *plen,
+/* Whether @addr has a bit set beyond its first @plen. */
+static bool host_bits(const struct nfsec_addr *addr, unsigned int plen)
+{
+	const uint8_t *b = addr->v6.s6_addr;
+	unsigned int i;
+
+	if (addr->family == AF_INET)
+		return addr->v4 & ~(plen ? htonl(~0U << (32 - plen)) : 0);
+	for (i = plen / 8; i < 16; i++) {
+		uint8_t mask = i == plen / 8 ? 0xff >> (plen % 8) : 0xff;
+
+		if (b[i] & mask)
+			return true;
+	}
+	return false;
+}
+
+int nfsec_parse_prefix(const char *s, struct nfsec_addr *addr, uint8_t *plen,
 		       const char *what)
 {
-	char buf[INET_ADDRSTRLEN + 4];
 	const char *slash = strchr(s, '/');
-	uint64_t len = 32;
-	uint32_t mask;
-	size_t n;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned int max, digits;
+	uint64_t len;
 
-	n = slash ? (size_t)(slash - s) : strlen(s);
-	if (n >= INET_ADDRSTRLEN)
-		return nfsec_error("invalid %s \"%s\": not an IPv4 prefix",
+	if (memchr(s, ':', n) && memchr(s, '%', n))
+		return zone_refused(s, what);
+	if (!addr_pton(s, n, addr))
+		return nfsec_error("invalid %s \"%s\": not an IPv4 or IPv6 prefix",
 				   what, s);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, addr_be) != 1)
-		return nfsec_error("invalid %s \"%s\": not an IPv4 prefix",
-				   what, s);
+	max = addr->family == AF_INET ? 32 : 128;
+	digits = addr->family == AF_INET ? 2 : 3;
+	len = max;
 	if (slash) {
 		/* Digits only: no "0x", no sign, no empty length. */
 		if (!slash[1] || strspn(slash + 1, "0123456789") !=
-				 strlen(slash + 1) || strlen(slash + 1) > 2)
+				 strlen(slash + 1) || strlen(slash + 1) > digits)
 			return nfsec_error("invalid %s \"%s\": bad prefix length",
 					   what, s);
-		if (nfsec_parse_u64(slash + 1, 32, &len, "prefix length"))
+		if (nfsec_parse_u64(slash + 1, max, &len, "prefix length"))
 			return -1;
 	}
-	mask = len ? htonl(~0U << (32 - len)) : 0;
-	if (*addr_be & ~mask)
+	if (host_bits(addr, (unsigned int)len))
 		return nfsec_error("invalid %s \"%s\": host bits set", what, s);
 	*plen = (uint8_t)len;
 	return 0;
+}
+
+const char *nfsec_addr_str(const struct nfsec_addr *addr,
+			   char buf[NFSEC_ADDR_STRLEN])
+{
+	if (!inet_ntop(addr->family, addr->family == AF_INET ?
+		       (const void *)&addr->v4 : (const void *)&addr->v6,
+		       buf, NFSEC_ADDR_STRLEN))
+		snprintf(buf, NFSEC_ADDR_STRLEN, "?");
+	return buf;
+}
+
+bool nfsec_addr_is_zero(const struct nfsec_addr *addr)
+{
+	if (addr->family == AF_INET)
+		return !addr->v4;
+	return IN6_IS_ADDR_UNSPECIFIED(&addr->v6);
+}
+
+static const struct {
+	const char *name;
+	uint8_t family;
+} families[] = {
+	{ "inet", AF_INET },
+	{ "inet6", AF_INET6 },
+	{ "ipv4", AF_INET },
+	{ "ipv6", AF_INET6 },
+	{ "4", AF_INET },
+	{ "6", AF_INET6 },
+};
+
+int nfsec_parse_family(const char *s, uint8_t *family)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
+		if (!strcmp(s, families[i].name)) {
+			*family = families[i].family;
+			return 0;
+		}
+	}
+	return nfsec_error("invalid family \"%s\": expected inet or inet6", s);
+}
+
+const char *nfsec_family_name(uint8_t family)
+{
+	if (family == AF_INET)
+		return "inet";
+	if (family == AF_INET6)
+		return "inet6";
+	return "unknown";
 }
 
 int nfsec_parse_spi(const char *s, uint32_t *spi)
@@ -158,6 +252,8 @@ static const struct {
 	uint8_t proto;
 } ip_protos[] = {
 	{ "icmp", IPPROTO_ICMP },
+	{ "ipv6-icmp", IPPROTO_ICMPV6 },
+	{ "icmpv6", IPPROTO_ICMPV6 },	/* read, never printed: not first */
 	{ "tcp", IPPROTO_TCP },
 	{ "udp", IPPROTO_UDP },
 	{ "gre", IPPROTO_GRE },
@@ -183,7 +279,7 @@ int nfsec_parse_ip_proto(const char *s, uint8_t *proto)
 		}
 	}
 	if (!isdigit((unsigned char)s[0]))
-		return nfsec_error("invalid proto \"%s\": expected tcp, udp, icmp, sctp, udplite, esp, ah, gre, any or a number",
+		return nfsec_error("invalid proto \"%s\": expected tcp, udp, icmp, ipv6-icmp, sctp, udplite, esp, ah, gre, any or a number",
 				   s);
 	if (nfsec_parse_u64(s, 255, &v, "proto"))
 		return -1;
@@ -553,6 +649,7 @@ struct args {
 	char **argv;
 	int i;
 	const char *cmd;
+	const char *src, *dst;	/* their words as typed, for messages */
 };
 
 static const char *next_value(struct args *a, const char *kw)
@@ -674,9 +771,20 @@ static int parse_lifetime_word(struct args *a, const char *kw,
 	return 1;
 }
 
-static int check_sa_add(struct nfsec_sa_args *s, const char *cmd)
+/* The two ends of an SA, or the two prefixes of a policy, agree. */
+static int same_family(const struct args *a, const struct nfsec_addr *src,
+		       const struct nfsec_addr *dst)
+{
+	if (src->family != dst->family)
+		return nfsec_error("dst %s: not of the family of src %s", a->dst,
+				   a->src);
+	return 0;
+}
+
+static int check_sa_add(const struct args *a, struct nfsec_sa_args *s)
 {
 	const struct nfsec_alg *enc = s->enc;
+	const char *cmd = a->cmd;
 	size_t i;
 
 	if (!s->has_proto)
@@ -687,6 +795,8 @@ static int check_sa_add(struct nfsec_sa_args *s, const char *cmd)
 		return missing("dst", cmd);
 	if (!s->has_spi)
 		return missing("spi", cmd);
+	if (same_family(a, &s->src, &s->dst))
+		return -1;
 	if (s->proto == IPPROTO_AH) {
 		if (enc)
 			return nfsec_error("\"%s %s\" with proto ah: AH has only \"auth\"",
@@ -728,7 +838,7 @@ static int check_sa_add(struct nfsec_sa_args *s, const char *cmd)
 
 int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 {
-	struct args a = { argc, argv, 0, "sa add" };
+	struct args a = { argc, argv, 0, "sa add", NULL, NULL };
 	const char *kw, *v;
 	bool seen_esn = false;
 	int r;
@@ -740,6 +850,8 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 		if (r <= 0) {
 			if (r < 0)
 				goto err;
+			if (!strcmp(kw, "src"))
+				a.src = argv[a.i];
 			continue;
 		}
 		r = parse_lifetime_word(&a, kw, s);
@@ -752,6 +864,7 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 			if (once(&s->has_dst, kw, a.cmd) || !(v = next_value(&a, kw)) ||
 			    nfsec_parse_addr(v, &s->dst, "destination address"))
 				goto err;
+			a.dst = v;
 		} else if (!strcmp(kw, "dir")) {
 			if (once(&s->has_dir, kw, a.cmd) || !(v = next_value(&a, kw)))
 				goto err;
@@ -816,7 +929,7 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 			goto err;
 		}
 	}
-	if (check_sa_add(s, a.cmd))
+	if (check_sa_add(&a, s))
 		goto err;
 	return 0;
 err:
@@ -827,7 +940,7 @@ err:
 int nfsec_parse_sa_id(int argc, char **argv, struct nfsec_sa_args *s,
 		      bool allow_with_keys, const char *cmd)
 {
-	struct args a = { argc, argv, 0, cmd };
+	struct args a = { argc, argv, 0, cmd, NULL, NULL };
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -877,15 +990,22 @@ static int parse_selector_word(struct args *a, const char *kw,
 					   v);
 		return 0;
 	}
+	if (!strcmp(kw, "family")) {
+		if (once(&p->has_family, kw, a->cmd) || !(v = next_value(a, kw)))
+			return -1;
+		return nfsec_parse_family(v, &p->family);
+	}
 	if (!strcmp(kw, "src")) {
 		if (once(&p->has_src, kw, a->cmd) || !(v = next_value(a, kw)))
 			return -1;
+		a->src = v;
 		return nfsec_parse_prefix(v, &p->src, &p->src_plen,
 					  "source prefix");
 	}
 	if (!strcmp(kw, "dst")) {
 		if (once(&p->has_dst, kw, a->cmd) || !(v = next_value(a, kw)))
 			return -1;
+		a->dst = v;
 		return nfsec_parse_prefix(v, &p->dst, &p->dst_plen,
 					  "destination prefix");
 	}
@@ -947,6 +1067,26 @@ static int parse_policy_sa(struct args *a, struct nfsec_pol_args *p)
 	return 0;
 }
 
+/*
+ * The family of the packets a policy selects: "family" if given, else that
+ * of its prefixes, else IPv4; the prefixes are of that family.
+ */
+static int check_family(const struct args *a, struct nfsec_pol_args *p)
+{
+	if (!p->has_family)
+		p->family = p->has_src ? p->src.family :
+			    p->has_dst ? p->dst.family : AF_INET;
+	if (p->has_src && p->src.family != p->family)
+		return nfsec_error("src %s: not of family %s", a->src,
+				   nfsec_family_name(p->family));
+	if (p->has_dst && p->dst.family != p->family)
+		return p->has_family ?
+		       nfsec_error("dst %s: not of family %s", a->dst,
+				   nfsec_family_name(p->family)) :
+		       same_family(a, &p->src, &p->dst);
+	return 0;
+}
+
 static int check_ports(const struct nfsec_pol_args *p, const char *cmd)
 {
 	if ((p->has_sport || p->has_dport) && !nfsec_proto_has_ports(p->proto))
@@ -957,7 +1097,7 @@ static int check_ports(const struct nfsec_pol_args *p, const char *cmd)
 
 int nfsec_parse_policy_add(int argc, char **argv, struct nfsec_pol_args *p)
 {
-	struct args a = { argc, argv, 0, "policy add" };
+	struct args a = { argc, argv, 0, "policy add", NULL, NULL };
 	const char *kw, *v;
 	int r;
 
@@ -992,7 +1132,7 @@ int nfsec_parse_policy_add(int argc, char **argv, struct nfsec_pol_args *p)
 		return missing("dir", a.cmd);
 	if (!p->has_action)
 		return missing("action", a.cmd);
-	if (check_ports(p, a.cmd))
+	if (check_family(&a, p) || check_ports(p, a.cmd))
 		return -1;
 	if (p->action == NFSEC_ACTION_PROTECT && !p->has_sa)
 		return nfsec_error("\"action protect\" needs \"sa proto P src ADDR spi SPI\"");
@@ -1003,7 +1143,7 @@ int nfsec_parse_policy_add(int argc, char **argv, struct nfsec_pol_args *p)
 
 int nfsec_parse_policy_del(int argc, char **argv, struct nfsec_pol_args *p)
 {
-	struct args a = { argc, argv, 0, "policy del" };
+	struct args a = { argc, argv, 0, "policy del", NULL, NULL };
 	const char *kw, *v;
 	int r;
 
@@ -1024,13 +1164,16 @@ int nfsec_parse_policy_del(int argc, char **argv, struct nfsec_pol_args *p)
 			return unknown(kw, a.cmd);
 	}
 	if (p->has_index) {
-		if (p->has_dir || p->has_src || p->has_dst || p->has_proto ||
-		    p->has_sport || p->has_dport || p->has_priority)
+		if (p->has_dir || p->has_family || p->has_src || p->has_dst ||
+		    p->has_proto || p->has_sport || p->has_dport ||
+		    p->has_priority)
 			return nfsec_error("\"policy del index N\" takes no selectors");
 		return 0;
 	}
 	if (!p->has_dir)
 		return nfsec_error("\"policy del\" needs \"index\" or \"dir\"");
+	if (check_family(&a, p))
+		return -1;
 	return check_ports(p, a.cmd);
 }
 

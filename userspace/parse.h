@@ -2,6 +2,7 @@
 #ifndef NFSEC_PARSE_H
 #define NFSEC_PARSE_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,16 +20,46 @@ int nfsec_parse_u64(const char *s, uint64_t max, uint64_t *out,
 int nfsec_parse_u32(const char *s, uint32_t *out, const char *what);
 int nfsec_parse_u16(const char *s, uint16_t *out, const char *what);
 
-/* Dotted-quad IPv4 address, stored in network byte order. */
-int nfsec_parse_addr(const char *s, uint32_t *addr_be, const char *what);
-/* ADDR[/LEN]; host bits set beyond LEN are rejected. */
-int nfsec_parse_prefix(const char *s, uint32_t *addr_be, uint8_t *plen,
+/* An IPv4 or an IPv6 address, in network byte order. */
+struct nfsec_addr {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	union {
+		uint32_t v4;
+		struct in6_addr v6;
+	};
+};
+
+/* Room for any address as text, with its NUL. */
+#define NFSEC_ADDR_STRLEN INET6_ADDRSTRLEN
+
+/*
+ * A dotted-quad IPv4 or an IPv6 address, the family the one written; an
+ * IPv6 zone ("fe80::1%eth0") is refused, as the kernel has none.
+ */
+int nfsec_parse_addr(const char *s, struct nfsec_addr *addr, const char *what);
+/*
+ * ADDR[/LEN], LEN 0..32 for IPv4 and 0..128 for IPv6 (default: the whole
+ * address); host bits set beyond LEN are rejected.
+ */
+int nfsec_parse_prefix(const char *s, struct nfsec_addr *addr, uint8_t *plen,
 		       const char *what);
+/* The text of @addr (its compressed form for IPv6) into @buf. */
+const char *nfsec_addr_str(const struct nfsec_addr *addr,
+			   char buf[NFSEC_ADDR_STRLEN]);
+/* 0.0.0.0 or ::, the address of a prefix that selects anything. */
+bool nfsec_addr_is_zero(const struct nfsec_addr *addr);
+/* inet, inet6 (also ipv4, ipv6, 4, 6). */
+int nfsec_parse_family(const char *s, uint8_t *family);
+/* "inet" or "inet6"; "unknown" for anything else. */
+const char *nfsec_family_name(uint8_t family);
 /* 256 .. 0xffffffff, host byte order. */
 int nfsec_parse_spi(const char *s, uint32_t *spi);
 /* "esp" or "ah". */
 int nfsec_parse_ipsec_proto(const char *s, uint8_t *proto);
-/* tcp, udp, icmp, sctp, udplite, esp, ah, gre, any or 0..255. */
+/*
+ * tcp, udp, icmp, ipv6-icmp (also icmpv6), sctp, udplite, esp, ah, gre, any
+ * or 0..255.
+ */
 int nfsec_parse_ip_proto(const char *s, uint8_t *proto);
 /* PORT or PORT-PORT (1..65535 is not enforced; 0..65535, min <= max). */
 int nfsec_parse_port_range(const char *s, uint16_t *min, uint16_t *max,
@@ -90,8 +121,8 @@ extern const char *const nfsec_lft_names[NFSEC_LFT_COUNT];
 
 struct nfsec_sa_args {
 	uint8_t proto;
-	uint32_t src;		/* network order */
-	uint32_t dst;		/* network order */
+	struct nfsec_addr src;
+	struct nfsec_addr dst;	/* of the family of src */
 	uint32_t spi;		/* host order */
 	bool has_proto, has_src, has_dst, has_spi;
 
@@ -128,8 +159,10 @@ void nfsec_sa_args_wipe(struct nfsec_sa_args *a);
 struct nfsec_pol_args {
 	bool has_dir;
 	uint8_t dir;
+	bool has_family;	/* "family" given */
+	uint8_t family;		/* given, else the addresses', else AF_INET */
 	bool has_src, has_dst;
-	uint32_t src, dst;	/* network order */
+	struct nfsec_addr src, dst;	/* of the family above */
 	uint8_t src_plen, dst_plen;
 	bool has_proto;
 	uint8_t proto;
@@ -139,7 +172,7 @@ struct nfsec_pol_args {
 	uint8_t action;
 	bool has_sa;
 	uint8_t sa_proto;
-	uint32_t sa_src;	/* network order */
+	struct nfsec_addr sa_src;	/* either family, whatever the policy's */
 	uint32_t sa_spi;	/* host order */
 	bool has_priority;
 	uint32_t priority;

@@ -24,12 +24,15 @@ static const char show_usage[] =
 static const char flush_usage[] =
 	"       nfsec policy flush [ dir { in | out } ]\n";
 static const char terms_usage[] =
-	"SELECTOR := [ src PREFIX ] [ dst PREFIX ] [ proto PROTO ]\n"
+	"SELECTOR := [ family FAMILY ] [ src PREFIX ] [ dst PREFIX ] [ proto PROTO ]\n"
 	"            [ sport PORT[-PORT] ] [ dport PORT[-PORT] ]\n"
-	"PREFIX   := ADDR[/LEN]   (LEN 0..32, no host bits set)\n"
-	"PROTO    := tcp | udp | icmp | sctp | udplite | esp | ah | gre | any | NUMBER\n"
-	"            (ports need tcp, udp, sctp or udplite)\n"
-	"\"sa\" is required with \"action protect\" and refused otherwise.\n";
+	"FAMILY   := inet | inet6   (default: the prefixes', else inet)\n"
+	"PREFIX   := ADDR[/LEN]   (LEN 0..32, or 0..128 for IPv6; no host bits set)\n"
+	"ADDR     := IPv4 or IPv6 address; src, dst and family agree\n"
+	"PROTO    := tcp | udp | icmp | ipv6-icmp | sctp | udplite | esp | ah | gre\n"
+	"            | any | NUMBER   (ports need tcp, udp, sctp or udplite)\n"
+	"\"sa\" is required with \"action protect\" and refused otherwise; its src\n"
+	"may be of either family.\n";
 
 static void usage_of(const char *one)
 {

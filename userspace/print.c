@@ -88,11 +88,39 @@ static const char *get_str(const struct nlattr *a)
 	return mnl_attr_get_str(a);
 }
 
-static void addr_str(uint32_t be, char *buf)
+/* The address in @a4 (IPv4) or @a6 (IPv6), whichever is there. */
+static bool get_addr(const struct nlattr *a4, const struct nlattr *a6,
+		     struct nfsec_addr *addr)
 {
-	struct in_addr in = { .s_addr = be };
+	memset(addr, 0, sizeof(*addr));
+	if (a6 && mnl_attr_get_payload_len(a6) == sizeof(addr->v6)) {
+		addr->family = AF_INET6;
+		memcpy(&addr->v6, mnl_attr_get_payload(a6), sizeof(addr->v6));
+		return true;
+	}
+	addr->family = AF_INET;
+	return get_u32(a4, &addr->v4);
+}
 
-	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+/* A policy's family: as the kernel reports it, else its addresses'. */
+static uint8_t policy_family(const struct nlattr **tb)
+{
+	uint8_t family;
+
+	if (get_u8(tb[NFSEC_POL_A_FAMILY], &family))
+		return family;
+	return tb[NFSEC_POL_A_SRC6] || tb[NFSEC_POL_A_DST6] ? AF_INET6 : AF_INET;
+}
+
+/* A policy's prefix; an absent one is ADDR/0 of the policy's family. */
+static void get_prefix(const struct nlattr *a4, const struct nlattr *a6,
+		       const struct nlattr *plen, uint8_t family,
+		       struct nfsec_addr *addr, uint8_t *len)
+{
+	if (!get_addr(a4, a6, addr))
+		addr->family = family == AF_INET6 ? AF_INET6 : AF_INET;
+	*len = 0;
+	get_u8(plen, len);
 }
 
 static const char *const mode_names[] = { "transport", "tunnel" };
@@ -273,23 +301,23 @@ static const char *const action_names[] = { "protect", "bypass", "discard" };
 
 static void print_sa_id(const struct nlattr **tb, const struct nfsec_print *o)
 {
-	char src[INET_ADDRSTRLEN] = "?", dst[INET_ADDRSTRLEN] = "?";
+	char src[NFSEC_ADDR_STRLEN] = "?", dst[NFSEC_ADDR_STRLEN];
+	struct nfsec_addr addr;
 	uint8_t proto = 0, u8v;
 	uint32_t v, spi = 0;
 
 	get_u8(tb[NFSEC_SA_A_PROTO], &proto);
-	if (get_u32(tb[NFSEC_SA_A_SRC], &v))
-		addr_str(v, src);
+	if (get_addr(tb[NFSEC_SA_A_SRC], tb[NFSEC_SA_A_SRC6], &addr))
+		nfsec_addr_str(&addr, src);
 	if (get_u32(tb[NFSEC_SA_A_SPI], &v))
 		spi = ntohl(v);
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "sa");
 	nfsec_print_str(o, NFSEC_PRINT_ANY, "proto", " proto %s",
 			nfsec_ipsec_proto_name(proto));
 	nfsec_print_str(o, NFSEC_PRINT_ANY, "src", " src %s", src);
-	if (get_u32(tb[NFSEC_SA_A_DST], &v)) {
-		addr_str(v, dst);
-		nfsec_print_str(o, NFSEC_PRINT_ANY, "dst", " dst %s", dst);
-	}
+	if (get_addr(tb[NFSEC_SA_A_DST], tb[NFSEC_SA_A_DST6], &addr))
+		nfsec_print_str(o, NFSEC_PRINT_ANY, "dst", " dst %s",
+				nfsec_addr_str(&addr, dst));
 	nfsec_print_u32(o, NFSEC_PRINT_ANY, "spi", " spi 0x%08x", spi);
 	if (get_u8(tb[NFSEC_SA_A_MODE], &u8v))
 		nfsec_print_str(o, NFSEC_PRINT_ANY, "mode", " mode %s",
@@ -435,16 +463,11 @@ int nfsec_print_sa(const struct nlattr *nest, const struct nfsec_print *o)
 }
 
 static void print_prefix(const struct nfsec_print *o, const char *name,
-			 const struct nlattr *addr, const struct nlattr *plen)
+			 const struct nfsec_addr *addr, uint8_t len)
 {
-	char buf[INET_ADDRSTRLEN + 4], a[INET_ADDRSTRLEN];
-	uint32_t v = 0;
-	uint8_t len = 0;
+	char buf[NFSEC_ADDR_STRLEN + 4], a[NFSEC_ADDR_STRLEN];
 
-	get_u32(addr, &v);
-	get_u8(plen, &len);
-	addr_str(v, a);
-	snprintf(buf, sizeof(buf), "%s/%u", a, len);
+	snprintf(buf, sizeof(buf), "%s/%u", nfsec_addr_str(addr, a), len);
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, " %s", name);
 	nfsec_print_str(o, NFSEC_PRINT_ANY, name, " %s", buf);
 }
@@ -474,15 +497,16 @@ static int print_policy_sa(const struct nlattr *nest,
 			   const struct nfsec_print *o)
 {
 	const struct nlattr *tb[NFSEC_SA_A_MAX + 1];
-	char src[INET_ADDRSTRLEN] = "?";
+	char src[NFSEC_ADDR_STRLEN] = "?";
+	struct nfsec_addr addr;
 	uint32_t v, spi = 0;
 	uint8_t proto = 0;
 
 	if (parse_nest(nest, tb, NFSEC_SA_A_MAX))
 		return -1;
 	get_u8(tb[NFSEC_SA_A_PROTO], &proto);
-	if (get_u32(tb[NFSEC_SA_A_SRC], &v))
-		addr_str(v, src);
+	if (get_addr(tb[NFSEC_SA_A_SRC], tb[NFSEC_SA_A_SRC6], &addr))
+		nfsec_addr_str(&addr, src);
 	if (get_u32(tb[NFSEC_SA_A_SPI], &v))
 		spi = ntohl(v);
 	nfsec_print_open(o, "sa", '{');
@@ -497,22 +521,31 @@ static int print_policy_sa(const struct nlattr *nest,
 int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o)
 {
 	const struct nlattr *tb[NFSEC_POL_A_MAX + 1];
+	struct nfsec_addr addr;
 	const char *pname;
-	uint8_t u8v;
+	uint8_t u8v, family, len;
 	uint32_t v;
 	uint64_t hits;
 	int ret = 0;
 
 	if (parse_nest(nest, tb, NFSEC_POL_A_MAX))
 		return -1;
+	family = policy_family(tb);
 	nfsec_print_open(o, o->key, '{');
 	nfsec_print_schema(o);
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "policy");
 	if (get_u8(tb[NFSEC_POL_A_DIR], &u8v))
 		nfsec_print_str(o, NFSEC_PRINT_ANY, "dir", " dir %s",
 				name_of(dir_names, ARRAY_SIZE(dir_names), u8v));
-	print_prefix(o, "src", tb[NFSEC_POL_A_SRC], tb[NFSEC_POL_A_SRC_PLEN]);
-	print_prefix(o, "dst", tb[NFSEC_POL_A_DST], tb[NFSEC_POL_A_DST_PLEN]);
+	/* In text the prefixes, always printed, say the family. */
+	nfsec_print_str(o, NFSEC_PRINT_JSON, "family", "%s",
+			nfsec_family_name(family));
+	get_prefix(tb[NFSEC_POL_A_SRC], tb[NFSEC_POL_A_SRC6],
+		   tb[NFSEC_POL_A_SRC_PLEN], family, &addr, &len);
+	print_prefix(o, "src", &addr, len);
+	get_prefix(tb[NFSEC_POL_A_DST], tb[NFSEC_POL_A_DST6],
+		   tb[NFSEC_POL_A_DST_PLEN], family, &addr, &len);
+	print_prefix(o, "dst", &addr, len);
 	if (get_u8(tb[NFSEC_POL_A_PROTO], &u8v) && u8v) {
 		pname = nfsec_ip_proto_name(u8v);
 		if (pname)
@@ -592,8 +625,9 @@ static void save_alg(FILE *f, const char *kind, const char *name,
 int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
 {
 	const struct nlattr *tb[NFSEC_SA_A_MAX + 1];
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
-	uint32_t s, d, spi, v;
+	char src[NFSEC_ADDR_STRLEN], dst[NFSEC_ADDR_STRLEN];
+	struct nfsec_addr s, d;
+	uint32_t spi, v;
 	uint8_t proto, u8v;
 	const char *enc, *auth;
 	uint16_t icv;
@@ -602,14 +636,13 @@ int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
 	if (parse_nest(nest, tb, NFSEC_SA_A_MAX))
 		return -1;
 	if (!get_u8(tb[NFSEC_SA_A_PROTO], &proto) ||
-	    !get_u32(tb[NFSEC_SA_A_SRC], &s) ||
-	    !get_u32(tb[NFSEC_SA_A_DST], &d) ||
+	    !get_addr(tb[NFSEC_SA_A_SRC], tb[NFSEC_SA_A_SRC6], &s) ||
+	    !get_addr(tb[NFSEC_SA_A_DST], tb[NFSEC_SA_A_DST6], &d) ||
 	    !get_u32(tb[NFSEC_SA_A_SPI], &spi))
 		return nfsec_error("malformed reply from the kernel: an SA without its key");
-	addr_str(s, src);
-	addr_str(d, dst);
 	fprintf(f, "sa add proto %s src %s dst %s spi 0x%08x",
-		nfsec_ipsec_proto_name(proto), src, dst, ntohl(spi));
+		nfsec_ipsec_proto_name(proto), nfsec_addr_str(&s, src),
+		nfsec_addr_str(&d, dst), ntohl(spi));
 	if (get_u8(tb[NFSEC_SA_A_DIR], &u8v) && u8v < ARRAY_SIZE(dir_names))
 		fprintf(f, " dir %s", dir_names[u8v]);
 	if (get_u8(tb[NFSEC_SA_A_MODE], &u8v) && u8v < ARRAY_SIZE(mode_names))
@@ -636,27 +669,28 @@ int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
 	return 0;
 }
 
-static void save_prefix(FILE *f, const char *name, const struct nlattr *addr,
-			const struct nlattr *plen)
+/* A prefix that selects anything is left out. */
+static bool prefix_any(const struct nfsec_addr *addr, uint8_t len)
 {
-	char a[INET_ADDRSTRLEN];
-	uint32_t v = 0;
-	uint8_t len = 0;
+	return !len && nfsec_addr_is_zero(addr);
+}
 
-	get_u32(addr, &v);
-	get_u8(plen, &len);
-	if (!len && !v)
-		return;
-	addr_str(v, a);
-	fprintf(f, " %s %s/%u", name, a, len);
+static void save_prefix(FILE *f, const char *name,
+			const struct nfsec_addr *addr, uint8_t len)
+{
+	char a[NFSEC_ADDR_STRLEN];
+
+	if (!prefix_any(addr, len))
+		fprintf(f, " %s %s/%u", name, nfsec_addr_str(addr, a), len);
 }
 
 int nfsec_save_policy(const struct nlattr *nest, FILE *f)
 {
 	const struct nlattr *tb[NFSEC_POL_A_MAX + 1], *sa[NFSEC_SA_A_MAX + 1];
 	const struct nfsec_print text = { .f = f };
-	char src[INET_ADDRSTRLEN];
-	uint8_t dir, action, proto;
+	char src[NFSEC_ADDR_STRLEN];
+	struct nfsec_addr s, d;
+	uint8_t dir, action, proto, family, slen, dlen;
 	uint32_t v, spi;
 	const char *pname;
 
@@ -666,9 +700,20 @@ int nfsec_save_policy(const struct nlattr *nest, FILE *f)
 	    !get_u8(tb[NFSEC_POL_A_ACTION], &action) ||
 	    action >= ARRAY_SIZE(action_names))
 		return nfsec_error("malformed reply from the kernel: a policy without direction or action");
+	family = policy_family(tb);
+	if (family != AF_INET && family != AF_INET6)
+		return nfsec_error("malformed reply from the kernel: a policy of family %u",
+				   family);
+	get_prefix(tb[NFSEC_POL_A_SRC], tb[NFSEC_POL_A_SRC6],
+		   tb[NFSEC_POL_A_SRC_PLEN], family, &s, &slen);
+	get_prefix(tb[NFSEC_POL_A_DST], tb[NFSEC_POL_A_DST6],
+		   tb[NFSEC_POL_A_DST_PLEN], family, &d, &dlen);
 	fprintf(f, "policy add dir %s", dir_names[dir]);
-	save_prefix(f, "src", tb[NFSEC_POL_A_SRC], tb[NFSEC_POL_A_SRC_PLEN]);
-	save_prefix(f, "dst", tb[NFSEC_POL_A_DST], tb[NFSEC_POL_A_DST_PLEN]);
+	/* Said only when no prefix says it: IPv4 is the default. */
+	if (family == AF_INET6 && prefix_any(&s, slen) && prefix_any(&d, dlen))
+		fprintf(f, " family %s", nfsec_family_name(family));
+	save_prefix(f, "src", &s, slen);
+	save_prefix(f, "dst", &d, dlen);
 	if (get_u8(tb[NFSEC_POL_A_PROTO], &proto) && proto) {
 		pname = nfsec_ip_proto_name(proto);
 		if (pname)
@@ -686,12 +731,12 @@ int nfsec_save_policy(const struct nlattr *nest, FILE *f)
 		if (parse_nest(tb[NFSEC_POL_A_SA], sa, NFSEC_SA_A_MAX))
 			return -1;
 		if (!get_u8(sa[NFSEC_SA_A_PROTO], &proto) ||
-		    !get_u32(sa[NFSEC_SA_A_SRC], &v) ||
+		    !get_addr(sa[NFSEC_SA_A_SRC], sa[NFSEC_SA_A_SRC6], &s) ||
 		    !get_u32(sa[NFSEC_SA_A_SPI], &spi))
 			return nfsec_error("malformed reply from the kernel: a policy's SA without its key");
-		addr_str(v, src);
 		fprintf(f, " sa proto %s src %s spi 0x%08x",
-			nfsec_ipsec_proto_name(proto), src, ntohl(spi));
+			nfsec_ipsec_proto_name(proto), nfsec_addr_str(&s, src),
+			ntohl(spi));
 	}
 	if (get_u32(tb[NFSEC_POL_A_PRIORITY], &v))
 		fprintf(f, " priority %u", v);

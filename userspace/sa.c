@@ -39,7 +39,7 @@ static const char terms_usage[] =
 	"            as genkey does: aes-gcm-128, aes-cbc-256, ...\n"
 	"KEY      := HEX | 0xHEX | @FILE                      (FILE holds the hex key)\n"
 	"SPI      := 256..0xffffffff (decimal or 0x-prefixed hex)\n"
-	"ADDR     := dotted-quad IPv4 address\n";
+	"ADDR     := IPv4 or IPv6 address; src and dst of one family\n";
 
 static void usage_of(const char *one)
 {
@@ -96,7 +96,7 @@ static int sa_del(struct nfsec_ctx *ctx, int argc, char *argv[])
 	if (!nl)
 		return -1;
 	nfsec_msg_init(&m, nfsec_nl_family(nl), NFSEC_CMD_SA_DEL, 0);
-	if (nfsec_msg_sa_id(&m, a.proto, a.src, a.spi))
+	if (nfsec_msg_sa_id(&m, a.proto, &a.src, a.spi))
 		return -1;
 	return nfsec_ctx_request(ctx, &m, "sa del", NULL, NULL);
 }
@@ -209,7 +209,7 @@ static int sa_get(struct nfsec_ctx *ctx, int argc, char *argv[])
 	st.opened = true;
 	nfsec_msg_init(&m, nfsec_nl_family(nl), NFSEC_CMD_SA_GET, 0);
 	put_flags(&m, a.with_keys);
-	if (nfsec_msg_sa_id(&m, a.proto, a.src, a.spi))
+	if (nfsec_msg_sa_id(&m, a.proto, &a.src, a.spi))
 		return -1;
 	return nfsec_nl_do(nl, &m, "sa get", sa_cb, &st);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * nfsec: IPsec AH/ESP for IPv4 from netfilter hooks.
+ * nfsec: IPsec AH/ESP for IPv4 and IPv6 from netfilter hooks.
  *
  * The generic netlink API
  * =======================
@@ -14,7 +14,10 @@
  * rejection carries an extended-ack message naming the attribute.
  * Enumerations below only ever grow at their end.
  *
- * Addresses are IPv4 in network byte order (NLA_BE32); SPIs are NLA_BE32.
+ * IPv4 addresses are NLA_BE32 (network byte order); IPv6 addresses are 16
+ * bytes in network byte order (struct in6_addr), in attributes of their own
+ * named *6. Where an attribute and its *6 twin exist, a message carries one
+ * or the other, never both. SPIs are NLA_BE32.
  *
  * NFSEC_CMD_GET_VERSION
  * ---------------------
@@ -31,9 +34,13 @@
  *
  *    NFSEC_A_SA: NLA_NESTED
  *        NFSEC_SA_A_PROTO: NLA_U8, IPPROTO_ESP (50) or IPPROTO_AH (51)   [key]
- *        NFSEC_SA_A_SRC: NLA_BE32, source address                       [key]
+ *        NFSEC_SA_A_SRC: NLA_BE32, IPv4 source address                  [key]
+ *        NFSEC_SA_A_SRC6: 16 bytes, IPv6 source address, instead    [key]
  *        NFSEC_SA_A_SPI: NLA_BE32, 256 .. 0xffffffff                    [key]
  *        NFSEC_SA_A_DST: NLA_BE32, destination address              [add: required]
+ *        NFSEC_SA_A_DST6: 16 bytes, IPv6 destination address, instead; of
+ *            the same family as the source: an SA's family is that of its
+ *            addresses (the outer header's in tunnel mode) and never changes
  *        NFSEC_SA_A_MODE: NLA_U8, enum nfsec_mode (default transport)
  *        NFSEC_SA_A_ENC_ALG: NLA_NUL_STRING, cipher or AEAD name (ESP only):
  *            "aes-gcm", "chacha20-poly1305", "aes-gmac" (AEAD, key
@@ -73,6 +80,8 @@
  *            arrive. Absent: in if NFSEC_SA_A_DST is an address of the
  *            namespace when the SA is added, else out.
  *
+ * A transport-mode SA carries packets of its own family only; a tunnel-mode
+ * SA carries IPv4 and IPv6 inner packets alike (4in4, 6in4, 6in6, 4in6).
  * A hard lifetime in seconds deletes the SA when it elapses (with an
  * NFSEC_EV_SA_EXPIRED event); soft limits only announce NFSEC_EV_SA_SOFT.
  *
@@ -90,25 +99,42 @@
  * --------------------------------
  *    NFSEC_A_POLICY: NLA_NESTED
  *        NFSEC_POL_A_DIR: NLA_U8, enum nfsec_dir                        [required]
+ *        NFSEC_POL_A_FAMILY: NLA_U8, AF_INET (2) or AF_INET6 (10): the
+ *            family of the packets the policy selects. Default: that of
+ *            the addresses given, else AF_INET. Always reported.
  *        NFSEC_POL_A_SRC: NLA_BE32, source prefix address (default 0)
- *        NFSEC_POL_A_SRC_PLEN: NLA_U8, 0 .. 32 (default 0: any)
- *        NFSEC_POL_A_DST: NLA_BE32
- *        NFSEC_POL_A_DST_PLEN: NLA_U8, 0 .. 32
- *        NFSEC_POL_A_PROTO: NLA_U8, IP protocol, 0 = any
+ *        NFSEC_POL_A_SRC6: 16 bytes, IPv6 source prefix address, instead
+ *        NFSEC_POL_A_SRC_PLEN: NLA_U8, 0 .. 32, or 0 .. 128 for AF_INET6
+ *            (default 0: any)
+ *        NFSEC_POL_A_DST, NFSEC_POL_A_DST6: as the source's
+ *        NFSEC_POL_A_DST_PLEN: NLA_U8, as SRC_PLEN
+ *        NFSEC_POL_A_PROTO: NLA_U8, IP protocol (IPv6: the upper-layer
+ *            protocol after the extension headers), 0 = any
  *        NFSEC_POL_A_SPORT_MIN, NFSEC_POL_A_SPORT_MAX: NLA_U16 (host order)
  *        NFSEC_POL_A_DPORT_MIN, NFSEC_POL_A_DPORT_MAX: NLA_U16 (host order);
  *            ports need PROTO tcp, udp, sctp or udplite; MAX defaults to MIN
  *        NFSEC_POL_A_ACTION: NLA_U8, enum nfsec_action                  [required]
  *        NFSEC_POL_A_PRIORITY: NLA_U32, lower is consulted first (default 0)
  *        NFSEC_POL_A_SA: NLA_NESTED, for NFSEC_ACTION_PROTECT: the SA key
- *            (NFSEC_SA_A_PROTO, NFSEC_SA_A_SRC, NFSEC_SA_A_SPI). The SA is
- *            looked up per packet; with no such SA, traffic is dropped.
+ *            (NFSEC_SA_A_PROTO, NFSEC_SA_A_SRC or NFSEC_SA_A_SRC6,
+ *            NFSEC_SA_A_SPI). The SA is looked up per packet; with no such
+ *            SA, or one that cannot carry the policy's family (a
+ *            transport-mode SA of the other family), traffic is dropped.
  *        NFSEC_POL_A_INDEX: NLA_U32, assigned by the kernel (read; del)
  *        NFSEC_POL_A_HITS: NLA_U64, packets matched (read only)
  *
  * Match order, per direction: ascending PRIORITY, then the order in which
  * the policies were added; the first policy whose selectors all match
- * decides. A packet matching no policy is passed (bypass).
+ * decides. A packet matching no policy is passed (bypass). A policy only
+ * matches packets of its family.
+ *
+ * IPv6 neighbour discovery (ICMPv6 types 133 to 137) and multicast listener
+ * discovery (130 to 132, 143) are not matched by a catch-all policy, one
+ * for any protocol whose prefixes are both of length 0: a catch-all
+ * protect or discard policy would cut a host off its link before any SA
+ * could be used (addresses are resolved before the first protected packet
+ * is sent). A policy that names addresses or protocol 58 (ipv6-icmp)
+ * matches them as any other packet, as XFRM's policies do.
  *
  * NFSEC_CMD_POLICY_ADD: -EEXIST if a policy with the same direction,
  *     selectors and priority exists. Replies with the new NFSEC_POL_A_INDEX.
@@ -228,6 +254,8 @@ enum nfsec_sa_attr {
 	NFSEC_SA_A_AGE,
 	NFSEC_SA_A_PMTU,
 	NFSEC_SA_A_DIR,
+	NFSEC_SA_A_SRC6,
+	NFSEC_SA_A_DST6,
 	__NFSEC_SA_A_MAX
 };
 
@@ -317,6 +345,9 @@ enum nfsec_policy_attr {
 	NFSEC_POL_A_SA,
 	NFSEC_POL_A_INDEX,
 	NFSEC_POL_A_HITS,
+	NFSEC_POL_A_FAMILY,
+	NFSEC_POL_A_SRC6,
+	NFSEC_POL_A_DST6,
 	__NFSEC_POL_A_MAX
 };
 

@@ -58,7 +58,8 @@ _nfsec_filter()
 _nfsec()
 {
 	local cur prev words cword
-	_init_completion || return
+	# An IPv6 address is one word, not split at its colons.
+	_init_completion -n : || return
 
 	local aead_algs="aes-gcm chacha20-poly1305 aes-gmac"
 	local enc_algs="aes-cbc null"
@@ -73,8 +74,8 @@ _nfsec()
 	local sa_add_kw="proto src dst spi dir mode aead icv enc auth replay-window
 		esn seq soft-bytes hard-bytes soft-packets hard-packets
 		soft-seconds hard-seconds help"
-	local pol_add_kw="dir src dst proto sport dport action sa priority help"
-	local pol_del_kw="index dir src dst proto sport dport priority help"
+	local pol_add_kw="dir family src dst proto sport dport action sa priority help"
+	local pol_del_kw="index dir family src dst proto sport dport priority help"
 
 	# Skip global options to find the subcommand.
 	local i cmd="" cmdi=0
@@ -123,7 +124,7 @@ _nfsec()
 	case $prev in
 	proto)
 		if [[ $cmd == policy && $pprev != sa ]]; then
-			COMPREPLY=($(compgen -W "tcp udp icmp sctp udplite esp ah gre any" -- "$cur"))
+			COMPREPLY=($(compgen -W "tcp udp icmp ipv6-icmp sctp udplite esp ah gre any" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "esp ah" -- "$cur"))
 		fi
@@ -133,6 +134,7 @@ _nfsec()
 	enc) COMPREPLY=($(compgen -W "$enc_algs" -- "$cur")); return ;;
 	auth) COMPREPLY=($(compgen -W "$auth_algs" -- "$cur")); return ;;
 	dir) COMPREPLY=($(compgen -W "in out" -- "$cur")); return ;;
+	family) COMPREPLY=($(compgen -W "inet inet6" -- "$cur")); return ;;
 	action) COMPREPLY=($(compgen -W "protect bypass discard" -- "$cur")); return ;;
 	src|dst|spi|sport|dport|priority|index|icv|seq|replay-window|\
 	soft-bytes|hard-bytes|soft-packets|hard-packets|soft-seconds|hard-seconds)

@@ -117,28 +117,29 @@ static void test_numbers(void)
 
 static void test_addresses(void)
 {
-	uint32_t a;
+	struct nfsec_addr a;
 	uint8_t plen;
 
-	ok(!nfsec_parse_addr("10.0.0.1", &a, "a") && a == htonl(0x0a000001),
-	   "addr: 10.0.0.1 in network order");
+	ok(!nfsec_parse_addr("10.0.0.1", &a, "a") && a.family == AF_INET &&
+	   a.v4 == htonl(0x0a000001), "addr: 10.0.0.1 in network order");
 	ok(nfsec_parse_addr("256.0.0.1", &a, "a"), "addr: octet 256 rejected");
 	ok(nfsec_parse_addr("10.0.0.1x", &a, "a"),
 	   "addr: trailing garbage rejected");
 	ok(nfsec_parse_addr("10.0.0", &a, "a"), "addr: three octets rejected");
-	ok(nfsec_parse_addr("::1", &a, "a") && err_has("not an IPv4 address"),
-	   "addr: IPv6 rejected");
+	ok(nfsec_parse_addr("10.0.0.1.2", &a, "a") &&
+	   err_is("invalid a \"10.0.0.1.2\": not an IPv4 or IPv6 address"),
+	   "addr: five octets rejected, the token named");
 	ok(nfsec_parse_addr("", &a, "a"), "addr: empty rejected");
 	ok(nfsec_parse_addr("10.0.0.1/32", &a, "a"), "addr: prefix rejected");
 
-	ok(!nfsec_parse_prefix("0.0.0.0/0", &a, &plen, "p") && !a && !plen,
-	   "prefix: 0.0.0.0/0");
+	ok(!nfsec_parse_prefix("0.0.0.0/0", &a, &plen, "p") && !a.v4 && !plen &&
+	   a.family == AF_INET, "prefix: 0.0.0.0/0");
 	ok(!nfsec_parse_prefix("10.0.0.1/32", &a, &plen, "p") && plen == 32,
 	   "prefix: /32");
 	ok(!nfsec_parse_prefix("10.0.0.1", &a, &plen, "p") && plen == 32,
 	   "prefix: no length means /32");
 	ok(!nfsec_parse_prefix("10.1.0.0/16", &a, &plen, "p") && plen == 16 &&
-	   a == htonl(0x0a010000), "prefix: 10.1.0.0/16");
+	   a.v4 == htonl(0x0a010000), "prefix: 10.1.0.0/16");
 	ok(nfsec_parse_prefix("10.0.0.1/33", &a, &plen, "p"),
 	   "prefix: /33 rejected");
 	ok(nfsec_parse_prefix("10.0.0.1/24", &a, &plen, "source prefix") &&
@@ -152,6 +153,131 @@ static void test_addresses(void)
 	   "prefix: hex length rejected");
 	ok(nfsec_parse_prefix("10.0.0.0/-1", &a, &plen, "p"),
 	   "prefix: negative length rejected");
+}
+
+/*
+ * Addresses and prefixes of either family: what each reads back as
+ * (ADDR, or ADDR/LEN for a prefix), or the error it gives.
+ */
+static const struct {
+	const char *s;
+	bool prefix;
+	const char *want;
+	const char *err;
+} addr_cases[] = {
+	{ "2001:db8::1", false, "2001:db8::1", NULL },
+	{ "2001:DB8:0:0:0:0:0:1", false, "2001:db8::1", NULL },
+	{ "::", false, "::", NULL },
+	{ "::1", false, "::1", NULL },
+	{ "fe80::1", false, "fe80::1", NULL },
+	{ "::ffff:10.0.0.1", false, "::ffff:10.0.0.1", NULL },
+	{ "10.0.0.1", false, "10.0.0.1", NULL },
+	{ "2001:db8::1::2", false, NULL,
+	  "invalid a \"2001:db8::1::2\": not an IPv4 or IPv6 address" },
+	{ "2001:db8::g", false, NULL,
+	  "invalid a \"2001:db8::g\": not an IPv4 or IPv6 address" },
+	{ "1:2:3:4:5:6:7:8:9", false, NULL,
+	  "invalid a \"1:2:3:4:5:6:7:8:9\": not an IPv4 or IPv6 address" },
+	{ "fe80::1%eth0", false, NULL,
+	  "invalid a \"fe80::1%eth0\": an IPv6 zone (%eth0) is not supported" },
+	{ "2001:db8::1/64", false, NULL,
+	  "invalid a \"2001:db8::1/64\": not an IPv4 or IPv6 address" },
+	{ "2001:db8::/64", true, "2001:db8::/64", NULL },
+	{ "2001:DB8:0::/32", true, "2001:db8::/32", NULL },
+	{ "::/0", true, "::/0", NULL },
+	{ "::", true, "::/128", NULL },
+	{ "2001:db8::1", true, "2001:db8::1/128", NULL },
+	{ "2001:db8::1/128", true, "2001:db8::1/128", NULL },
+	{ "2001:db8:8000::/33", true, "2001:db8:8000::/33", NULL },
+	{ "8000::/1", true, "8000::/1", NULL },
+	{ "fe80::/10", true, "fe80::/10", NULL },
+	{ "10.0.0.0/8", true, "10.0.0.0/8", NULL },
+	{ "2001:db8::1/129", true, NULL,
+	  "invalid prefix length \"129\": out of range (maximum 128)" },
+	{ "2001:db8::1/64", true, NULL,
+	  "invalid p \"2001:db8::1/64\": host bits set" },
+	{ "2001:db8:4000::/33", true, NULL,
+	  "invalid p \"2001:db8:4000::/33\": host bits set" },
+	{ "::1/127", true, NULL, "invalid p \"::1/127\": host bits set" },
+	{ "c000::/1", true, NULL, "invalid p \"c000::/1\": host bits set" },
+	{ "::1/0", true, NULL, "invalid p \"::1/0\": host bits set" },
+	{ "2001:db8::/0064", true, NULL,
+	  "invalid p \"2001:db8::/0064\": bad prefix length" },
+	{ "2001:db8::/", true, NULL, "invalid p \"2001:db8::/\": bad prefix length" },
+	{ "2001:db8::/+64", true, NULL,
+	  "invalid p \"2001:db8::/+64\": bad prefix length" },
+	{ "10.0.0.0/100", true, NULL, "invalid p \"10.0.0.0/100\": bad prefix length" },
+	{ "fe80::%eth0/64", true, NULL,
+	  "invalid p \"fe80::%eth0/64\": an IPv6 zone (%eth0) is not supported" },
+	{ "2001:db8::x/64", true, NULL,
+	  "invalid p \"2001:db8::x/64\": not an IPv4 or IPv6 prefix" },
+};
+
+static void test_addresses6(void)
+{
+	static const uint8_t db8_1[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	char buf[NFSEC_ADDR_STRLEN + 4], str[NFSEC_ADDR_STRLEN];
+	struct nfsec_addr a;
+	uint8_t plen = 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(addr_cases); i++) {
+		r = addr_cases[i].prefix ?
+		    nfsec_parse_prefix(addr_cases[i].s, &a, &plen, "p") :
+		    nfsec_parse_addr(addr_cases[i].s, &a, "a");
+		if (!addr_cases[i].want) {
+			ok(r && err_is(addr_cases[i].err), "%s: \"%s\" refused: %s",
+			   addr_cases[i].prefix ? "prefix" : "addr",
+			   addr_cases[i].s, addr_cases[i].err);
+			continue;
+		}
+		nfsec_addr_str(&a, str);
+		if (addr_cases[i].prefix)
+			snprintf(buf, sizeof(buf), "%s/%u", str, plen);
+		else
+			snprintf(buf, sizeof(buf), "%s", str);
+		ok(!r && !strcmp(buf, addr_cases[i].want), "%s: \"%s\" is %s (%s)",
+		   addr_cases[i].prefix ? "prefix" : "addr", addr_cases[i].s,
+		   addr_cases[i].want, r ? "refused" : buf);
+	}
+	ok(!nfsec_parse_addr("2001:db8::1", &a, "a") && a.family == AF_INET6 &&
+	   !memcmp(&a.v6, db8_1, 16), "addr: 2001:db8::1 is IPv6, in network order");
+	ok(!nfsec_parse_prefix("::/0", &a, &plen, "p") && a.family == AF_INET6 &&
+	   nfsec_addr_is_zero(&a) && !plen, "prefix: ::/0 is IPv6, all zero");
+	ok(!nfsec_parse_prefix("0.0.0.0/0", &a, &plen, "p") && a.family == AF_INET &&
+	   nfsec_addr_is_zero(&a), "prefix: 0.0.0.0/0 is IPv4, all zero");
+}
+
+static void test_families(void)
+{
+	static const struct {
+		const char *s;
+		uint8_t family;
+	} good[] = {
+		{ "inet", AF_INET }, { "inet6", AF_INET6 }, { "ipv4", AF_INET },
+		{ "ipv6", AF_INET6 }, { "4", AF_INET }, { "6", AF_INET6 },
+	};
+	uint8_t f, p;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++)
+		ok(!nfsec_parse_family(good[i].s, &f) && f == good[i].family,
+		   "family: %s is %u", good[i].s, good[i].family);
+	ok(nfsec_parse_family("inet4", &f) &&
+	   err_is("invalid family \"inet4\": expected inet or inet6"),
+	   "family: inet4 refused, the choices named");
+	ok(nfsec_parse_family("10", &f), "family: AF_INET6's number refused");
+	ok(!strcmp(nfsec_family_name(AF_INET), "inet") &&
+	   !strcmp(nfsec_family_name(AF_INET6), "inet6"),
+	   "family: names inet and inet6");
+	ok(!nfsec_parse_ip_proto("ipv6-icmp", &p) && p == 58 &&
+	   !nfsec_parse_ip_proto("icmpv6", &p) && p == 58 &&
+	   !nfsec_parse_ip_proto("58", &p) && p == 58,
+	   "proto: ipv6-icmp, icmpv6 and 58 are ICMPv6");
+	ok(!strcmp(nfsec_ip_proto_name(58), "ipv6-icmp"),
+	   "proto: 58 is printed ipv6-icmp");
+	ok(!strcmp(nfsec_ip_proto_name(1), "icmp"), "proto: 1 is still icmp");
 }
 
 static void test_spi(void)
@@ -319,7 +445,8 @@ static void test_sa_add(void)
 		      buf, sizeof(buf), argv, 64);
 	ok(!nfsec_parse_sa_add(argc, argv, &a), "sa add: full ESP AEAD vector parses");
 	ok(a.proto == IPPROTO_ESP, "sa add: proto esp");
-	ok(a.src == htonl(0x0a000001) && a.dst == htonl(0x0a000002),
+	ok(a.src.family == AF_INET && a.src.v4 == htonl(0x0a000001) &&
+	   a.dst.family == AF_INET && a.dst.v4 == htonl(0x0a000002),
 	   "sa add: src and dst");
 	ok(a.spi == 0x1000, "sa add: spi 0x1000");
 	ok(a.has_mode && a.mode == NFSEC_MODE_TUNNEL, "sa add: mode tunnel");
@@ -438,17 +565,17 @@ static void test_policy(void)
 		      buf, sizeof(buf), argv, 64);
 	ok(!nfsec_parse_policy_add(argc, argv, &p), "policy add: full vector parses");
 	ok(p.dir == NFSEC_DIR_OUT && p.src_plen == 32 && p.dst_plen == 24 &&
-	   p.dst == htonl(0x0a000000), "policy add: dir and prefixes");
+	   p.dst.v4 == htonl(0x0a000000), "policy add: dir and prefixes");
 	ok(p.proto == 6 && p.sport_min == 1024 && p.sport_max == 65535 &&
 	   p.dport_min == 80 && p.dport_max == 80, "policy add: proto and ports");
 	ok(p.action == NFSEC_ACTION_PROTECT && p.has_sa &&
-	   p.sa_proto == IPPROTO_ESP && p.sa_src == htonl(0x0a000001) &&
+	   p.sa_proto == IPPROTO_ESP && p.sa_src.v4 == htonl(0x0a000001) &&
 	   p.sa_spi == 0x1000, "policy add: protect with sa");
 	ok(p.has_priority && p.priority == 5, "policy add: priority");
 	argc = mkargv("dir out sa spi 300 src 10.0.0.9 proto ah src 10.0.0.0/8 action protect",
 		      buf, sizeof(buf), argv, 64);
-	ok(!nfsec_parse_policy_add(argc, argv, &p) && p.sa_src == htonl(0x0a000009) &&
-	   p.src == htonl(0x0a000000) && p.src_plen == 8,
+	ok(!nfsec_parse_policy_add(argc, argv, &p) && p.sa_src.v4 == htonl(0x0a000009) &&
+	   p.src.v4 == htonl(0x0a000000) && p.src_plen == 8,
 	   "policy add: sa words in any order, then selector src");
 	argc = mkargv("dir out action protect", buf, sizeof(buf), argv, 64);
 	ok(nfsec_parse_policy_add(argc, argv, &p), "policy add: protect without sa rejected");
@@ -475,6 +602,145 @@ static void test_policy(void)
 	   p.priority == 2, "policy del: by selectors");
 	argc = mkargv("dir in action bypass", buf, sizeof(buf), argv, 64);
 	ok(nfsec_parse_policy_del(argc, argv, &p), "policy del: action rejected");
+}
+
+#define KEY20 "0x000102030405060708090a0b0c0d0e0f10111213"
+
+/* "sa add|get|del" with IPv6 ends; both ends of one family. */
+static void test_sa6(void)
+{
+	static const uint8_t db8_2[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const struct {
+		const char *line, *err;
+	} bad[] = {
+		{ "proto esp src 2001:db8::1 dst 10.0.0.1 spi 0x1000 aead aes-gcm " KEY20,
+		  "dst 10.0.0.1: not of the family of src 2001:db8::1" },
+		{ "proto esp dst 2001:db8::2 src 10.0.0.1 spi 0x1000 aead aes-gcm " KEY20,
+		  "dst 2001:db8::2: not of the family of src 10.0.0.1" },
+		{ "proto esp src ::ffff:10.0.0.1 dst 10.0.0.1 spi 0x1000 aead aes-gcm " KEY20,
+		  "dst 10.0.0.1: not of the family of src ::ffff:10.0.0.1" },
+		{ "proto esp src fe80::1%eth0 dst fe80::2 spi 0x1000 aead aes-gcm " KEY20,
+		  "invalid source address \"fe80::1%eth0\": an IPv6 zone (%eth0) is not supported" },
+		{ "proto esp src 2001:db8::1 dst 2001:db8::/64 spi 0x1000 aead aes-gcm " KEY20,
+		  "invalid destination address \"2001:db8::/64\": not an IPv4 or IPv6 address" },
+		{ "proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x1000 family inet6 aead aes-gcm " KEY20,
+		  "unknown keyword \"family\" in \"sa add\"" },
+	};
+	char buf[1024], *argv[64];
+	struct nfsec_sa_args a;
+	size_t i;
+	int argc;
+
+	argc = mkargv("proto esp src 2001:db8::1 dst 2001:DB8::2 spi 0x1000 mode tunnel "
+		      "aead aes-gcm " KEY20, buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && a.src.family == AF_INET6 &&
+	   a.dst.family == AF_INET6 && !memcmp(&a.dst.v6, db8_2, 16) &&
+	   a.spi == 0x1000 && a.mode == NFSEC_MODE_TUNNEL,
+	   "sa add: IPv6 src and dst");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		argc = mkargv(bad[i].line, buf, sizeof(buf), argv, 64);
+		ok(nfsec_parse_sa_add(argc, argv, &a) && err_is(bad[i].err),
+		   "sa add: refused: %s", bad[i].err);
+	}
+	argc = mkargv("proto ah src 2001:db8::1 spi 300 with-keys", buf,
+		      sizeof(buf), argv, 64);
+	ok(!nfsec_parse_sa_id(argc, argv, &a, true, "sa get") &&
+	   a.src.family == AF_INET6 && a.proto == IPPROTO_AH && a.spi == 300,
+	   "sa get: an IPv6 source");
+	argc = mkargv("proto esp src 2001:db8::/64 spi 300", buf, sizeof(buf),
+		      argv, 64);
+	ok(nfsec_parse_sa_id(argc, argv, &a, false, "sa del") &&
+	   err_has("\"2001:db8::/64\": not an IPv4 or IPv6 address"),
+	   "sa del: a prefix is not an SA's source");
+}
+
+/* Policies: the family given, or of the prefixes, which agree with it. */
+static void test_policy6(void)
+{
+	static const struct {
+		const char *line;
+		uint8_t family;
+		bool has_family;
+	} good[] = {
+		{ "dir out src 2001:db8::/32 dst 2001:db8:1::/48 action bypass",
+		  AF_INET6, false },
+		{ "dir out dst ::/0 action discard", AF_INET6, false },
+		{ "dir out family inet6 action discard", AF_INET6, true },
+		{ "dir out family ipv6 proto ipv6-icmp action bypass", AF_INET6, true },
+		{ "dir out family 6 src ::1 action bypass", AF_INET6, true },
+		{ "dir in family inet action bypass", AF_INET, true },
+		{ "dir in family 4 dst 10.0.0.0/8 action bypass", AF_INET, true },
+		{ "dir in family ipv4 action bypass", AF_INET, true },
+		{ "dir in action bypass", AF_INET, false },
+		{ "dir out src 10.0.0.0/8 action protect sa proto esp src 2001:db8::1 spi 300",
+		  AF_INET, false },
+		{ "dir out family inet6 action protect sa src 10.0.0.1 proto esp spi 300",
+		  AF_INET6, true },
+		{ "dir out sa proto esp src 2001:db8::1 spi 300 dst 10.0.0.0/8 action protect",
+		  AF_INET, false },
+	};
+	static const struct {
+		const char *line, *err;
+	} bad[] = {
+		{ "dir out src 2001:db8::/32 dst 10.0.0.0/8 action bypass",
+		  "dst 10.0.0.0/8: not of the family of src 2001:db8::/32" },
+		{ "dir out dst 2001:db8::/32 src 10.0.0.0/8 action bypass",
+		  "dst 2001:db8::/32: not of the family of src 10.0.0.0/8" },
+		{ "dir out family inet6 src 10.0.0.0/8 action bypass",
+		  "src 10.0.0.0/8: not of family inet6" },
+		{ "dir out family inet6 dst 10.0.0.1 action bypass",
+		  "dst 10.0.0.1: not of family inet6" },
+		{ "dir out src 2001:db8::/32 family inet action bypass",
+		  "src 2001:db8::/32: not of family inet" },
+		{ "dir out family 4 src 10.0.0.0/8 dst 2001:db8::/32 action bypass",
+		  "dst 2001:db8::/32: not of family inet" },
+		{ "dir out family inet7 action bypass",
+		  "invalid family \"inet7\": expected inet or inet6" },
+		{ "dir out family inet6 family inet6 action bypass",
+		  "\"family\" given twice in \"policy add\"" },
+		{ "dir out family", "\"family\" needs a value in \"policy add\"" },
+		{ "dir out src 2001:db8::1/129 action bypass",
+		  "invalid prefix length \"129\": out of range (maximum 128)" },
+		{ "dir out src 2001:db8::1/64 action bypass",
+		  "invalid source prefix \"2001:db8::1/64\": host bits set" },
+		{ "dir out dst fe80::1%eth0 action bypass",
+		  "invalid destination prefix \"fe80::1%eth0\": an IPv6 zone (%eth0) is not supported" },
+		{ "dir out family inet6 proto icmpv6 dport 1 action bypass",
+		  "\"policy add\": ports need proto tcp, udp, sctp or udplite" },
+	};
+	char buf[1024], *argv[64];
+	struct nfsec_pol_args p;
+	size_t i;
+	int argc;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		argc = mkargv(good[i].line, buf, sizeof(buf), argv, 64);
+		ok(!nfsec_parse_policy_add(argc, argv, &p) &&
+		   p.family == good[i].family && p.has_family == good[i].has_family,
+		   "policy add: %s: family %u", good[i].line, good[i].family);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		argc = mkargv(bad[i].line, buf, sizeof(buf), argv, 64);
+		ok(nfsec_parse_policy_add(argc, argv, &p) && err_is(bad[i].err),
+		   "policy add: refused: %s", bad[i].err);
+	}
+	argc = mkargv("dir out src 2001:db8::/32 proto ipv6-icmp action protect "
+		      "sa proto esp src 2001:db8::1 spi 300", buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_policy_add(argc, argv, &p) && p.src.family == AF_INET6 &&
+	   p.src_plen == 32 && !p.has_dst && p.proto == 58 &&
+	   p.sa_src.family == AF_INET6 && p.sa_spi == 300,
+	   "policy add: IPv6 prefix, ipv6-icmp, an IPv6 SA");
+	argc = mkargv("dir in family inet6 proto 58", buf, sizeof(buf), argv, 64);
+	ok(!nfsec_parse_policy_del(argc, argv, &p) && p.family == AF_INET6 &&
+	   p.proto == 58, "policy del: by family");
+	argc = mkargv("dir in family inet6 src 10.0.0.0/8", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_del(argc, argv, &p) &&
+	   err_is("src 10.0.0.0/8: not of family inet6"),
+	   "policy del: the family's prefixes only");
+	argc = mkargv("index 3 family inet6", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_del(argc, argv, &p) &&
+	   err_is("\"policy del index N\" takes no selectors"),
+	   "policy del: index with a family refused");
 }
 
 static void test_split(void)
@@ -741,6 +1007,138 @@ static void test_msg_policy(void)
 	   "msg: no priority or index unless given");
 }
 
+/* The nest @type of the request @m, parsed into @tb (and @top). */
+static const struct nlattr *request_nest(const struct nfsec_msg *m,
+					 uint16_t type, struct attr_tb *tb)
+{
+	struct attr_tb top = { 0 };
+
+	memset(tb, 0, sizeof(*tb));
+	mnl_attr_parse(m->nlh, sizeof(struct genlmsghdr), tb_cb, &top);
+	if (top.a[type])
+		mnl_attr_parse_nested(top.a[type], tb_cb, tb);
+	return top.a[type];
+}
+
+static bool attr_is_addr6(const struct nlattr *a, const char *text)
+{
+	struct in6_addr want;
+
+	return a && mnl_attr_get_payload_len(a) == sizeof(want) &&
+	       inet_pton(AF_INET6, text, &want) == 1 &&
+	       !memcmp(mnl_attr_get_payload(a), &want, sizeof(want));
+}
+
+/* Build the request of "policy add" @line into @m; false if it fails. */
+static bool policy_msg(struct nfsec_msg *m, const char *line)
+{
+	char buf[1024], *argv[64];
+	struct nfsec_pol_args p;
+	int argc = mkargv(line, buf, sizeof(buf), argv, 64);
+
+	if (nfsec_parse_policy_add(argc, argv, &p))
+		return false;
+	nfsec_msg_init(m, 0x42, NFSEC_CMD_POLICY_ADD, 0);
+	return !nfsec_msg_policy(m, &p);
+}
+
+/* IPv6 addresses go in the *6 attributes, a policy's family in its own. */
+static void test_msg6(void)
+{
+	char buf[1024], *argv[64];
+	struct attr_tb sa = { 0 }, pol = { 0 }, key = { 0 };
+	struct nfsec_sa_args a;
+	struct nfsec_msg m;
+	const char *name;
+	int argc;
+
+	argc = mkargv("proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x1000 "
+		      "aead aes-gcm " KEY20, buf, sizeof(buf), argv, 64);
+	if (nfsec_parse_sa_add(argc, argv, &a)) {
+		ok(0, "msg: IPv6 sa add vector parses");
+		return;
+	}
+	nfsec_msg_init(&m, 0x42, NFSEC_CMD_SA_ADD, 0);
+	ok(!nfsec_msg_sa_add(&m, &a) && request_nest(&m, NFSEC_A_SA, &sa),
+	   "msg: IPv6 sa add built");
+	ok(attr_is_addr6(sa.a[NFSEC_SA_A_SRC6], "2001:db8::1") &&
+	   attr_is_addr6(sa.a[NFSEC_SA_A_DST6], "2001:db8::2") &&
+	   !sa.a[NFSEC_SA_A_SRC] && !sa.a[NFSEC_SA_A_DST],
+	   "msg: NFSEC_SA_A_SRC6 and NFSEC_SA_A_DST6, 16 bytes each, instead of SRC and DST");
+	ok(sa.a[NFSEC_SA_A_SPI] && mnl_attr_get_u32(sa.a[NFSEC_SA_A_SPI]) == htonl(0x1000),
+	   "msg: the SPI as for IPv4");
+	name = sa.a[NFSEC_SA_A_DST6] ?
+	       nfsec_msg_attr_name(m.attrs, m.nattrs,
+				   (uint32_t)((const uint8_t *)sa.a[NFSEC_SA_A_DST6] -
+					      (const uint8_t *)m.nlh)) : NULL;
+	ok(name && !strcmp(name, "NFSEC_SA_A_DST6"),
+	   "msg: the offset of NFSEC_SA_A_DST6 maps back to its name");
+	ok(!strcmp(words_of(&m, "NFSEC_SA_A_DST6: not of the family of NFSEC_SA_A_SRC6",
+			    "NFSEC_SA_A_DST6", NULL), "dst: not of the family of src"),
+	   "words: NFSEC_SA_A_SRC6 and NFSEC_SA_A_DST6 are src and dst");
+	nfsec_msg_wipe(&m);
+	nfsec_sa_args_wipe(&a);
+
+	nfsec_msg_init(&m, 0x42, NFSEC_CMD_SA_DEL, 0);
+	ok(!nfsec_msg_sa_id(&m, IPPROTO_ESP, &a.src, 0x1000) &&
+	   request_nest(&m, NFSEC_A_SA, &sa) &&
+	   attr_is_addr6(sa.a[NFSEC_SA_A_SRC6], "2001:db8::1") &&
+	   !sa.a[NFSEC_SA_A_SRC] && !sa.a[NFSEC_SA_A_DST6] && sa.a[NFSEC_SA_A_SPI],
+	   "msg: an IPv6 SA key has NFSEC_SA_A_SRC6");
+
+	ok(policy_msg(&m, "dir out src 2001:db8::/32 dst 2001:db8:1::1 action protect "
+		      "sa proto esp src 2001:db8::1 spi 0x1000") &&
+	   request_nest(&m, NFSEC_A_POLICY, &pol), "msg: IPv6 policy built");
+	ok(pol.a[NFSEC_POL_A_FAMILY] && mnl_attr_get_payload_len(pol.a[NFSEC_POL_A_FAMILY]) == 1 &&
+	   mnl_attr_get_u8(pol.a[NFSEC_POL_A_FAMILY]) == AF_INET6,
+	   "msg: NFSEC_POL_A_FAMILY u8 10 for IPv6 prefixes");
+	ok(attr_is_addr6(pol.a[NFSEC_POL_A_SRC6], "2001:db8::") &&
+	   mnl_attr_get_u8(pol.a[NFSEC_POL_A_SRC_PLEN]) == 32 &&
+	   attr_is_addr6(pol.a[NFSEC_POL_A_DST6], "2001:db8:1::1") &&
+	   mnl_attr_get_u8(pol.a[NFSEC_POL_A_DST_PLEN]) == 128 &&
+	   !pol.a[NFSEC_POL_A_SRC] && !pol.a[NFSEC_POL_A_DST],
+	   "msg: NFSEC_POL_A_SRC6 and NFSEC_POL_A_DST6 with their lengths");
+	if (pol.a[NFSEC_POL_A_SA])
+		mnl_attr_parse_nested(pol.a[NFSEC_POL_A_SA], tb_cb, &key);
+	ok(attr_is_addr6(key.a[NFSEC_SA_A_SRC6], "2001:db8::1") && !key.a[NFSEC_SA_A_SRC],
+	   "msg: the policy's SA key with NFSEC_SA_A_SRC6");
+
+	ok(policy_msg(&m, "dir in family inet6 action discard") &&
+	   request_nest(&m, NFSEC_A_POLICY, &pol) && pol.a[NFSEC_POL_A_FAMILY] &&
+	   mnl_attr_get_u8(pol.a[NFSEC_POL_A_FAMILY]) == AF_INET6 &&
+	   !pol.a[NFSEC_POL_A_SRC6] && !pol.a[NFSEC_POL_A_SRC] &&
+	   !pol.a[NFSEC_POL_A_SRC_PLEN] && !pol.a[NFSEC_POL_A_DST6],
+	   "msg: \"family inet6\" alone is NFSEC_POL_A_FAMILY alone");
+	ok(!strcmp(words_of(&m, "NFSEC_POL_A_FAMILY: must be 2 (AF_INET) or 10 (AF_INET6)",
+			    "NFSEC_POL_A_FAMILY", NULL),
+		   "family: must be 2 (AF_INET) or 10 (AF_INET6)"),
+	   "words: NFSEC_POL_A_FAMILY is family");
+	ok(!strcmp(words_of(&m, "NFSEC_POL_A_SRC6: host bits set", NULL, NULL),
+		   "src: host bits set"), "words: NFSEC_POL_A_SRC6 is src");
+
+	ok(policy_msg(&m, "dir in src 10.0.0.0/8 action protect sa proto ah "
+		      "src 2001:db8::1 spi 300") &&
+	   request_nest(&m, NFSEC_A_POLICY, &pol) && !pol.a[NFSEC_POL_A_FAMILY] &&
+	   pol.a[NFSEC_POL_A_SRC] && !pol.a[NFSEC_POL_A_SRC6],
+	   "msg: an IPv4 policy says no family, as before");
+	memset(&key, 0, sizeof(key));
+	if (pol.a[NFSEC_POL_A_SA])
+		mnl_attr_parse_nested(pol.a[NFSEC_POL_A_SA], tb_cb, &key);
+	ok(attr_is_addr6(key.a[NFSEC_SA_A_SRC6], "2001:db8::1"),
+	   "msg: an IPv4 policy may name an IPv6 SA");
+	ok(policy_msg(&m, "dir in family inet action bypass") &&
+	   request_nest(&m, NFSEC_A_POLICY, &pol) && pol.a[NFSEC_POL_A_FAMILY] &&
+	   mnl_attr_get_u8(pol.a[NFSEC_POL_A_FAMILY]) == AF_INET,
+	   "msg: \"family inet\" given is sent");
+
+	name = nfsec_attr_type_name("NFSEC_A_POLICY", NFSEC_POL_A_FAMILY);
+	ok(name && !strcmp(name, "NFSEC_POL_A_FAMILY") &&
+	   !strcmp(nfsec_attr_type_name("NFSEC_A_POLICY", NFSEC_POL_A_DST6), "NFSEC_POL_A_DST6") &&
+	   !strcmp(nfsec_attr_type_name("NFSEC_A_SA", NFSEC_SA_A_DST6), "NFSEC_SA_A_DST6") &&
+	   !strcmp(nfsec_attr_type_name("NFSEC_POL_A_SA", NFSEC_SA_A_SRC6), "NFSEC_SA_A_SRC6"),
+	   "msg: missing-attribute names of the new attributes");
+}
+
 /* A reply as the kernel would send it, rendered by print.c. */
 static const struct nlattr *fake_sa(struct nfsec_msg *m)
 {
@@ -835,6 +1233,7 @@ static char *render(const struct nlattr *a, bool sa, bool json, bool stats,
 
 static void test_print_any(void);
 static void test_save(const struct nlattr *sa, const struct nlattr *pol);
+static void ok_round_trip(const struct nlattr *a, bool sa, const char *what);
 
 static void test_print(void)
 {
@@ -887,7 +1286,7 @@ static void test_print(void)
 		fprintf(tap, "# got: %s", s);
 	free(s);
 	s = render(pol, false, true, false, false, false);
-	ok(s && !strcmp(s, "{\"dir\":\"out\",\"src\":\"10.0.0.1/32\",\"dst\":\"10.0.0.2/32\","
+	ok(s && !strcmp(s, "{\"dir\":\"out\",\"family\":\"inet\",\"src\":\"10.0.0.1/32\",\"dst\":\"10.0.0.2/32\","
 			"\"proto\":\"tcp\",\"dport_min\":80,\"dport_max\":80,"
 			"\"action\":\"protect\",\"sa\":{\"proto\":\"esp\",\"src\":\"10.0.0.1\","
 			"\"spi\":4096},\"priority\":0,\"index\":1}\n"),
@@ -974,6 +1373,223 @@ static void test_save(const struct nlattr *sa, const struct nlattr *pol)
 	      "dport 80 action protect sa proto esp src 10.0.0.1 spi 0x00001000 "
 	      "priority 0\n", "save: policy, any-port range and index left out");
 	ok(s && parses_back(s, false), "save: the policy line is a valid \"policy add\"");
+	free(s);
+	ok_round_trip(sa, true, "IPv4 SA");
+	ok_round_trip(pol, false, "IPv4 policy");
+}
+
+/* A 16-byte address attribute. */
+static void put_addr6(struct nfsec_msg *m, uint16_t type, const char *text)
+{
+	struct in6_addr in6;
+
+	inet_pton(AF_INET6, text, &in6);
+	nfsec_msg_put(m, type, sizeof(in6), &in6, "addr6");
+}
+
+/* An IPv6 tunnel SA as the kernel reports it. */
+static const struct nlattr *fake_sa6(struct nfsec_msg *m)
+{
+	static const uint8_t key[36] = { 0xc0, [35] = 0xff };
+	struct attr_tb top = { 0 };
+	struct nlattr *sa;
+
+	nfsec_msg_init(m, 0x42, NFSEC_CMD_SA_GET, 0);
+	sa = nfsec_msg_nest_start(m, NFSEC_A_SA, "NFSEC_A_SA");
+	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	put_addr6(m, NFSEC_SA_A_SRC6, "2001:db8::1");
+	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(0x2000));
+	put_addr6(m, NFSEC_SA_A_DST6, "2001:db8:0:0:0:0:0:2");
+	NFSEC_PUT(m, u8, NFSEC_SA_A_MODE, NFSEC_MODE_TUNNEL);
+	NFSEC_PUT(m, u8, NFSEC_SA_A_DIR, NFSEC_DIR_OUT);
+	NFSEC_PUT(m, strz, NFSEC_SA_A_ENC_ALG, "chacha20-poly1305");
+	nfsec_msg_put(m, NFSEC_SA_A_ENC_KEY, sizeof(key), key, "key");
+	NFSEC_PUT(m, u16, NFSEC_SA_A_ENC_KEY_BITS, 256);
+	NFSEC_PUT(m, u16, NFSEC_SA_A_ICV_BITS, 128);
+	NFSEC_PUT(m, u32, NFSEC_SA_A_REPLAY_WINDOW, 64);
+	nfsec_msg_nest_end(m, sa);
+	mnl_attr_parse(m->nlh, sizeof(struct genlmsghdr), tb_cb, &top);
+	return top.a[NFSEC_A_SA];
+}
+
+/*
+ * A policy as the kernel reports it: of @family (0: not reported), with
+ * IPv6 prefixes @src and @dst (NULL: IPv4 ones of 0.0.0.0/0), protecting
+ * with the SA of source @sa_src if given.
+ */
+static const struct nlattr *fake_policy6(struct nfsec_msg *m, uint8_t family,
+					 const char *src, uint8_t splen,
+					 const char *dst, uint8_t dplen,
+					 uint8_t proto, const char *sa_src)
+{
+	struct attr_tb top = { 0 };
+	struct nlattr *pol, *n;
+
+	nfsec_msg_init(m, 0x42, NFSEC_CMD_POLICY_GET, 0);
+	pol = nfsec_msg_nest_start(m, NFSEC_A_POLICY, "NFSEC_A_POLICY");
+	NFSEC_PUT(m, u8, NFSEC_POL_A_DIR, NFSEC_DIR_IN);
+	if (family)
+		NFSEC_PUT(m, u8, NFSEC_POL_A_FAMILY, family);
+	if (src)
+		put_addr6(m, NFSEC_POL_A_SRC6, src);
+	else
+		NFSEC_PUT(m, u32, NFSEC_POL_A_SRC, 0);
+	NFSEC_PUT(m, u8, NFSEC_POL_A_SRC_PLEN, splen);
+	if (dst)
+		put_addr6(m, NFSEC_POL_A_DST6, dst);
+	else
+		NFSEC_PUT(m, u32, NFSEC_POL_A_DST, 0);
+	NFSEC_PUT(m, u8, NFSEC_POL_A_DST_PLEN, dplen);
+	NFSEC_PUT(m, u8, NFSEC_POL_A_PROTO, proto);
+	NFSEC_PUT(m, u8, NFSEC_POL_A_ACTION, sa_src ? NFSEC_ACTION_PROTECT :
+		  NFSEC_ACTION_DISCARD);
+	NFSEC_PUT(m, u32, NFSEC_POL_A_PRIORITY, 100);
+	if (sa_src) {
+		n = nfsec_msg_nest_start(m, NFSEC_POL_A_SA, "sa");
+		NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+		put_addr6(m, NFSEC_SA_A_SRC6, sa_src);
+		NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(0x1000));
+		nfsec_msg_nest_end(m, n);
+	}
+	NFSEC_PUT(m, u32, NFSEC_POL_A_INDEX, 3);
+	nfsec_msg_nest_end(m, pol);
+	mnl_attr_parse(m->nlh, sizeof(struct genlmsghdr), tb_cb, &top);
+	return top.a[NFSEC_A_POLICY];
+}
+
+/*
+ * "nfsec save" of @a, read back by "sa add" or "policy add" and saved
+ * again from the request that makes: what -b restores saves the same.
+ */
+static char *resave(const struct nlattr *a, bool sa)
+{
+	char *line = save_of(a, sa, true), *again = NULL;
+	char buf[1024], *argv[64];
+	struct nfsec_pol_args p;
+	struct nfsec_sa_args s;
+	struct attr_tb nest;
+	struct nfsec_msg m;
+	int argc, r;
+
+	if (!line)
+		return NULL;
+	argc = mkargv(line, buf, sizeof(buf), argv, 64);
+	free(line);
+	if (argc < 2)
+		return NULL;
+	nfsec_msg_init(&m, 0x42, sa ? NFSEC_CMD_SA_ADD : NFSEC_CMD_POLICY_ADD, 0);
+	if (sa) {
+		r = nfsec_parse_sa_add(argc - 2, argv + 2, &s) ||
+		    nfsec_msg_sa_add(&m, &s);
+		nfsec_sa_args_wipe(&s);
+	} else {
+		r = nfsec_parse_policy_add(argc - 2, argv + 2, &p) ||
+		    nfsec_msg_policy(&m, &p);
+	}
+	if (!r && (a = request_nest(&m, sa ? NFSEC_A_SA : NFSEC_A_POLICY, &nest)))
+		again = save_of(a, sa, true);
+	nfsec_msg_wipe(&m);
+	return again;
+}
+
+/* Saved, restored and saved again: the same line. */
+static void ok_round_trip(const struct nlattr *a, bool sa, const char *what)
+{
+	char *first = save_of(a, sa, true), *again = resave(a, sa);
+
+	ok(first && again && !strcmp(first, again), "save: %s round trip", what);
+	if (again && !ok_quiet_eq)
+		fprintf(tap, "# saved: %s# again: %s", first ? first : "", again);
+	free(first);
+	free(again);
+}
+
+static void test_print6(void)
+{
+	struct nfsec_msg m;
+	const struct nlattr *a;
+	char *s;
+
+	a = fake_sa6(&m);
+	s = render(a, true, false, false, false, false);
+	ok_eq(s, "sa proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x00002000 mode tunnel dir out\n"
+	      "    aead chacha20-poly1305 key-bits 256 icv 128 replay-window 64\n",
+	      "print: IPv6 SA text, addresses compressed");
+	free(s);
+	s = render(a, true, true, false, false, false);
+	ok_eq(s, "{\"proto\":\"esp\",\"src\":\"2001:db8::1\",\"dst\":\"2001:db8::2\","
+	      "\"spi\":8192,\"mode\":\"tunnel\",\"dir\":\"out\",\"aead\":\"chacha20-poly1305\","
+	      "\"enc_key_bits\":256,\"icv_bits\":128,\"replay_window\":64}\n",
+	      "print: IPv6 SA JSON, addresses as strings");
+	free(s);
+	s = save_of(a, true, true);
+	ok_eq(s, "sa add proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x00002000 dir out "
+	      "mode tunnel aead chacha20-poly1305 0xc00000000000000000000000000000000000"
+	      "0000000000000000000000000000000000ff icv 128 replay-window 64\n",
+	      "save: IPv6 SA");
+	free(s);
+	ok_round_trip(a, true, "IPv6 SA");
+
+	a = fake_policy6(&m, AF_INET6, "2001:db8::", 32, "::", 0, 58, "2001:db8::1");
+	s = render(a, false, false, false, false, false);
+	ok_eq(s, "policy dir in src 2001:db8::/32 dst ::/0 proto ipv6-icmp action protect "
+	      "sa esp 2001:db8::1 0x1000 priority 100 index 3\n",
+	      "print: IPv6 policy text, ipv6-icmp named");
+	free(s);
+	s = render(a, false, true, false, false, false);
+	ok_eq(s, "{\"dir\":\"in\",\"family\":\"inet6\",\"src\":\"2001:db8::/32\",\"dst\":\"::/0\","
+	      "\"proto\":\"ipv6-icmp\",\"action\":\"protect\",\"sa\":{\"proto\":\"esp\","
+	      "\"src\":\"2001:db8::1\",\"spi\":4096},\"priority\":100,\"index\":3}\n",
+	      "print: IPv6 policy JSON with its family");
+	free(s);
+	s = save_of(a, false, false);
+	ok_eq(s, "policy add dir in src 2001:db8::/32 proto ipv6-icmp action protect "
+	      "sa proto esp src 2001:db8::1 spi 0x00001000 priority 100\n",
+	      "save: IPv6 policy, the family in its prefix");
+	free(s);
+	ok_round_trip(a, false, "IPv6 policy");
+
+	a = fake_policy6(&m, AF_INET6, "::", 0, "::", 0, 0, NULL);
+	s = render(a, false, false, false, false, false);
+	ok_eq(s, "policy dir in src ::/0 dst ::/0 action discard priority 100 index 3\n",
+	      "print: IPv6 catch-all text, ::/0 says the family");
+	free(s);
+	s = render(a, false, true, false, false, false);
+	ok(s && strstr(s, "\"family\":\"inet6\",\"src\":\"::/0\",\"dst\":\"::/0\","),
+	   "print: IPv6 catch-all JSON");
+	free(s);
+	s = save_of(a, false, false);
+	ok_eq(s, "policy add dir in family inet6 action discard priority 100\n",
+	      "save: IPv6 catch-all says \"family inet6\"");
+	free(s);
+	ok_round_trip(a, false, "IPv6 catch-all");
+
+	a = fake_policy6(&m, 0, "::", 0, "2001:db8::", 64, 0, NULL);
+	s = render(a, false, true, false, false, false);
+	ok(s && strstr(s, "\"family\":\"inet6\",\"src\":\"::/0\",\"dst\":\"2001:db8::/64\","),
+	   "print: without NFSEC_POL_A_FAMILY the family is the addresses'");
+	free(s);
+
+	a = fake_policy6(&m, AF_INET, NULL, 0, NULL, 0, 0, "2001:db8::1");
+	s = render(a, false, false, false, false, false);
+	ok_eq(s, "policy dir in src 0.0.0.0/0 dst 0.0.0.0/0 action protect "
+	      "sa esp 2001:db8::1 0x1000 priority 100 index 3\n",
+	      "print: IPv4 policy through an IPv6 SA");
+	free(s);
+	s = render(a, false, true, false, false, false);
+	ok(s && strstr(s, "{\"dir\":\"in\",\"family\":\"inet\",\"src\":\"0.0.0.0/0\","),
+	   "print: IPv4 policy JSON says inet");
+	free(s);
+	s = save_of(a, false, false);
+	ok_eq(s, "policy add dir in action protect sa proto esp src 2001:db8::1 "
+	      "spi 0x00001000 priority 100\n", "save: IPv4 policy, no family said");
+	free(s);
+	ok_round_trip(a, false, "IPv4 policy through an IPv6 SA");
+
+	a = fake_policy6(&m, 7, NULL, 0, NULL, 0, 0, NULL);
+	s = save_of(a, false, false);
+	ok(s && !*s && err_is("malformed reply from the kernel: a policy of family 7"),
+	   "save: a family of neither kind is refused");
 	free(s);
 }
 
@@ -1332,6 +1948,65 @@ static void test_batch_applied(void)
 	   "batch: two lines around a failed one (%s)", buf);
 }
 
+/* IPv6 on the command line: errors are one line, exit 1; good lines pass. */
+static void test_cli6(const char *tool)
+{
+	char out[1024], err[1024], path[] = "/tmp/nfsec-test-dry6.XXXXXX";
+	static const char good[] =
+		"sa add proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x1000 dir out "
+		"aead aes-gcm-128 " KEY20 "\n"
+		"sa add proto ah src 2001:db8::2 dst 2001:db8::1 spi 0x1001 dir in "
+		"auth hmac-sha1 " KEY20 "\n"
+		"policy add dir out src 2001:db8::1 dst 2001:db8::2 proto tcp dport 22 "
+		"action protect sa proto esp src 2001:db8::1 spi 0x1000\n"
+		"policy add dir in family inet6 proto ipv6-icmp action bypass priority 1\n"
+		"policy add dir in family inet6 action discard priority 100\n"
+		"policy add dir out dst 192.0.2.0/24 action protect sa proto esp src 2001:db8::1 spi 0x1000\n"
+		"policy del dir in family inet6 priority 100\n"
+		"sa get proto esp src 2001:db8::1 spi 0x1000\n"
+		"sa del proto ah src 2001:db8::2 spi 0x1001\n";
+	const char *const mixed[] = { "sa", "add", "proto", "esp", "src", "2001:db8::1",
+				      "dst", "10.0.0.1", "spi", "0x1000", "aead",
+				      "aes-gcm", KEY20, NULL };
+	const char *const fam[] = { "policy", "add", "dir", "in", "family", "inet6",
+				    "src", "10.0.0.0/8", "action", "bypass", NULL };
+	const char *const plen[] = { "policy", "add", "dir", "in", "dst",
+				     "2001:db8::/129", "action", "bypass", NULL };
+	const char *const hostbits[] = { "policy", "del", "dir", "in", "src",
+					 "2001:db8::1/64", NULL };
+	const char *const zone[] = { "sa", "del", "proto", "esp", "src", "fe80::1%eth0",
+				     "spi", "0x1000", NULL };
+	const char *const dry[] = { "--dry-run", "-b", path, NULL };
+	const char *const help[] = { "policy", "help", NULL };
+	int rc;
+
+	rc = run_tool(tool, mixed, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && !strcmp(err, "nfsec: dst 10.0.0.1: not of the family of src 2001:db8::1\n"),
+	   "cli: an SA of two families is one line naming dst, exit 1");
+	rc = run_tool(tool, fam, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && !strcmp(err, "nfsec: src 10.0.0.0/8: not of family inet6\n"),
+	   "cli: a prefix not of the policy's family, exit 1");
+	rc = run_tool(tool, plen, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && !strcmp(err, "nfsec: invalid prefix length \"129\": out of range (maximum 128)\n"),
+	   "cli: /129 refused, exit 1");
+	rc = run_tool(tool, hostbits, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && !strcmp(err, "nfsec: invalid source prefix \"2001:db8::1/64\": host bits set\n"),
+	   "cli: IPv6 host bits refused, exit 1");
+	rc = run_tool(tool, zone, out, sizeof(out), err, sizeof(err));
+	ok(rc == 1 && strstr(err, "\"fe80::1%eth0\": an IPv6 zone (%eth0) is not supported"),
+	   "cli: an IPv6 zone refused, exit 1");
+	rc = run_tool(tool, help, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && strstr(out, "family") && strstr(out, "ipv6-icmp"),
+	   "cli: policy help names family and ipv6-icmp");
+	if (write_tmp(path, good)) {
+		skip("mkstemp failed", "cli: --dry-run checks an IPv6 file");
+		return;
+	}
+	rc = run_tool(tool, dry, out, sizeof(out), err, sizeof(err));
+	ok(rc == 0 && !*err && !*out, "cli: --dry-run checks an IPv6 file (%s)", err);
+	unlink(path);
+}
+
 static void test_cli(const char *tool)
 {
 	char out[8192], err[1024], path[] = "/tmp/nfsec-test-batch.XXXXXX";
@@ -1399,6 +2074,7 @@ static void test_cli(const char *tool)
 	}
 	test_cli_dry_run(tool);
 	test_cli_genkey_private(tool);
+	test_cli6(tool);
 }
 
 int main(int argc, char *argv[])
@@ -1409,18 +2085,24 @@ int main(int argc, char *argv[])
 	nfsec_error_set_quiet(1);
 	test_numbers();
 	test_addresses();
+	test_addresses6();
+	test_families();
 	test_spi();
 	test_keys();
 	test_ports_protos();
 	test_sa_add();
 	test_policy();
+	test_sa6();
+	test_policy6();
 	test_split();
 	test_batch_applied();
 	test_json();
 	test_msg_sa();
 	test_msg_policy();
 	test_kernel_words();
+	test_msg6();
 	test_print();
+	test_print6();
 	test_print_net_stats();
 	test_netlink();
 	if (argc > 1)

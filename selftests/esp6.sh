@@ -33,8 +33,11 @@ require_root
 require_cmd ip ping tcpdump timeout busybox nft
 require_tool
 
+# Lists separated by spaces or commas.
 ALGS=${NFSEC_ESP6_ALGS:-"aes-gcm-128 aes-cbc-128+hmac-sha256 ah-hmac-sha256"}
+ALGS=${ALGS//,/ }
 MODES=${NFSEC_ESP6_MODES:-"transport tunnel6 tunnel4in6 tunnel6in4"}
+MODES=${MODES//,/ }
 BYTES=${NFSEC_ESP6_BYTES:-1000000}
 A6=2001:db8::1 B6=2001:db8::2 B6X=2001:db8::3 A4=10.0.1.1 B4=10.0.1.2
 tmp=$(mktemp -d)

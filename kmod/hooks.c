@@ -132,8 +132,8 @@ static bool nfsec_check_mtu6(struct nfsec_sa *sa, struct sk_buff *skb)
 		return true;
 	if (skb->sk && skb_is_gso(skb) && nfsec_shrink_gso(skb, mtu))
 		return true;
-	if (!(IP6CB(skb)->flags & IP6SKB_FORWARDED) ||
-	    nfsec_fits(skb, IPV6_MIN_MTU))
+	/* Local: not received (IP6SKB_FORWARDED is multicast routing's). */
+	if (!skb->skb_iif || nfsec_fits(skb, IPV6_MIN_MTU))
 		return true;
 	icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, max(mtu, IPV6_MIN_MTU));
 	return false;

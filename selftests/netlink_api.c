@@ -1155,8 +1155,10 @@ TEST_F(api, ipv6_sa_rejected)
 		int err;
 		const char *named;
 	} bad[] = {
-		/* 15 and 4 bytes: not an IPv6 address (a wrong length is
-		 * ERANGE, as for an oversized key) */
+		/*
+		 * 15 and 4 bytes: not an IPv6 address (a wrong length is
+		 * ERANGE, as for an oversized key)
+		 */
 		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 15 },
 		  ERANGE, "NFSEC_SA_A_SRC6" },
 		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 4 },

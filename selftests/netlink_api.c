@@ -1156,13 +1156,13 @@ TEST_F(api, ipv6_sa_rejected)
 		const char *named;
 	} bad[] = {
 		/*
-		 * 15 and 4 bytes: not an IPv6 address (a wrong length is
-		 * ERANGE, as for an oversized key)
+		 * 15 and 4 bytes: not an IPv6 address (EINVAL, as an IPv4
+		 * address of the wrong length)
 		 */
 		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 15 },
-		  ERANGE, "NFSEC_SA_A_SRC6" },
+		  EINVAL, "NFSEC_SA_A_SRC6" },
 		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 4 },
-		  ERANGE, "NFSEC_SA_A_SRC6" },
+		  EINVAL, "NFSEC_SA_A_SRC6" },
 		/*
 		 * One address twice, as IPv4 and as IPv6: the *6 twin is
 		 * named (DST6 or DST: the source is IPv6, the other DST).
@@ -1195,9 +1195,9 @@ TEST_F(api, ipv6_sa_rejected)
 	ASSERT_REJECTED(a, EINVAL, "NFSEC_SA_A_SRC6");
 	/* A key of a short source, in a get and a delete. */
 	a = sa6_do(nl, NFSEC_CMD_SA_GET, &key);
-	ASSERT_REJECTED(a, ERANGE, "NFSEC_SA_A_SRC6");
+	ASSERT_REJECTED(a, EINVAL, "NFSEC_SA_A_SRC6");
 	ASSERT_TRUE(a.has_offs);
-	ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_DEL, &key), ERANGE,
+	ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_DEL, &key), EINVAL,
 			"NFSEC_SA_A_SRC6");
 	ASSERT_EQ(0, sa_dump(nl, 0, NULL, NULL).sas);
 	for (i = 0; i < sizeof(not_unicast) / sizeof(not_unicast[0]); i++) {
@@ -1466,10 +1466,10 @@ TEST_F(api, ipv6_policies_rejected)
 		    .splen = 8, .dplen = -1, .proto = -1 }, EINVAL,
 		  "NFSEC_POL_A_SRC" },
 		{ { .family = -1, .src = "2001:db8::", .src6_len = 4, .splen = 32,
-		    .dplen = -1, .proto = -1 }, ERANGE, "NFSEC_POL_A_SRC6" },
+		    .dplen = -1, .proto = -1 }, EINVAL, "NFSEC_POL_A_SRC6" },
 		/* the SA key of a protect policy */
 		{ { .family = -1, .splen = -1, .dplen = -1, .proto = -1,
-		    .sa_src = "2001:db8::1", .sa_src6_len = 8 }, ERANGE,
+		    .sa_src = "2001:db8::1", .sa_src6_len = 8 }, EINVAL,
 		  "NFSEC_SA_A_SRC6" },
 		{ { .family = -1, .splen = -1, .dplen = -1, .proto = -1,
 		    .sa_src = "10.0.0.1", .sa_also = "2001:db8::1" }, EINVAL,

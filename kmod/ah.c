@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AH (RFC 4302) for IPv4, transport and tunnel mode. The ICV is an HMAC
- * from the crypto API (one keyed ahash per SA), truncated, over the IPv4
- * header with its mutable fields and options zeroed, the AH header with the
+ * AH (RFC 4302) for IPv4 and IPv6, transport and tunnel mode. The ICV is
+ * an HMAC from the crypto API (one keyed ahash per SA), truncated, over the
+ * IP header (IPv6: with the extension headers before AH) with its mutable
+ * fields and options zeroed, the AH header with the
  * ICV field zeroed, the payload and, with extended sequence numbers, the
  * high half of the sequence number after it. The header is changed in place
  * for the computation and put back afterwards, so the per-packet state keeps
@@ -24,11 +25,13 @@
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "ah.h"
 #include "compat.h"
@@ -38,7 +41,8 @@
 #include "xform.h"
 
 #define NFSEC_AH_FIXED		12	/* up to the ICV */
-#define NFSEC_AH_MAX_IPH	60
+/* The most header before AH: IPv4's 60 bytes, or IPv6 with extensions. */
+#define NFSEC_AH_MAX_HDR	256
 #define NFSEC_AH_MAX_ICV	32
 #define NFSEC_AH_GMAC_IV	8	/* RFC 4543 5.1 */
 #define NFSEC_AH_GMAC_SALT	4
@@ -58,7 +62,7 @@ struct nfsec_ah_pkt {
 	__be32 seqhi;
 	u8 *digest;			/* HMAC: digest; GMAC: nonce */
 	void *req;			/* ahash_request or aead_request */
-	u8 iph[NFSEC_AH_MAX_IPH];	/* the IPv4 header as it was */
+	u8 iph[NFSEC_AH_MAX_HDR];	/* the header before AH as it was */
 	u8 icv[NFSEC_AH_MAX_ICV];	/* the ICV received; GMAC: also sent */
 };
 
@@ -82,12 +86,12 @@ static unsigned int nfsec_ah_auth_len(const struct nfsec_sa *sa)
 static unsigned int nfsec_ah_len(const struct nfsec_sa *sa)
 {
 	return ALIGN(NFSEC_AH_FIXED + nfsec_ah_auth_len(sa),
-		     nfsec_ah_gmac(sa) ? 4 : 8);
+		     nfsec_ah_gmac(sa) && sa->key.family == AF_INET ? 4 : 8);
 }
 
 static unsigned int nfsec_ah_overhead(const struct nfsec_sa *sa)
 {
-	return (sa->mode == NFSEC_MODE_TUNNEL ? sizeof(struct iphdr) : 0) +
+	return (sa->mode == NFSEC_MODE_TUNNEL ? nfsec_xform_outer_len(sa) : 0) +
 	       nfsec_ah_len(sa);
 }
 
@@ -99,7 +103,7 @@ static unsigned int nfsec_ah_overhead(const struct nfsec_sa *sa)
  * its place; inbound, the destination is already that one. false if the
  * options are malformed.
  */
-static bool nfsec_ah_zero_mutable(struct iphdr *iph, bool out)
+static bool nfsec_ah_zero_mutable4(struct iphdr *iph, bool out)
 {
 	u8 *opt = (u8 *)(iph + 1);
 	int len = iph->ihl * 4 - sizeof(*iph);
@@ -143,6 +147,106 @@ static bool nfsec_ah_zero_mutable(struct iphdr *iph, bool out)
 		len -= optlen;
 	}
 	return true;
+}
+
+/*
+ * The options of a hop-by-hop or destination options header whose type
+ * says they may change on the way (RFC 8200 4.2, the third bit) have their
+ * data zeroed (RFC 4302 3.3.3.1.2.2). false if the options are malformed.
+ */
+static bool nfsec_ah_zero_options6(u8 *h, unsigned int len)
+{
+	unsigned int off = 2, optlen;
+
+	while (off < len) {
+		if (h[off] == IPV6_TLV_PAD1) {
+			off++;
+			continue;
+		}
+		if (off + 2 > len)
+			return false;
+		optlen = h[off + 1] + 2;
+		if (off + optlen > len)
+			return false;
+		if (h[off] & 0x20)
+			memset(h + off + 2, 0, optlen - 2);
+		off += optlen;
+	}
+	return true;
+}
+
+/*
+ * Outbound, a routing header as it will be at the destination (RFC 4302
+ * 3.3.3.1.2.2): no segment left, the final destination in the IPv6
+ * header, the addresses visited before it in the list.
+ */
+static bool nfsec_ah_final_route6(struct ipv6hdr *ip6h, u8 *h,
+				  unsigned int len)
+{
+	struct ipv6_rt_hdr *rt = (struct ipv6_rt_hdr *)h;
+	struct in6_addr *addrs = (struct in6_addr *)(h + 8), final;
+	unsigned int n = (len - 8) / sizeof(*addrs);
+
+	if (!rt->segments_left)
+		return true;
+	/* Types 0 and 2 list the hops in order; others are not followed. */
+	if ((rt->type != IPV6_SRCRT_TYPE_0 && rt->type != IPV6_SRCRT_TYPE_2) ||
+	    rt->segments_left != n)
+		return false;
+	final = addrs[n - 1];
+	memmove(addrs + 1, addrs, (n - 1) * sizeof(*addrs));
+	addrs[0] = ip6h->daddr;
+	ip6h->daddr = final;
+	rt->segments_left = 0;
+	return true;
+}
+
+/*
+ * Zeroes in place what may change on the way in an IPv6 header and the
+ * extension headers of the hlen bytes before AH (RFC 4302 3.3.3.1.2):
+ * traffic class, flow label and hop limit; the data of mutable options;
+ * outbound, a routing header is put as the destination will see it.
+ * false if the headers are malformed or of a kind AH cannot follow.
+ */
+static bool nfsec_ah_zero_mutable6(u8 *hdr, unsigned int hlen, bool out)
+{
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)hdr;
+	unsigned int off = sizeof(*ip6h), len;
+	u8 nexthdr = ip6h->nexthdr;
+
+	ip6h->priority = 0;
+	memset(ip6h->flow_lbl, 0, sizeof(ip6h->flow_lbl));
+	ip6h->hop_limit = 0;
+	while (off < hlen) {
+		if (off + 8 > hlen)
+			return false;
+		len = ipv6_optlen((struct ipv6_opt_hdr *)(hdr + off));
+		if (off + len > hlen)
+			return false;
+		switch (nexthdr) {
+		case NEXTHDR_HOP:
+		case NEXTHDR_DEST:
+			if (!nfsec_ah_zero_options6(hdr + off, len))
+				return false;
+			break;
+		case NEXTHDR_ROUTING:
+			if (out && !nfsec_ah_final_route6(ip6h, hdr + off, len))
+				return false;
+			break;
+		default:
+			return false;
+		}
+		nexthdr = hdr[off];
+		off += len;
+	}
+	return off == hlen;
+}
+
+static bool nfsec_ah_zero_mutable(u8 *hdr, unsigned int hlen, bool out)
+{
+	if (((struct iphdr *)hdr)->version == 6)
+		return nfsec_ah_zero_mutable6(hdr, hlen, out);
+	return nfsec_ah_zero_mutable4((struct iphdr *)hdr, out);
 }
 
 /*
@@ -213,7 +317,7 @@ nfsec_ah_pkt_prepare(struct nfsec_sa *sa, struct sk_buff *skb,
 	nfsec_xform_pkt_init(&pkt->x, skb, sa, cont, seq, hlen);
 	pkt->ahlen = ahlen;
 	memcpy(pkt->iph, skb->data, hlen);
-	if (!nfsec_ah_zero_mutable((struct iphdr *)skb->data, out)) {
+	if (!nfsec_ah_zero_mutable(skb->data, hlen, out)) {
 		memcpy(skb->data, pkt->iph, hlen);
 		nfsec_xform_pkt_free(&pkt->x);
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
@@ -318,6 +422,10 @@ static unsigned int nfsec_ah_output(struct nfsec_sa *sa,
 	}
 	hlen = xo.hlen;
 	plen = skb->len - xo.ihl;
+	if (hlen > NFSEC_AH_MAX_HDR) {
+		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
+		goto drop;
+	}
 
 	if (!nfsec_sa_next_seq(sa, &seq) ||
 	    !nfsec_sa_account(sa, plen, false))
@@ -423,15 +531,20 @@ static unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		goto drop;
 	}
-	hlen = ip_hdr(skb)->ihl * 4;
-	if (skb->len < hlen + NFSEC_AH_FIXED)
+	/* The hook found the AH header there. */
+	hlen = nfsec_xform_in_hlen(skb);
+	if (hlen > NFSEC_AH_MAX_HDR || skb->len < hlen + NFSEC_AH_FIXED)
 		goto malformed;
 	ah = (struct ip_auth_hdr *)(skb->data + hlen);
 	ahlen = (ah->hdrlen + 2) * 4;
 	authlen = nfsec_ah_auth_len(sa);
-	/* Padded to 32 bits, or to 64 as nfsec and XFRM send. */
-	if ((ahlen != ALIGN(NFSEC_AH_FIXED + authlen, 4) &&
-	     ahlen != ALIGN(NFSEC_AH_FIXED + authlen, 8)) ||
+	/*
+	 * IPv4: padded to 32 bits, or to 64 as nfsec and XFRM send; IPv6:
+	 * to 64 (RFC 4302 2.2).
+	 */
+	if ((ahlen != ALIGN(NFSEC_AH_FIXED + authlen, 8) &&
+	     (sa->key.family == AF_INET6 ||
+	      ahlen != ALIGN(NFSEC_AH_FIXED + authlen, 4))) ||
 	    skb->len < hlen + ahlen)
 		goto malformed;
 
@@ -478,11 +591,6 @@ static int nfsec_ah_init(struct nfsec_sa *sa, struct netlink_ext_ack *extack)
 	 * what matters is that no IV is used twice with one key (RFC 4543),
 	 * also when an SA is added again with the key it had before.
 	 */
-	if (sa->key.family == AF_INET6) {
-		NL_SET_ERR_MSG(extack,
-			       "NFSEC_SA_A_SRC6: AH over IPv6 is not supported yet (ESP is)");
-		return -EAFNOSUPPORT;
-	}
 	get_random_bytes(&sa->gmac_iv_mask, sizeof(sa->gmac_iv_mask));
 	return nfsec_crypto_init_ah(sa, extack);
 }

@@ -132,8 +132,8 @@ static bool nfsec_check_mtu6(struct nfsec_sa *sa, struct sk_buff *skb)
 		return true;
 	if (skb->sk && skb_is_gso(skb) && nfsec_shrink_gso(skb, mtu))
 		return true;
-	if (!(IP6CB(skb)->flags & IP6SKB_FORWARDED) ||
-	    nfsec_fits(skb, IPV6_MIN_MTU))
+	/* Local: not received (IP6SKB_FORWARDED is multicast routing's). */
+	if (!skb->skb_iif || nfsec_fits(skb, IPV6_MIN_MTU))
 		return true;
 	icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, max(mtu, IPV6_MIN_MTU));
 	return false;
@@ -507,12 +507,15 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 	if (nfsec_take_decap_mark(skb, state->pf))
 		return NF_ACCEPT;
 
+	/*
+	 * Where ESP or AH would be. IPv6 headers that cannot be followed
+	 * to it (unreadable, or hop-by-hop not first) hide none: such a
+	 * packet meets the policies as plaintext, as the stack sees it.
+	 */
 	if (state->pf == NFPROTO_IPV6) {
 		hlen = nfsec_xform_ipv6_walk(skb, &proto, &nhoff);
-		if (hlen < 0) {
-			nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
-			return NF_DROP;
-		}
+		if (hlen < 0)
+			proto = IPPROTO_NONE;
 	} else {
 		proto = ip_hdr(skb)->protocol;
 		hlen = ip_hdrlen(skb);

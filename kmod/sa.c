@@ -106,15 +106,34 @@ static u64 nfsec_sa_next_deadline(const struct nfsec_sa *sa)
 	return sa->lft.hard_seconds;
 }
 
-static void nfsec_sa_arm_lifetime(struct nfsec_sa *sa, u64 age)
+/*
+ * Seconds lifetimes in jiffies; one beyond what 64 bits of jiffies hold
+ * from now (hundreds of millions of years) never comes.
+ */
+#define NFSEC_LFT_SECONDS_MAX	(U64_MAX / 4 / HZ)
+
+/* Whether seconds have passed since sa was added, to the jiffy. */
+static bool nfsec_sa_aged(const struct nfsec_sa *sa, u64 seconds, u64 now)
 {
-	u64 deadline = nfsec_sa_next_deadline(sa);
+	return seconds && seconds <= NFSEC_LFT_SECONDS_MAX &&
+	       now - sa->add_jiffies >= seconds * HZ;
+}
+
+static void nfsec_sa_arm_lifetime(struct nfsec_sa *sa)
+{
+	u64 deadline = nfsec_sa_next_deadline(sa), now, at;
 	unsigned long delay;
 
-	if (!deadline)
+	if (!deadline || deadline > NFSEC_LFT_SECONDS_MAX)
 		return;
-	/* Long lifetimes are re-armed when the first timer fires. */
-	delay = deadline > age ? min_t(u64, deadline - age, 86400) * HZ : 0;
+	/*
+	 * Counted from the add in jiffies, not in whole seconds: a work
+	 * that ran late must not bring the next deadline forward. Long
+	 * lifetimes are re-armed when the first timer fires.
+	 */
+	now = get_jiffies_64();
+	at = sa->add_jiffies + deadline * HZ;
+	delay = at > now ? min_t(u64, at - now, 86400ULL * HZ) : 0;
 	refcount_inc(&sa->refcnt);
 	if (!queue_delayed_work(nfsec_wq, &sa->lft_work, delay))
 		nfsec_sa_put(sa);
@@ -132,7 +151,7 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 					   struct nfsec_sa, lft_work);
 	struct nfsec_net *nn = sa->nn;
 	bool hard;
-	u64 age;
+	u64 now;
 	u8 ev;
 
 	/*
@@ -142,18 +161,18 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 	mutex_lock(&nn->lock);
 	if (sa->dead)
 		goto out;
-	age = ktime_get_seconds() - sa->add_time;
+	now = get_jiffies_64();
 	spin_lock_bh(&sa->lock);
 	ev = sa->pending_ev;
 	sa->pending_ev = 0;
 	/* Running late, the soft limit is still announced before the hard. */
-	if (sa->lft.soft_seconds && age >= sa->lft.soft_seconds &&
+	if (nfsec_sa_aged(sa, sa->lft.soft_seconds, now) &&
 	    sa->state == NFSEC_SA_STATE_VALID) {
 		WRITE_ONCE(sa->state, NFSEC_SA_STATE_SOFT_EXPIRED);
 		ev |= NFSEC_SA_PEND_SOFT;
 	}
 	hard = sa->state == NFSEC_SA_STATE_HARD_EXPIRED ||
-	       (sa->lft.hard_seconds && age >= sa->lft.hard_seconds);
+	       nfsec_sa_aged(sa, sa->lft.hard_seconds, now);
 	if (hard)
 		WRITE_ONCE(sa->state, NFSEC_SA_STATE_HARD_EXPIRED);
 	spin_unlock_bh(&sa->lock);
@@ -172,7 +191,7 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED, GFP_KERNEL);
 		goto out;
 	}
-	nfsec_sa_arm_lifetime(sa, age);
+	nfsec_sa_arm_lifetime(sa);
 out:
 	mutex_unlock(&nn->lock);
 	nfsec_sa_put(sa);
@@ -272,6 +291,7 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	 * reassembly queue (xform.c).
 	 */
 	sa->add_time = ktime_get_seconds();
+	sa->add_jiffies = get_jiffies_64();
 	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_31b,
 			      &nn->sad.next_id, GFP_KERNEL_ACCOUNT);
 	if (err < 0)
@@ -285,7 +305,7 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	}
 	nn->sad.count++;
 	nn->sad.gen++;
-	nfsec_sa_arm_lifetime(sa, 0);
+	nfsec_sa_arm_lifetime(sa);
 	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_ADDED, GFP_KERNEL);
 	return 0;
 

@@ -106,6 +106,7 @@ struct nfsec_sa {
 	struct crypto_ahash *ahash;	/* AH with an HMAC */
 	struct nfsec_lifetime lft;
 	time64_t add_time;		/* ktime_get_seconds() at add */
+	u64 add_jiffies;		/* for the seconds lifetimes */
 	/* Path MTU from ICMP, valid until pmtu_expires (jiffies64). */
 	u32 pmtu;
 	u64 pmtu_expires;

@@ -16,9 +16,10 @@
 # its tests and what they are given: module load and unload, the netlink
 # API, one ESP and one AH pairing with XFRM in both modes, the two fuzzers
 # with short counts.
-arm64_subset=${NFSEC_CHECK_ARM64_SUBSET:-module_load.sh netlink_api esp.sh ah.sh fuzz_netlink.sh fuzz_packets.sh}
+arm64_subset=${NFSEC_CHECK_ARM64_SUBSET:-module_load.sh netlink_api esp.sh ah.sh esp6.sh fuzz_netlink.sh fuzz_packets.sh}
 arm64_env=${NFSEC_CHECK_ARM64_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
 	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256
+	NFSEC_ESP6_ALGS=aes-gcm-128,ah-hmac-sha256 NFSEC_ESP6_MODES=transport,tunnel4in6
 	NFSEC_FUZZ_NETLINK_COUNT=10000 NFSEC_FUZZ_PACKETS_COUNT=5000}
 
 arm64_files="kmod/nfsec.ko userspace/nfsec selftests/netlink_api selftests/pktinject

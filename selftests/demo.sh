@@ -67,6 +67,11 @@ TRUDY_A=10.0.1.254
 TRUDY_B=10.0.2.254
 PORT=5000
 SPI_AB=0x1000 SPI_BA=0x2000 AH_AB=0x3000 AH_BA=0x4000
+ALICE_IP6=2001:db8:1::1
+BOB_IP6=2001:db8:2::2
+TRUDY_A6=2001:db8:1::fe
+TRUDY_B6=2001:db8:2::fe
+SPI6_AB=0x5000 SPI6_BA=0x6000
 
 # --- narration --------------------------------------------------------------
 
@@ -469,6 +474,59 @@ check "Bob's 'nfsec -s show': AH drop-icv 1" assert_match " drop-icv 1( |$)" "$a
 check "Bob's 'nfsec -s show': no-sa 1" assert_match "^stats no-sa 1( |$)" "$show" "nfsec -s show"
 N_WIRE=$(count_pkts wire.pcap "ip[9] = 50 and src $ALICE_IP and ip[20:4] = $SPI_AB")
 check "Alice's SA sent exactly the $N_WIRE ESP packets Trudy saw" eq "$N_WIRE" alice_esp packets
+
+# --- 8. IPv6 -----------------------------------------------------------------
+
+heading 8 "The same over IPv6"
+expect "Alice and Bob get IPv6 addresses, Trudy routes them; with ESP SAs of"
+expect "IPv6 addresses, Trudy's capture holds only ESP and Bob gets the letter."
+for ns in "$A" "$T" "$B"; do
+	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.eth0.disable_ipv6=0 \
+		2>/dev/null || true
+done
+ip netns exec "$T" sysctl -q -w net.ipv6.conf.a0.disable_ipv6=0 \
+	net.ipv6.conf.b0.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
+ip -n "$A" addr add "$ALICE_IP6/64" dev eth0 nodad
+ip -n "$T" addr add "$TRUDY_A6/64" dev a0 nodad
+ip -n "$T" addr add "$TRUDY_B6/64" dev b0 nodad
+ip -n "$B" addr add "$BOB_IP6/64" dev eth0 nodad
+ip -n "$A" -6 route add default via "$TRUDY_A6"
+ip -n "$B" -6 route add default via "$TRUDY_B6"
+expect "New keys: no key serves two SAs."
+run alice "nfsec genkey aes-gcm-128 >alice-to-bob6.key"
+run bob "nfsec genkey aes-gcm-128 >bob-to-alice6.key"
+for who in alice bob; do
+	run "$who" "nfsec sa add proto esp src $ALICE_IP6 dst $BOB_IP6 spi $SPI6_AB aead aes-gcm @alice-to-bob6.key"
+	run "$who" "nfsec sa add proto esp src $BOB_IP6 dst $ALICE_IP6 spi $SPI6_BA aead aes-gcm @bob-to-alice6.key"
+done
+run alice "nfsec policy add dir out src $ALICE_IP6 dst $BOB_IP6 action protect sa proto esp src $ALICE_IP6 spi $SPI6_AB"
+run alice "nfsec policy add dir in src $BOB_IP6 dst $ALICE_IP6 action protect sa proto esp src $BOB_IP6 spi $SPI6_BA"
+run bob "nfsec policy add dir out src $BOB_IP6 dst $ALICE_IP6 action protect sa proto esp src $BOB_IP6 spi $SPI6_BA"
+run bob "nfsec policy add dir in src $ALICE_IP6 dst $BOB_IP6 action protect sa proto esp src $ALICE_IP6 spi $SPI6_AB"
+# Neighbour discovery and MLD (ICMPv6, after a hop-by-hop header) aside.
+capture_start "$T" a0 "$WORK/step8.pcap" "ip6 and not icmp6 and not ip6[6] = 0"
+pid=$CAP_PID
+say "(trudy# tcpdump -i a0 -w step8.pcap 'ip6 and not icmp6 and not ip6[6] = 0' &)"
+listen inbox8.txt
+ok=1
+try alice "cat letter.txt >/dev/tcp/$BOB_IP6/$PORT" "Alice's letter went out over IPv6" || ok=0
+if [ "$ok" = 1 ]; then
+	wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
+else
+	kill "$MAILBOX_PID" 2>/dev/null || true
+fi
+capture_stop "$pid"
+run bob "cat inbox8.txt"
+run trudy "tcpdump -nn -r step8.pcap 2>/dev/null | head -n 4"
+N_ESP6=$(count_pkts step8.pcap "ip6[6] = 50 and src $ALICE_IP6")
+bob_esp6() { nfsec_sa_stat "$B" esp "$ALICE_IP6" "$SPI6_AB" "$1"; }
+check "Bob received the letter intact" same_file letter.txt inbox8.txt
+check "no line of the letter in Trudy's capture" letter_not_in step8.pcap
+check "Trudy captured ESP over IPv6 from Alice ($N_ESP6 packets)" test "$N_ESP6" -gt 0
+check "every IPv6 packet Trudy captured (neighbour discovery aside) is ESP" \
+	eq 0 count_pkts step8.pcap "not ip6[6] = 50"
+check "Bob's SA counted exactly the $N_ESP6 ESP packets Alice sent" eq "$N_ESP6" bob_esp6 packets
 
 check "the kernel log holds no warning" dmesg_check
 

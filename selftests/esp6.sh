@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ESP with IPv6 against the kernel's own IPsec (XFRM): nfsec on a, XFRM on
-# b, one veth between them carrying IPv6 and IPv4.
+# ESP and AH with IPv6 against the kernel's own IPsec (XFRM): nfsec on a,
+# XFRM on b, one veth between them carrying IPv6 and IPv4.
 #
 #   a 2001:db8::1  va ---- vb 2001:db8::2 b
 #     10.0.1.1                10.0.1.2
 #     nfsec                   XFRM (ip xfrm)
 #
-# For each algorithm (NFSEC_ESP6_ALGS) and mode (NFSEC_ESP6_MODES):
+# For each algorithm (NFSEC_ESP6_ALGS: ESP's, and AH's as ah-ALG) and
+# mode (NFSEC_ESP6_MODES):
 #   transport  IPv6 in ESP over IPv6;
 #   tunnel6    IPv6 in ESP over IPv6 (6in6);
 #   tunnel4in6 IPv4 traffic in a tunnel whose SAs are IPv6;
@@ -16,8 +17,11 @@
 # (a) ping each way, also 3000 bytes (the ESP packet fragmented by its
 #     sender), and both SAs of a count packets;
 # (b) NFSEC_ESP6_BYTES random bytes over TCP from a to b, sha256 compared;
-# (c) the capture on a (where decrypted packets do not show) holds the flow's SPIs as ESP and not one of its
-#     packets in the clear;
+# (c) the capture on a (where decrypted packets do not show) holds the
+#     flow's SPIs as ESP (AH) and not one of its packets in the clear;
+# AH with an IPv6 outer header also meets, on both sides, a rewrite of
+# the mutable fields (hop limit, flow label, traffic class) before it is
+# verified, as a router on the way could do (nft at prerouting);
 # (d) a catch-all discard policy for IPv6 on a, both directions, behind
 #     the protect policies: neighbour discovery still passes (a's
 #     neighbour cache is flushed first), the protected flow too, and a
@@ -26,11 +30,14 @@
 #     policies) is dropped by a and counted as plaintext.
 source "$(dirname "$0")/lib.sh"
 require_root
-require_cmd ip ping tcpdump timeout busybox
+require_cmd ip ping tcpdump timeout busybox nft
 require_tool
 
-ALGS=${NFSEC_ESP6_ALGS:-"aes-gcm-128 aes-cbc-128+hmac-sha256"}
+# Lists separated by spaces or commas.
+ALGS=${NFSEC_ESP6_ALGS:-"aes-gcm-128 aes-cbc-128+hmac-sha256 ah-hmac-sha256"}
+ALGS=${ALGS//,/ }
 MODES=${NFSEC_ESP6_MODES:-"transport tunnel6 tunnel4in6 tunnel6in4"}
+MODES=${MODES//,/ }
 BYTES=${NFSEC_ESP6_BYTES:-1000000}
 A6=2001:db8::1 B6=2001:db8::2 B6X=2001:db8::3 A4=10.0.1.1 B4=10.0.1.2
 tmp=$(mktemp -d)
@@ -50,7 +57,13 @@ ns_run "$A" ping -6 -c 1 -W 5 $B6 >/dev/null || fail "no IPv6 path a -> b in the
 # keys ALG: K1 (cipher or AEAD key) and K2 (integrity key) for nfsec and
 # the same in XFRM's words (XALG).
 keys() {
+	PROTO=esp PNAME=ESP
 	case $1 in
+	ah-hmac-sha256)
+		PROTO=ah PNAME=AH
+		K2=$(nfsec_tool genkey hmac-sha256)
+		NALG="auth hmac-sha256 $K2"
+		XALG="auth-trunc hmac(sha256) $K2 128" ;;
 	aes-gcm-128)
 		K1=$(nfsec_tool genkey aes-gcm-128) K2=
 		NALG="aead aes-gcm $K1 icv 128"
@@ -83,24 +96,49 @@ setup() {
 	[ "$PING" = -4 ] && plen=32
 	# shellcheck disable=SC2086
 	{
-	ns_run "$A" "$NFSEC_TOOL" sa add proto esp src $sa_a dst $sa_b spi 0x1000 mode $nmode $NALG &&
-	ns_run "$A" "$NFSEC_TOOL" sa add proto esp src $sa_b dst $sa_a spi 0x2000 mode $nmode $NALG &&
-	ns_run "$A" "$NFSEC_TOOL" policy add dir out src $SEL_A/$plen dst $SEL_B/$plen action protect sa proto esp src $sa_a spi 0x1000 &&
-	ns_run "$A" "$NFSEC_TOOL" policy add dir in src $SEL_B/$plen dst $SEL_A/$plen action protect sa proto esp src $sa_b spi 0x2000
+	ns_run "$A" "$NFSEC_TOOL" sa add proto $PROTO src $sa_a dst $sa_b spi 0x1000 mode $nmode $NALG &&
+	ns_run "$A" "$NFSEC_TOOL" sa add proto $PROTO src $sa_b dst $sa_a spi 0x2000 mode $nmode $NALG &&
+	ns_run "$A" "$NFSEC_TOOL" policy add dir out src $SEL_A/$plen dst $SEL_B/$plen action protect sa proto $PROTO src $sa_a spi 0x1000 &&
+	ns_run "$A" "$NFSEC_TOOL" policy add dir in src $SEL_B/$plen dst $SEL_A/$plen action protect sa proto $PROTO src $sa_b spi 0x2000
 	} || fail "$WHAT: nfsec configuration refused"
 	for x in "$sa_a $sa_b 0x1000" "$sa_b $sa_a 0x2000"; do
 		set -- $x
 		# shellcheck disable=SC2086
-		ns_ip "$B" xfrm state add src "$1" dst "$2" proto esp spi "$3" mode $xmode $XALG $xflag ||
+		ns_ip "$B" xfrm state add src "$1" dst "$2" proto $PROTO spi "$3" mode $xmode $XALG $xflag ||
 			fail "$WHAT: XFRM refused the SA $3"
 	done
 	ns_ip "$B" xfrm policy add src $SEL_B/$plen dst $SEL_A/$plen dir out \
-		tmpl src $sa_b dst $sa_a proto esp mode $xmode || fail "$WHAT: XFRM policy out"
+		tmpl src $sa_b dst $sa_a proto $PROTO mode $xmode || fail "$WHAT: XFRM policy out"
 	ns_ip "$B" xfrm policy add src $SEL_A/$plen dst $SEL_B/$plen dir in \
-		tmpl src $sa_a dst $sa_b proto esp mode $xmode || fail "$WHAT: XFRM policy in"
+		tmpl src $sa_a dst $sa_b proto $PROTO mode $xmode || fail "$WHAT: XFRM policy in"
+	# What a router may rewrite in an IPv6 header, before AH is checked.
+	if [ "$PROTO" = ah ] && [ "$sa_a" = "$A6" ]; then
+		for x in "$A" "$B"; do
+			ns_run "$x" nft -f - <<-EOF || fail "$WHAT: nft mangle table"
+			table inet nfsec_mangle {
+				chain pre {
+					type filter hook prerouting priority -450;
+					ip6 nexthdr ah counter ip6 hoplimit set 7 ip6 flowlabel set 12345 ip6 dscp set cs1
+				}
+			}
+			EOF
+		done
+		MANGLE=1
+	fi
 }
 
 teardown() {
+	if [ -n "${MANGLE:-}" ]; then
+		local x n
+		for x in "$A" "$B"; do
+			n=$(ns_run_quiet "$x" nft list table inet nfsec_mangle |
+				sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+			[ "${n:-0}" -ge 5 ] || fail "$WHAT: the mangle rule saw ${n:-0} packets in ${NS_LABEL[$x]}"
+		done
+		ns_run_quiet "$A" nft delete table inet nfsec_mangle
+		ns_run_quiet "$B" nft delete table inet nfsec_mangle
+		MANGLE=
+	fi
 	ns_run_quiet "$A" "$NFSEC_TOOL" policy flush >/dev/null
 	ns_run_quiet "$A" "$NFSEC_TOOL" sa flush >/dev/null
 	ns_ip_quiet "$B" xfrm policy flush
@@ -132,8 +170,8 @@ for alg in $ALGS; do
 		WHAT="$mode $alg"
 		log "--- $WHAT"
 		setup "$alg" "$mode"
-		out0=$(nfsec_sa_stat "$A" esp "$SA_A" 0x1000 packets)
-		in0=$(nfsec_sa_stat "$A" esp "$SA_B" 0x2000 packets)
+		out0=$(nfsec_sa_stat "$A" $PROTO "$SA_A" 0x1000 packets)
+		in0=$(nfsec_sa_stat "$A" $PROTO "$SA_B" 0x2000 packets)
 		ns_bg "$A" tcpdump -n -i va -w "$tmp/cap" -U \
 			"host $SEL_A or host $SA_A or host $SEL_B or host $SA_B" 2>/dev/null
 		cap=$!
@@ -143,8 +181,8 @@ for alg in $ALGS; do
 		ns_run "$B" ping $PING -c 2 -W 3 -I "$SEL_B" "$SEL_A" >/dev/null || fail "$WHAT: ping b -> a"
 		ns_run "$A" ping $PING -c 1 -W 3 -s 3000 "$SEL_B" >/dev/null ||
 			fail "$WHAT: 3000-byte ping a -> b"
-		out1=$(nfsec_sa_stat "$A" esp "$SA_A" 0x1000 packets)
-		in1=$(nfsec_sa_stat "$A" esp "$SA_B" 0x2000 packets)
+		out1=$(nfsec_sa_stat "$A" $PROTO "$SA_A" 0x1000 packets)
+		in1=$(nfsec_sa_stat "$A" $PROTO "$SA_B" 0x2000 packets)
 		[ "$((out1 - out0))" -ge 5 ] || fail "$WHAT: a's outbound SA counted $((out1 - out0)) packets, want >= 5"
 		[ "$((in1 - in0))" -ge 5 ] || fail "$WHAT: a's inbound SA counted $((in1 - in0)) packets, want >= 5"
 		# (b)
@@ -160,20 +198,20 @@ for alg in $ALGS; do
 			clear="ip and (tcp or icmp) and host $SEL_A and host $SEL_B"
 		fi
 		n_clear=$(tcpdump -n -r "$tmp/cap" "$clear" 2>/dev/null | wc -l)
-		n_esp1=$(tcpdump -n -r "$tmp/cap" 2>/dev/null | grep -c 'ESP(spi=0x00001000')
-		n_esp2=$(tcpdump -n -r "$tmp/cap" 2>/dev/null | grep -c 'ESP(spi=0x00002000')
+		n_esp1=$(tcpdump -n -r "$tmp/cap" 2>/dev/null | grep -c "$PNAME(spi=0x00001000")
+		n_esp2=$(tcpdump -n -r "$tmp/cap" 2>/dev/null | grep -c "$PNAME(spi=0x00002000")
 		assert_eq 0 "$n_clear" "$WHAT: packets of the flow in the clear on the wire"
 		[ "$n_esp1" -ge 5 ] && [ "$n_esp2" -ge 5 ] ||
-			fail "$WHAT: ESP on the wire: $n_esp1 with spi 0x1000, $n_esp2 with spi 0x2000"
-		log "$WHAT: ping, 3000-byte ping, TCP $BYTES bytes ok; wire: $n_esp1 + $n_esp2 ESP, 0 in the clear"
+			fail "$WHAT: $PNAME on the wire: $n_esp1 with spi 0x1000, $n_esp2 with spi 0x2000"
+		log "$WHAT: ping, 3000-byte ping, TCP $BYTES bytes ok; wire: $n_esp1 + $n_esp2 $PNAME${MANGLE:+ (mutable fields rewritten)}, 0 in the clear"
 		teardown
 	done
 done
 
-# (d) and (e): transport mode, the first algorithm.
-alg=${ALGS%% *}
+# (d) and (e): ESP in transport mode (with AH, the rewritten hop limit
+# would make neighbour discovery invalid).
 WHAT="catch-all"
-setup "$alg" transport
+setup aes-gcm-128 transport
 ns_run "$A" "$NFSEC_TOOL" policy add dir out family inet6 priority 100 action discard ||
 	fail "catch-all policy out refused"
 ns_run "$A" "$NFSEC_TOOL" policy add dir in family inet6 priority 100 action discard ||

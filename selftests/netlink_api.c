@@ -1152,28 +1152,32 @@ TEST_F(api, ipv6_sa_rejected)
 {
 	static const struct {
 		struct sa6_spec s;
+		int err;
 		const char *named;
 	} bad[] = {
-		/* 15 and 4 bytes: not an IPv6 address */
+		/*
+		 * 15 and 4 bytes: not an IPv6 address (EINVAL, as an IPv4
+		 * address of the wrong length)
+		 */
 		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 15 },
-		  "NFSEC_SA_A_SRC6" },
+		  EINVAL, "NFSEC_SA_A_SRC6" },
 		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, NULL, 4 },
-		  "NFSEC_SA_A_SRC6" },
+		  EINVAL, "NFSEC_SA_A_SRC6" },
 		/*
 		 * One address twice, as IPv4 and as IPv6: the *6 twin is
 		 * named (DST6 or DST: the source is IPv6, the other DST).
 		 */
 		{ { "10.0.0.1", "10.0.0.2", 0x1000, "2001:db8::1", NULL, 0 },
-		  "NFSEC_SA_A_SRC6" },
+		  EINVAL, "NFSEC_SA_A_SRC6" },
 		{ { "2001:db8::1", "2001:db8::2", 0x1000, NULL, "10.0.0.2", 0 },
-		  "NFSEC_SA_A_DST" },
+		  EINVAL, "NFSEC_SA_A_DST" },
 		/* ends of two families: the destination is named */
-		{ { "2001:db8::1", "10.0.0.2", 0x1000 }, "NFSEC_SA_A_DST" },
-		{ { "10.0.0.1", "2001:db8::2", 0x1000 }, "NFSEC_SA_A_DST6" },
+		{ { "2001:db8::1", "10.0.0.2", 0x1000 }, EINVAL, "NFSEC_SA_A_DST" },
+		{ { "10.0.0.1", "2001:db8::2", 0x1000 }, EINVAL, "NFSEC_SA_A_DST6" },
 	};
-	/* Ends that are no unicast host, as for IPv4. */
+	/* Ends that are no unicast host, as for IPv4 (checked last). */
 	static const char * const not_unicast[] = {
-		"::", "::1", "ff02::1", "ff0e::1:2", "::ffff:10.0.0.1",
+		"::1", "ff02::1", "ff0e::1:2", "::ffff:10.0.0.1", "::",
 	};
 	struct nl *nl = &self->nl;
 	struct sa6_spec key = { "2001:db8::1", NULL, 0x1000, NULL, NULL, 4 };
@@ -1183,15 +1187,7 @@ TEST_F(api, ipv6_sa_rejected)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		a = sa6_do(nl, NFSEC_CMD_SA_ADD, &bad[i].s);
 		TH_LOG("case %u: %d %s", i, a.err, a.msg);
-		ASSERT_REJECTED(a, EINVAL, bad[i].named);
-	}
-	for (i = 0; i < sizeof(not_unicast) / sizeof(not_unicast[0]); i++) {
-		ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
-				not_unicast[i], "2001:db8::2", 0x1000 }), EINVAL,
-				"NFSEC_SA_A_SRC6: not a unicast address");
-		ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
-				"2001:db8::1", not_unicast[i], 0x1000 }), EINVAL,
-				"NFSEC_SA_A_DST6: not a unicast address");
+		ASSERT_REJECTED(a, bad[i].err, bad[i].named);
 	}
 	/* The source and destination both twice. */
 	a = sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
@@ -1203,6 +1199,16 @@ TEST_F(api, ipv6_sa_rejected)
 	ASSERT_TRUE(a.has_offs);
 	ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_DEL, &key), EINVAL,
 			"NFSEC_SA_A_SRC6");
+	ASSERT_EQ(0, sa_dump(nl, 0, NULL, NULL).sas);
+	for (i = 0; i < sizeof(not_unicast) / sizeof(not_unicast[0]); i++) {
+		TH_LOG("end %s", not_unicast[i]);
+		ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
+				not_unicast[i], "2001:db8::2", 0x1000 }), EINVAL,
+				"NFSEC_SA_A_SRC6: not a unicast address");
+		ASSERT_REJECTED(sa6_do(nl, NFSEC_CMD_SA_ADD, &(struct sa6_spec){
+				"2001:db8::1", not_unicast[i], 0x1000 }), EINVAL,
+				"NFSEC_SA_A_DST6: not a unicast address");
+	}
 	ASSERT_EQ(0, sa_dump(nl, 0, NULL, NULL).sas);
 }
 

@@ -3,8 +3,9 @@
 #
 # nfsec save: every SA and policy of one namespace, saved with their keys
 # and restored with "nfsec -b" into an empty namespace, dump the same there
-# (less what only runs: age, path MTU, policy indexes). Saved without keys
-# the file refuses to restore; --dry-run checks a file and applies nothing.
+# (less what only runs: age, path MTU, policy indexes), IPv6 ones and an
+# IPv6 catch-all among them. Saved without keys the file refuses to
+# restore; --dry-run checks a file and applies nothing.
 #
 #   ns A: SAs and policies --nfsec save with-keys--> FILE --nfsec -b--> ns B
 source "$(dirname "$0")/lib.sh"
@@ -68,16 +69,39 @@ nA policy add dir out dst 192.168.0.0/16 proto udp dport 53 action bypass priori
 nA policy add dir in proto 47 action discard priority 7
 nA policy add dir out action bypass priority 100
 nA policy add dir out proto icmp action discard priority 100
+# IPv6: transport and tunnel SAs, policies of IPv6 prefixes, through a
+# tunnel of the other family (6in4, 4in6), and a catch-all of IPv6 that
+# only "family inet6" says.
+nA sa add proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x6000 dir out \
+	aead aes-gcm "$gcm" icv 128 replay-window 128 seq 99
+nA sa add proto esp src 2001:db8::2 dst 2001:db8::1 spi 0x6001 dir in \
+	aead chacha20-poly1305 "$cha" esn soft-packets 100 hard-packets 200
+nA sa add proto esp src 2001:db8:1::1 dst 2001:db8:2::1 spi 0x6002 dir out mode tunnel \
+	enc aes-cbc "$cbc" auth hmac-sha512 "$sha512" hard-seconds 7200
+nA policy add dir out src 2001:db8::1 dst 2001:db8::2/128 proto tcp dport 443 \
+	action protect sa proto esp src 2001:db8::1 spi 0x6000 priority 20
+nA policy add dir in src 2001:db8::2 proto ipv6-icmp action protect \
+	sa proto esp src 2001:db8::2 spi 0x6001
+nA policy add dir out dst 10.6.0.0/16 action protect sa proto esp src 2001:db8:1::1 spi 0x6002
+nA policy add dir out dst 2001:db8:4::/48 action protect sa proto esp src 10.0.0.1 spi 0x1000
+nA policy add dir in family inet6 action discard priority 300
 
 umask 022
 nA save with-keys >"$tmp/saved"
 log "saved: $(wc -l <"$tmp/saved") lines"
 cat "$tmp/saved" | sed "s/0x[0-9a-f]\{16,\}/KEY/g"
 assert_match '^-rw-------' "$(ls -l "$tmp/saved")" "a file of keys from save with-keys is 0600"
-assert_eq 7 "$(grep -c '^sa add ' "$tmp/saved")" "SAs saved"
-assert_eq 7 "$(grep -c '^policy add ' "$tmp/saved")" "policies saved"
+assert_eq 10 "$(grep -c '^sa add ' "$tmp/saved")" "SAs saved"
+assert_eq 12 "$(grep -c '^policy add ' "$tmp/saved")" "policies saved"
 assert_match 'dir out mode tunnel aead aes-gcm 0x' "$(grep 'spi 0x00001000' "$tmp/saved")" \
 	"the SA's direction and mode are saved"
+assert_match '^sa add proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x00006000 dir out mode transport aead aes-gcm 0x' \
+	"$(cat "$tmp/saved")" "an IPv6 SA saved"
+assert_match '^policy add dir in family inet6 action discard priority 300$' "$(cat "$tmp/saved")" \
+	"the IPv6 catch-all saved with its family"
+assert_match '^policy add dir out dst 2001:db8:4::/48 action protect sa proto esp src 10\.0\.0\.1 spi 0x00001000 priority 0$' \
+	"$(cat "$tmp/saved")" "an IPv6 policy through an IPv4 tunnel saved"
+assert_no_match 'family inet( |$)' "$(cat "$tmp/saved")" "IPv4 policies saved without a family"
 
 # --dry-run reads the file and applies nothing.
 nB --dry-run -b "$tmp/saved"
@@ -106,7 +130,7 @@ log "batch with a refused line: $err"
 assert_eq 2 "$rc" "exit status of a batch the kernel refused"
 assert_eq "nfsec: batch line 2: sa add: an SA with this protocol, source and SPI exists (applied: lines 1, 3)" \
 	"$err" "the refused line and the lines applied"
-assert_eq 9 "$(nB sa show | grep -c '^sa ' || true)" "SAs after the refused line"
+assert_eq 12 "$(nB sa show | grep -c '^sa ' || true)" "SAs after the refused line"
 rc=0
 err=$(ip netns exec "$B" "$NFSEC_TOOL" -b "$tmp/saved" 2>&1) || rc=$?
 assert_eq 2 "$rc" "exit status of restoring twice"

@@ -3,12 +3,14 @@
 #
 # Tearing state down while ESP packets are in flight: SA and policy
 # deletion and flushes, namespace deletion and rmmod, each under a flood of
-# UDP datagrams in both directions (nfsec on both sides, aes-gcm, whose
+# UDP datagrams in both directions, over IPv4 and IPv6 at once (nfsec on
+# both sides, aes-gcm, whose
 # AES-NI implementation may complete asynchronously). No kernel report,
 # nothing leaked (rmmod destroys nfsec's caches, which reports any object
 # left), and traffic flows again afterwards.
 #
-#   a 10.0.1.1 va ---- vb 10.0.1.2 b      nfsec ESP transport a <-> b
+#   a 10.0.1.1 va ---- vb 10.0.1.2 b      nfsec ESP transport a <-> b,
+#     2001:db8:1::1         2001:db8:1::2   one SA pair per family
 #              <== flood ==  == flood ==>
 #
 #  1. NFSEC_TEARDOWN_ROUNDS rounds: a flushes its SAs (policies still
@@ -80,11 +82,16 @@ stop_floods() {
 }
 defer stop_floods
 
-# pair NS1 ADDR1 DEV1 NS2 ADDR2 DEV2: veth between them, addresses /24.
+# pair NS1 ADDR1 DEV1 NS2 ADDR2 DEV2 [ADDR6_1 ADDR6_2]: veth between them,
+# IPv4 addresses /24, IPv6 ones /64.
 pair() {
 	veth_pair "$1" "$3" "$4" "$6"
 	addr_add "$1" "$3" "$2/24"
 	addr_add "$4" "$6" "$5/24"
+	if [ -n "${7:-}" ]; then
+		ns_ip "$1" addr add "$7/64" dev "$3" nodad
+		ns_ip "$4" addr add "$8/64" dev "$6" nodad
+	fi
 }
 
 # esp NS LOCAL PEER: nfsec transport SAs and policies of one side, keys
@@ -95,9 +102,10 @@ sa_lines() {
 	echo "sa add proto esp src $peer dst $local spi $spi_in aead aes-gcm $6"
 }
 pol_lines() {
-	local local=$1 peer=$2 spi_out=$3 spi_in=$4
-	echo "policy add dir out src $local/32 dst $peer/32 action protect sa proto esp src $local spi $spi_out"
-	echo "policy add dir in src $peer/32 dst $local/32 action protect sa proto esp src $peer spi $spi_in"
+	local local=$1 peer=$2 spi_out=$3 spi_in=$4 plen=32
+	[[ $local == *:* ]] && plen=128
+	echo "policy add dir out src $local/$plen dst $peer/$plen action protect sa proto esp src $local spi $spi_out"
+	echo "policy add dir in src $peer/$plen dst $local/$plen action protect sa proto esp src $peer spi $spi_in"
 }
 K1=$(nfsec genkey aes-gcm-128)
 K2=$(nfsec genkey aes-gcm-128)
@@ -109,8 +117,15 @@ configure() {
 		[ "$what" = sa ] || pol_lines "$2" "$3" "$4" "$5"
 	} | ip netns exec "$1" "$NFSEC_TOOL" -b - || fail "configuring $what in $1 failed"
 }
-conf_a() { configure "$A" 10.0.1.1 10.0.1.2 0x1000 0x2000 "$K1" "$K2" "$@"; }
-conf_b() { configure "$B" 10.0.1.2 10.0.1.1 0x2000 0x1000 "$K2" "$K1" "$@"; }
+A6=2001:db8:1::1 B6=2001:db8:1::2
+conf_a() {
+	configure "$A" 10.0.1.1 10.0.1.2 0x1000 0x2000 "$K1" "$K2" "$@"
+	configure "$A" $A6 $B6 0x1100 0x2100 "$K1" "$K2" "$@"
+}
+conf_b() {
+	configure "$B" 10.0.1.2 10.0.1.1 0x2000 0x1000 "$K2" "$K1" "$@"
+	configure "$B" $B6 $A6 0x2100 0x1100 "$K2" "$K1" "$@"
+}
 
 sa_packets() {
 	ip netns exec "$1" "$NFSEC_TOOL" -s -j sa get proto esp src "$2" spi "$3" |
@@ -123,10 +138,11 @@ nfsec_load
 
 ns_create A
 ns_create B
-pair "$A" 10.0.1.1 va "$B" 10.0.1.2 vb
+pair "$A" 10.0.1.1 va "$B" 10.0.1.2 vb $A6 $B6
 conf_a
 conf_b
 ip netns exec "$A" ping -c 2 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> b"
+ip netns exec "$A" ping -6 -c 2 -W 2 $B6 >/dev/null || fail "no IPv6 ESP path a -> b"
 
 # --- 1. flush and delete under a flood -------------------------------------
 
@@ -134,12 +150,16 @@ noports_a=$(snmp "$A" Udp NoPorts)
 noports_b=$(snmp "$B" Udp NoPorts)
 flood "$A" 10.0.1.2
 flood "$B" 10.0.1.1
+flood "$A" $B6
+flood "$B" $A6
 sleep 1
 for ((r = 1; r <= ROUNDS; r++)); do
 	floods_alive "round $r"
 	run_in "$A" sa flush || fail "round $r: sa flush in a failed"
 	run_in "$B" sa del proto esp src 10.0.1.2 spi 0x2000 || fail "round $r: sa del in b failed"
 	run_in "$B" sa del proto esp src 10.0.1.1 spi 0x1000 || fail "round $r: sa del in b failed"
+	run_in "$B" sa del proto esp src $B6 spi 0x2100 || fail "round $r: IPv6 sa del in b failed"
+	run_in "$B" sa del proto esp src $A6 spi 0x1100 || fail "round $r: IPv6 sa del in b failed"
 	run_in "$A" policy flush || fail "round $r: policy flush in a failed"
 	run_in "$B" policy flush || fail "round $r: policy flush in b failed"
 	conf_a
@@ -148,6 +168,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 floods_alive "after the rounds"
 rises "datagrams b decrypted with the last SA" 0 sa_packets "$B" 10.0.1.1 0x1000
+rises "IPv6 datagrams b decrypted with the last SA" 0 sa_packets "$B" $A6 0x1100
+rises "IPv6 datagrams a decrypted with the last SA" 0 sa_packets "$A" $B6 0x2100
 in_b=$(sa_packets "$B" 10.0.1.1 0x1000)
 rises "flood datagrams that reached b (Udp NoPorts)" "$noports_b" snmp "$B" Udp NoPorts
 rises "flood datagrams that reached a (Udp NoPorts)" "$noports_a" snmp "$A" Udp NoPorts
@@ -156,21 +178,30 @@ log "$ROUNDS rounds of flush and delete under a flood; b decrypted $in_b datagra
 ip netns exec "$A" ping -c 2 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> b after the rounds"
 ip netns exec "$B" ping -c 2 -W 2 10.0.1.1 >/dev/null || fail "no ESP path b -> a after the rounds"
 [ "$(sa_packets "$B" 10.0.1.1 0x1000)" -gt 0 ] || fail "the pings did not go through b's SA"
+ip netns exec "$A" ping -6 -c 2 -W 2 $B6 >/dev/null || fail "no IPv6 ESP path a -> b after the rounds"
 
 # --- 2. namespace deletion with SAs installed ------------------------------
 
 for ((r = 1; r <= NETNS_ROUNDS; r++)); do
 	ns_create C
 	ns_create D
-	pair "$C" 10.0.2.1 vc "$D" 10.0.2.2 vd
+	pair "$C" 10.0.2.1 vc "$D" 10.0.2.2 vd 2001:db8:2::1 2001:db8:2::2
 	configure "$C" 10.0.2.1 10.0.2.2 0x3000 0x4000 "$K1" "$K2"
 	configure "$D" 10.0.2.2 10.0.2.1 0x4000 0x3000 "$K2" "$K1"
+	configure "$C" 2001:db8:2::1 2001:db8:2::2 0x3100 0x4100 "$K1" "$K2"
+	configure "$D" 2001:db8:2::2 2001:db8:2::1 0x4100 0x3100 "$K2" "$K1"
 	ip netns exec "$D" ping -c 1 -W 2 10.0.2.1 >/dev/null || fail "round $r: no ESP path d -> c"
+	ip netns exec "$D" ping -6 -c 1 -W 2 2001:db8:2::1 >/dev/null ||
+		fail "round $r: no IPv6 ESP path d -> c"
 	in_c=$(sa_packets "$C" 10.0.2.2 0x4000)
+	in_c6=$(sa_packets "$C" 2001:db8:2::2 0x4100)
 	flood "$D" 10.0.2.1
+	flood "$D" 2001:db8:2::1
 	sleep 0.5
 	floods_alive "round $r, namespace deletion"
 	rises "round $r: flood datagrams c decrypted" "$in_c" sa_packets "$C" 10.0.2.2 0x4000
+	rises "round $r: IPv6 flood datagrams c decrypted" "$in_c6" \
+		sa_packets "$C" 2001:db8:2::2 0x4100
 	ns_destroy "$C"
 	for ((i = 0; i < 100; i++)); do
 		ip -n "$D" link show vd >/dev/null 2>&1 || break
@@ -187,12 +218,18 @@ log "$NETNS_ROUNDS namespaces deleted with SAs installed and ESP arriving ($SECO
 for r in 1 2 3; do
 	in_a=$(sa_packets "$A" 10.0.1.2 0x2000)
 	in_b=$(sa_packets "$B" 10.0.1.1 0x1000)
+	in_a6=$(sa_packets "$A" $B6 0x2100)
+	in_b6=$(sa_packets "$B" $A6 0x1100)
 	flood "$A" 10.0.1.2
 	flood "$B" 10.0.1.1
+	flood "$A" $B6
+	flood "$B" $A6
 	sleep 1
 	floods_alive "round $r, rmmod"
 	rises "round $r: flood datagrams a decrypted" "$in_a" sa_packets "$A" 10.0.1.2 0x2000
 	rises "round $r: flood datagrams b decrypted" "$in_b" sa_packets "$B" 10.0.1.1 0x1000
+	rises "round $r: IPv6 flood datagrams a decrypted" "$in_a6" sa_packets "$A" $B6 0x2100
+	rises "round $r: IPv6 flood datagrams b decrypted" "$in_b6" sa_packets "$B" $A6 0x1100
 	nfsec_unload
 	stop_floods
 	ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null ||
@@ -202,6 +239,8 @@ for r in 1 2 3; do
 	conf_b
 	ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null ||
 		fail "round $r: no ESP path after reloading"
+	ip netns exec "$A" ping -6 -c 1 -W 2 $B6 >/dev/null ||
+		fail "round $r: no IPv6 ESP path after reloading"
 done
 log "rmmod with SAs installed and a flood in both directions, three times ($SECONDS s)"
 

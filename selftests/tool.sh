@@ -4,7 +4,9 @@
 # The nfsec tool against the module: SA and policy round trips, keys kept
 # out of dumps, one-line errors naming the bad token, batch mode (100,000
 # SAs added, dumped with the exact count, flushed), events, namespace
-# isolation, and rmmod with SAs and policies installed.
+# isolation, and rmmod with SAs and policies installed; IPv6 SAs and
+# policies (a family of their own, a catch-all of IPv6) with the same
+# commands.
 source "$(dirname "$0")/lib.sh"
 require_root
 require_tool
@@ -95,6 +97,81 @@ assert_eq 4 "$(grep -c '^policy ' <<<"$out")" "policies shown"
 # Match order: out policies by priority, discard (5) before protect (10).
 assert_match 'discard' "$(grep 'dir out' <<<"$out" | head -n 1)" "first out policy"
 assert_match '"dport_min":80,"dport_max":80' "$(nfsec -j policy show)" "JSON policies"
+assert_match '"dir":"out","family":"inet","src":"10.0.0.1/32"' "$(nfsec -j policy show)" \
+	"JSON policies: an IPv4 policy's family"
+
+# IPv6, with the same commands: the family is the addresses'. An address
+# written long is printed in its compressed form.
+nfsec sa add proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x6000 dir out aead aes-gcm "$gcm"
+nfsec sa add proto esp src 2001:DB8:0:0::2 dst 2001:db8::1 spi 0x6001 dir in \
+	enc aes-cbc "$cbc" auth hmac-sha256 "$hmac"
+nfsec sa add proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x6002 dir out mode tunnel \
+	aead aes-gcm "$gcm"
+out=$(nfsec sa get proto esp src 2001:db8::1 spi 0x6000)
+assert_match '^sa proto esp src 2001:db8::1 dst 2001:db8::2 spi 0x00006000 mode transport dir out$' \
+	"$out" "sa get of an IPv6 SA"
+out=$(nfsec sa get proto esp src 2001:db8:0::2 spi 0x6001)
+assert_match '^sa proto esp src 2001:db8::2 dst 2001:db8::1 spi 0x00006001 ' "$out" \
+	"an IPv6 source written long, printed compressed"
+out=$(nfsec -j sa get proto esp src 2001:db8::1 spi 0x6002)
+assert_match '"src":"2001:db8::1","dst":"2001:db8::2","spi":24578,"mode":"tunnel"' "$out" \
+	"JSON: IPv6 addresses are strings"
+assert_eq 3 "$(nfsec sa show | grep -c '^sa proto esp src 2001:db8::')" "IPv6 SAs shown"
+nfsec policy add dir out src 2001:db8::1 dst 2001:db8::2/128 proto tcp dport 22 \
+	action protect sa proto esp src 2001:db8::1 spi 0x6000
+nfsec policy add dir in src 2001:db8::2 dst 2001:db8::1 proto icmpv6 \
+	action protect sa proto esp src 2001:db8::2 spi 0x6001
+nfsec policy add dir in family inet6 action discard priority 200
+# An IPv4 policy through an IPv6 tunnel (4in6).
+nfsec policy add dir out dst 10.9.0.0/16 action protect sa proto esp src 2001:db8::1 spi 0x6002
+out=$(nfsec policy show)
+assert_match '^policy dir out src 2001:db8::1/128 dst 2001:db8::2/128 proto tcp dport 22 action protect sa esp 2001:db8::1 0x6000 priority 0 index [0-9]+$' \
+	"$out" "an IPv6 policy shown"
+assert_match '^policy dir in src 2001:db8::2/128 dst 2001:db8::1/128 proto ipv6-icmp ' "$out" \
+	"proto icmpv6 is shown ipv6-icmp"
+assert_match '^policy dir in src ::/0 dst ::/0 action discard priority 200 index [0-9]+$' "$out" \
+	"\"family inet6\" alone: every IPv6 address"
+assert_match '^policy dir out src 0.0.0.0/0 dst 10.9.0.0/16 action protect sa esp 2001:db8::1 0x6002 ' \
+	"$out" "an IPv4 policy through an IPv6 SA"
+out=$(nfsec -j policy show)
+assert_match '"dir":"in","family":"inet6","src":"::/0","dst":"::/0","action":"discard"' "$out" \
+	"JSON: the IPv6 catch-all's family"
+assert_match '"family":"inet","src":"0.0.0.0/0","dst":"10.9.0.0/16","action":"protect","sa":\{"proto":"esp","src":"2001:db8::1","spi":24578\}' \
+	"$out" "JSON: an IPv4 policy's IPv6 SA"
+out=$(nfsec -j show)
+assert_match '"sas":\[.*"src":"2001:db8::2","dst":"2001:db8::1"' "$out" "JSON show: IPv6 SAs"
+expect_error "an SA of two families" '^nfsec: dst 10\.0\.0\.2: not of the family of src 2001:db8::1$' \
+	nfsec sa add proto esp src 2001:db8::1 dst 10.0.0.2 spi 0x6009 aead aes-gcm "$gcm"
+expect_error "IPv6 host bits" '"2001:db8::1/64": host bits set' nfsec policy add dir out \
+	src 2001:db8::1/64 action bypass
+expect_error "an IPv6 prefix of 129 bits" '"129": out of range \(maximum 128\)' nfsec policy add \
+	dir out dst 2001:db8::/129 action bypass
+expect_error "a prefix not of the family" '^nfsec: src 10\.0\.0\.0/8: not of family inet6$' \
+	nfsec policy add dir out family inet6 src 10.0.0.0/8 action bypass
+expect_error "an IPv6 zone" 'fe80::1%lo' nfsec sa del proto esp src fe80::1%lo spi 0x6000
+expect_error "an IPv6 multicast end, in the user's words" '^nfsec: sa add: dst: not a unicast address' \
+	nfsec sa add proto esp src 2001:db8::1 dst ff02::1 spi 0x6009 aead aes-gcm "$gcm"
+expect_error "an IPv6 SA added twice" 'exists' nfsec sa add proto esp src 2001:db8::1 \
+	dst 2001:db8::2 spi 0x6000 aead aes-gcm "$gcm"
+expect_error "a transport SA of the other family" '^nfsec: policy add: sa: ' nfsec policy add \
+	dir out dst 10.8.0.0/16 action protect sa proto esp src 2001:db8::1 spi 0x6000
+rc=0; nfsec sa add proto esp src 2001:db8::1 dst ff02::1 spi 0x6009 aead aes-gcm "$gcm" \
+	2>/dev/null || rc=$?
+assert_eq 2 "$rc" "exit status of a kernel refusal of an IPv6 SA"
+# Deleted by their selectors and keys; the IPv4 ones stay.
+nfsec policy del dir in family inet6 priority 200
+nfsec policy del dir out src 2001:db8::1 dst 2001:db8::2 proto tcp dport 22
+nfsec policy del dir in src 2001:db8::2/128 dst 2001:db8::1/128 proto ipv6-icmp
+nfsec policy del dir out family 4 dst 10.9.0.0/16
+expect_error "an IPv6 policy deleted twice" 'policy del' nfsec policy del dir in family inet6 \
+	priority 200
+assert_eq 4 "$(nfsec policy show | grep -c '^policy ')" "policies after the IPv6 ones were deleted"
+for spi in 0x6000 0x6001 0x6002; do
+	src=2001:db8::1
+	[ "$spi" != 0x6001 ] || src=2001:db8::2
+	nfsec sa del proto esp src "$src" spi "$spi"
+done
+assert_eq 0 "$(nfsec sa show | grep -c 'src 2001:db8::' || true)" "IPv6 SAs after their deletion"
 
 # Errors: one line, naming the bad token.
 expect_error "bad address" '10\.0\.0' nfsec sa add proto esp src 10.0.0 dst 10.0.0.2 \
@@ -138,6 +215,10 @@ defer "kill $mon"
 sleep 1
 nfsec sa add proto esp src 10.0.0.7 dst 10.0.0.2 spi 0x7000 aead aes-gcm "$gcm"
 nfsec sa del proto esp src 10.0.0.7 spi 0x7000
+nfsec sa add proto esp src 2001:db8::7 dst 2001:db8::2 spi 0x7001 aead aes-gcm "$gcm"
+nfsec policy add dir in family inet6 action discard priority 7
+nfsec policy del dir in family inet6 priority 7
+nfsec sa del proto esp src 2001:db8::7 spi 0x7001
 sleep 1
 kill "$mon"
 wait "$mon" || true
@@ -145,6 +226,11 @@ events=$(cat "$tmp/events")
 log "events: $(tr '\n' '|' <<<"$events")"
 assert_match 'add.*0x0*7000' "$events" "monitor: SA added"
 assert_match 'del.*0x0*7000' "$events" "monitor: SA deleted"
+assert_match '^sa-added sa proto esp src 2001:db8::7 dst 2001:db8::2 spi 0x00007001' "$events" \
+	"monitor: an IPv6 SA added"
+assert_match '^sa-deleted sa proto esp src 2001:db8::7 ' "$events" "monitor: an IPv6 SA deleted"
+assert_match '^policy-added policy dir in src ::/0 dst ::/0 action discard priority 7' "$events" \
+	"monitor: an IPv6 policy added"
 assert_no_match "${gcm#0x}" "$events" "no key material in events"
 
 # Namespaces see only their own databases.

@@ -23,6 +23,12 @@
  * delete those (from a second before their end on, as it counts whole
  * seconds), never the others. Every 2048 requests the databases are topped
  * up to 150 SAs and policies of the fuzzer's own.
+ * A quarter of the SAs and policies are of IPv6 (NFSEC_SA_A_SRC6 and DST6,
+ * NFSEC_POL_A_FAMILY, SRC6 and DST6), some with the attributes of both
+ * families, of the wrong length or a family of neither kind, and
+ * policies naming SAs of the other family; what the model cannot tell
+ * (AH over IPv6, which the kernel may refuse, an SA that may just have
+ * expired) may go either way.
  *
  * usage: fuzz_netlink [--seed N] [--count N] [--verbose]
  * Runs in the namespace it is started in, which should hold no SA or policy
@@ -43,13 +49,19 @@
 #define MAX_POL 4096
 #define MAX_OFFS 128
 
-/* An SA of the model: its key, when it expires, and what a dump shows. */
+/*
+ * An SA of the model: its key, when it expires, and what a dump shows.
+ * The addresses of the other family than the SA's are zero.
+ */
 struct sa_key {
 	uint8_t proto;
+	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint32_t src;		/* network order */
+	struct in6_addr src6;
 	uint32_t spi;		/* network order */
 	uint64_t expires;	/* hard lifetime: ms on CLOCK_MONOTONIC, or 0 */
 	uint32_t dst;		/* network order */
+	struct in6_addr dst6;
 	uint8_t mode;
 	char enc[NFSEC_ALG_NAME_MAX], auth[NFSEC_ALG_NAME_MAX];
 	uint16_t enc_bits, auth_bits, icv_bits;
@@ -58,16 +70,21 @@ struct sa_key {
 	uint64_t lft[NFSEC_LFT_A_MAX + 1];
 };
 
+/* A policy; the addresses of the other family than its own are zero. */
 struct pol {
 	uint32_t index;
 	uint8_t dir;
+	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint32_t saddr, daddr;	/* network order */
+	struct in6_addr saddr6, daddr6;
 	uint8_t splen, dplen, proto;
 	uint16_t sp_min, sp_max, dp_min, dp_max;
 	uint8_t action;
 	uint32_t prio;
 	uint8_t sa_proto;	/* the SA of action protect, else 0 */
+	uint8_t sa_family;
 	uint32_t sa_src, sa_spi;
+	struct in6_addr sa_src6;
 };
 
 struct model {
@@ -87,9 +104,12 @@ struct mb {
 /* The attributes of an SA_ADD as put: -1 for a length of none. */
 struct sa_req {
 	bool dst, mode_p, icv_p, win_p, flags_p, seq_p, reject;
+	bool dst_twin;		/* DST and DST6 both */
+	uint8_t dst_family;
 	uint8_t mode;
 	uint16_t icv;
 	uint32_t dst_addr, win, flags;
+	struct in6_addr dst6;
 	uint64_t seq;
 	char enc[40], auth[40];
 	bool enc_p, auth_p, enc_nul, auth_nul;
@@ -104,6 +124,7 @@ struct gen {
 	bool mutated;
 	bool short_dgram;	/* sent shorter than its nlmsg_len */
 	bool has_key;		/* SA key complete */
+	bool key_bad;		/* SRC6 of a wrong length, or SRC with SRC6 */
 	struct sa_key key;
 	uint64_t hard_s;	/* SA_ADD: the hard lifetime in seconds */
 	struct sa_req sr;	/* SA_ADD: what was put */
@@ -116,6 +137,7 @@ struct gen {
 	uint32_t index;
 	int filter;		/* flush: -1 all, else proto or dir */
 	bool filter_ok;		/* the flush filter is a valid one */
+	bool unsure;		/* valid or not: either answer will do */
 };
 
 static struct nl nl;
@@ -126,6 +148,7 @@ static unsigned long failures;
 static unsigned long n_sent, n_ok, n_err, n_core, n_mut, n_unanswered,
 		     n_resync, n_unpriv, n_expired;
 static unsigned long n_errno[256];
+static unsigned long n_sa6, n_pol6;	/* IPv6 ones accepted, unmutated */
 static unsigned long n_cmd_ok[NFSEC_CMD_MAX + 1];
 
 static uint64_t now_ms(void)
@@ -160,6 +183,50 @@ static uint32_t pick_addr(void)
 	if (rng_pct(&rng, 90))
 		return htonl(src_pool[rng_below(&rng, 4)]);
 	return (uint32_t)rng_next(&rng);
+}
+
+/*
+ * IPv6 ends: hosts, and some that are none (multicast, loopback,
+ * IPv4-mapped); not the unspecified address, which no run depends on.
+ */
+static const char *const addr6_pool[] = {
+	"2001:db8:9::1", "2001:db8:9::2", "fe80::1", "ff02::1", "::1",
+	"::ffff:10.9.0.1",
+};
+
+static struct in6_addr addr6(const char *text)
+{
+	struct in6_addr a;
+
+	inet_pton(AF_INET6, text, &a);
+	return a;
+}
+
+static struct in6_addr pick_addr6(void)
+{
+	struct in6_addr a;
+
+	if (rng_pct(&rng, 90))
+		return addr6(addr6_pool[rng_below(&rng, sizeof(addr6_pool) /
+						    sizeof(addr6_pool[0]))]);
+	rng_bytes(&rng, &a, sizeof(a));
+	a.s6_addr[0] = 0x20;	/* global unicast */
+	return a;
+}
+
+static uint8_t pick_family(unsigned int pct6)
+{
+	return rng_pct(&rng, pct6) ? AF_INET6 : AF_INET;
+}
+
+static uint8_t other_family(uint8_t family)
+{
+	return family == AF_INET ? AF_INET6 : AF_INET;
+}
+
+static bool in6_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return !memcmp(a, b, sizeof(*a));
 }
 
 static uint8_t pick_proto(void)
@@ -234,15 +301,60 @@ static struct nlattr *nest(struct mb *m, uint16_t type)
 	return mnl_attr_nest_start(m->nlh, type);
 }
 
+/* An IPv6 address attribute, of a wrong length if @len is not 16. */
+static void put_in6(struct mb *m, uint16_t type, const struct in6_addr *a,
+		    unsigned int len)
+{
+	uint8_t buf[24] = { 0 };
+
+	memcpy(buf, a, sizeof(*a));
+	put(m, type, len, buf);
+}
+
+/* A wrong length for an IPv6 address, now and then; else 16. */
+static unsigned int pick_len6(bool *bad)
+{
+	static const unsigned int lens[] = { 0, 4, 8, 15, 17, 20 };
+
+	if (!rng_pct(&rng, 3))
+		return 16;
+	*bad = true;
+	return lens[rng_below(&rng, sizeof(lens) / sizeof(lens[0]))];
+}
+
+/* The address of @family as @type (IPv4) or @type6; its twin sometimes. */
+static void put_addr(struct mb *m, uint16_t type, uint16_t type6,
+		     uint8_t family, uint32_t a4, const struct in6_addr *a6,
+		     bool *bad)
+{
+	struct in6_addr twin6 = pick_addr6();
+
+	if (family == AF_INET6)
+		put_in6(m, type6, a6, pick_len6(bad));
+	else
+		put_u32(m, type, a4);
+	if (rng_pct(&rng, 3)) {
+		*bad = true;
+		if (family == AF_INET6)
+			put_u32(m, type, pick_addr());
+		else
+			put_in6(m, type6, &twin6, 16);
+	}
+}
+
 static void put_key(struct mb *m, struct gen *g, bool complete)
 {
-	struct sa_key k;
+	struct sa_key k = { 0 };
 
 	if (model.nsa && rng_pct(&rng, 60)) {
 		k = model.sa[rng_below(&rng, model.nsa)];
 	} else {
 		k.proto = pick_proto();
-		k.src = pick_addr();
+		k.family = pick_family(25);
+		if (k.family == AF_INET6)
+			k.src6 = pick_addr6();
+		else
+			k.src = pick_addr();
 		k.spi = pick_spi();
 	}
 	g->has_key = true;
@@ -252,7 +364,8 @@ static void put_key(struct mb *m, struct gen *g, bool complete)
 	else
 		g->has_key = false;
 	if (!complete || !rng_pct(&rng, 4))
-		put_u32(m, NFSEC_SA_A_SRC, k.src);
+		put_addr(m, NFSEC_SA_A_SRC, NFSEC_SA_A_SRC6, k.family, k.src,
+			 &k.src6, &g->key_bad);
 	else
 		g->has_key = false;
 	if (!complete || !rng_pct(&rng, 4))
@@ -333,9 +446,18 @@ static void gen_sa_add(struct mb *m, struct gen *g)
 	put_key(m, g, true);
 	if (!rng_pct(&rng, 4)) {
 		r->dst = true;
-		r->dst_addr = pick_addr();
-		put_u32(m, NFSEC_SA_A_DST, r->dst_addr);
+		/* Now and then of the other family than the source's. */
+		r->dst_family = rng_pct(&rng, 4) ? other_family(g->key.family) :
+						   g->key.family;
+		if (r->dst_family == AF_INET6)
+			r->dst6 = pick_addr6();
+		else
+			r->dst_addr = pick_addr();
+		put_addr(m, NFSEC_SA_A_DST, NFSEC_SA_A_DST6, r->dst_family,
+			 r->dst_addr, &r->dst6, &r->dst_twin);
 	}
+	/* AH over IPv6: the kernel may not have it (yet). */
+	g->unsure = g->key.family == AF_INET6 && g->key.proto == IPPROTO_AH;
 	if (rng_pct(&rng, 30)) {
 		r->mode_p = true;
 		r->mode = rng_pct(&rng, 90) ? rng_below(&rng, 2) : rng_below(&rng, 256);
@@ -486,6 +608,26 @@ static bool unicast(uint32_t addr)
 	return first != 0 && first < 224;
 }
 
+/* And IPv6 ones: not multicast, loopback or IPv4-mapped (nor ::). */
+static bool unicast6(const struct in6_addr *a)
+{
+	static const struct in6_addr any = IN6ADDR_ANY_INIT;
+	static const struct in6_addr loopback = IN6ADDR_LOOPBACK_INIT;
+
+	return !in6_eq(a, &any) && !in6_eq(a, &loopback) &&
+	       a->s6_addr[0] != 0xff && !IN6_IS_ADDR_V4MAPPED(a);
+}
+
+/* Both ends of an SA, of one family, are unicast hosts. */
+static bool sa_ends_ok(const struct sa_key *k, const struct sa_req *r)
+{
+	if (r->dst_family != k->family)
+		return false;
+	if (k->family == AF_INET6)
+		return unicast6(&k->src6) && unicast6(&r->dst6);
+	return unicast(k->src) && unicast(r->dst_addr);
+}
+
 static bool sa_add_ok(const struct gen *g, struct sa_key *sa)
 {
 	const struct sa_req *r = &g->sr;
@@ -493,8 +635,8 @@ static bool sa_add_ok(const struct gen *g, struct sa_key *sa)
 	bool esp = g->key.proto == IPPROTO_ESP;
 	uint32_t flags = r->flags_p ? r->flags : 0;
 
-	if (!g->has_key || !key_ok(&g->key) || !r->dst || r->reject ||
-	    !unicast(g->key.src) || !unicast(r->dst_addr) ||
+	if (!g->has_key || g->key_bad || !key_ok(&g->key) || !r->dst ||
+	    r->dst_twin || r->reject || !sa_ends_ok(&g->key, r) ||
 	    (r->mode_p && r->mode > NFSEC_MODE_MAX) ||
 	    (r->win_p && r->win > NFSEC_REPLAY_WINDOW_MAX) ||
 	    (flags & ~__NFSEC_SA_F_ALL) ||
@@ -532,7 +674,10 @@ static bool sa_add_ok(const struct gen *g, struct sa_key *sa)
 		return false;
 
 	*sa = g->key;
-	sa->dst = r->dst_addr;
+	sa->dst = r->dst_family == AF_INET ? r->dst_addr : 0;
+	memset(&sa->dst6, 0, sizeof(sa->dst6));
+	if (r->dst_family == AF_INET6)
+		sa->dst6 = r->dst6;
 	sa->mode = r->mode_p ? r->mode : NFSEC_MODE_TRANSPORT;
 	snprintf(sa->enc, sizeof(sa->enc), "%s", enc ? enc->name : "");
 	sa->enc_bits = enc ? (r->enc_len > 0 ? r->enc_len - enc->salt : 0) * 8 : 0;
@@ -546,26 +691,79 @@ static bool sa_add_ok(const struct gen *g, struct sa_key *sa)
 	return true;
 }
 
-static void put_prefix(struct mb *m, uint16_t atype, uint16_t ltype,
-		       uint32_t *addr, uint8_t *plen)
+/* One end of a policy's selectors as put. */
+struct end_put {
+	bool a4, a6;		/* the IPv4 attribute, the IPv6 one */
+	bool bad_len;		/* the IPv6 one not of 16 bytes */
+	uint32_t addr;		/* network order */
+	struct in6_addr addr6;
+	uint8_t plen;
+};
+
+/* The prefix of an end (src, else dst) of @family, sometimes its twin too. */
+static void put_prefix(struct mb *m, bool src, uint8_t family,
+		       struct end_put *e)
 {
 	static const struct { uint32_t a; uint8_t l; } pfx[] = {
 		{ 0x0a090000, 16 }, { 0x0a090001, 32 }, { 0, 0 },
 		{ 0xc0000200, 24 }, { 0x0a090001, 16 },	/* host bits */
 		{ 0x0a000000, 8 }, { 0, 33 },
 	};
-	unsigned int i = rng_below(&rng, 7);
+	static const struct { const char *a; uint8_t l; } pfx6[] = {
+		{ "2001:db8:9::", 48 }, { "2001:db8:9::1", 128 }, { "::", 0 },
+		{ "fe80::", 10 }, { "2001:db8::", 33 },
+		{ "2001:db8:9::1", 64 }, { "2001:db8:9::", 47 },	/* host bits */
+		{ "::", 129 },
+	};
+	uint16_t atype = src ? NFSEC_POL_A_SRC : NFSEC_POL_A_DST;
+	uint16_t atype6 = src ? NFSEC_POL_A_SRC6 : NFSEC_POL_A_DST6;
+	uint16_t ltype = src ? NFSEC_POL_A_SRC_PLEN : NFSEC_POL_A_DST_PLEN;
+	static const struct in6_addr any = IN6ADDR_ANY_INIT;
+	unsigned int i;
 
-	*addr = htonl(pfx[i].a);
-	*plen = pfx[i].l;
-	if (rng_pct(&rng, 5)) {
-		*addr = (uint32_t)rng_next(&rng);
-		*plen = rng_below(&rng, 40);
+	memset(e, 0, sizeof(*e));
+	if (family == AF_INET6) {
+		i = rng_below(&rng, sizeof(pfx6) / sizeof(pfx6[0]));
+		e->addr6 = addr6(pfx6[i].a);
+		e->plen = pfx6[i].l;
+		if (rng_pct(&rng, 5)) {
+			rng_bytes(&rng, &e->addr6, sizeof(e->addr6));
+			e->plen = rng_below(&rng, 140);
+		}
+		if (rng_pct(&rng, 80) || !in6_eq(&e->addr6, &any)) {
+			e->a6 = true;
+			put_in6(m, atype6, &e->addr6, pick_len6(&e->bad_len));
+		}
+	} else {
+		i = rng_below(&rng, sizeof(pfx) / sizeof(pfx[0]));
+		e->addr = htonl(pfx[i].a);
+		e->plen = pfx[i].l;
+		if (rng_pct(&rng, 5)) {
+			e->addr = (uint32_t)rng_next(&rng);
+			e->plen = rng_below(&rng, 40);
+		}
+		if (rng_pct(&rng, 80) || e->addr) {
+			e->a4 = true;
+			put_u32(m, atype, e->addr);
+		}
 	}
-	if (rng_pct(&rng, 80) || *addr)
-		put_u32(m, atype, *addr);
-	if (rng_pct(&rng, 80) || *plen)
-		put_u8(m, ltype, *plen);
+	if (rng_pct(&rng, 80) || e->plen)
+		put_u8(m, ltype, e->plen);
+	/*
+	 * Now and then the other family's attribute too (where the end's
+	 * own is left out, the policy may be of the twin's family).
+	 */
+	if (rng_pct(&rng, 2)) {
+		if (family == AF_INET6) {
+			e->a4 = true;
+			e->addr = pick_addr();
+			put_u32(m, atype, e->addr);
+		} else {
+			e->a6 = true;
+			e->addr6 = pick_addr6();
+			put_in6(m, atype6, &e->addr6, 16);
+		}
+	}
 }
 
 /* A prefix the kernel takes: 0 to 32 bits, no host bits. */
@@ -574,6 +772,34 @@ static bool prefix_ok(uint32_t addr, uint8_t plen)
 	if (plen > 32)
 		return false;
 	return !(ntohl(addr) & (plen ? ~(0xffffffffU << (32 - plen)) : ~0U));
+}
+
+/* The same of IPv6: 0 to 128 bits, no host bits. */
+static bool prefix6_ok(const struct in6_addr *a, uint8_t plen)
+{
+	unsigned int i;
+
+	if (plen > 128)
+		return false;
+	for (i = plen / 8; i < 16; i++)
+		if (a->s6_addr[i] & (i == plen / 8 ? 0xff >> (plen % 8) : 0xff))
+			return false;
+	return true;
+}
+
+/*
+ * An end the kernel takes in a policy of @family: only the attributes of
+ * that family, of their length, a prefix of it (an absent address is 0).
+ */
+static bool end_ok(const struct end_put *e, uint8_t family)
+{
+	static const struct in6_addr any = IN6ADDR_ANY_INIT;
+
+	if (e->bad_len || e->plen > 128)
+		return false;
+	if (family == AF_INET6)
+		return !e->a4 && prefix6_ok(e->a6 ? &e->addr6 : &any, e->plen);
+	return !e->a6 && prefix_ok(e->a4 ? e->addr : 0, e->plen);
 }
 
 static bool has_ports(uint8_t proto)
@@ -586,7 +812,9 @@ static void put_selectors(struct mb *m, struct gen *g)
 {
 	static const uint8_t protos[] = { 0, 6, 17, 50, 51, 132, 1 };
 	struct pol *p = &g->pol;
-	bool ports, put_ports = false;
+	bool ports, put_ports = false, fam_p, fam_ok = true;
+	uint8_t fam = pick_family(25), fam_val = fam;
+	struct end_put se, de;
 
 	memset(p, 0, sizeof(*p));
 	g->has_pol = true;
@@ -595,10 +823,36 @@ static void put_selectors(struct mb *m, struct gen *g)
 		put_u8(m, NFSEC_POL_A_DIR, p->dir);
 	else
 		g->has_pol = false;
-	put_prefix(m, NFSEC_POL_A_SRC, NFSEC_POL_A_SRC_PLEN, &p->saddr,
-		   &p->splen);
-	put_prefix(m, NFSEC_POL_A_DST, NFSEC_POL_A_DST_PLEN, &p->daddr,
-		   &p->dplen);
+	/* The family: said or not; rarely of neither kind, or not a u8. */
+	fam_p = rng_pct(&rng, fam == AF_INET6 ? 50 : 15);
+	if (fam_p) {
+		if (rng_pct(&rng, 3))
+			fam_val = rng_below(&rng, 256);
+		if (rng_pct(&rng, 3)) {
+			put_u16(m, NFSEC_POL_A_FAMILY, fam_val);
+			fam_ok = false;
+		} else {
+			put_u8(m, NFSEC_POL_A_FAMILY, fam_val);
+		}
+	}
+	/* Each end of the family, or now and then of the other. */
+	put_prefix(m, true, rng_pct(&rng, 4) ? other_family(fam) : fam, &se);
+	put_prefix(m, false, rng_pct(&rng, 4) ? other_family(fam) : fam, &de);
+	/* The family the kernel takes: said, else that of the addresses. */
+	p->family = fam_p ? fam_val : se.a6 || de.a6 ? AF_INET6 : AF_INET;
+	fam_ok = fam_ok && (p->family == AF_INET || p->family == AF_INET6) &&
+		 end_ok(&se, p->family) && end_ok(&de, p->family);
+	if (p->family == AF_INET6) {
+		if (se.a6)
+			p->saddr6 = se.addr6;
+		if (de.a6)
+			p->daddr6 = de.addr6;
+	} else {
+		p->saddr = se.a4 ? se.addr : 0;
+		p->daddr = de.a4 ? de.addr : 0;
+	}
+	p->splen = se.plen;
+	p->dplen = de.plen;
 	p->proto = rng_pct(&rng, 95) ? protos[rng_below(&rng, 7)] :
 				       rng_below(&rng, 256);
 	if (p->proto || rng_pct(&rng, 50))
@@ -632,18 +886,19 @@ static void put_selectors(struct mb *m, struct gen *g)
 	if (p->prio || rng_pct(&rng, 50))
 		put_u32(m, NFSEC_POL_A_PRIORITY, p->prio);
 	/* What the kernel takes: a direction, prefixes, ports where they are. */
-	g->pol_ok = g->has_pol && p->dir <= NFSEC_DIR_MAX &&
-		    prefix_ok(p->saddr, p->splen) && prefix_ok(p->daddr, p->dplen) &&
+	g->pol_ok = g->has_pol && p->dir <= NFSEC_DIR_MAX && fam_ok &&
 		    (!put_ports || has_ports(p->proto)) &&
 		    p->sp_min <= p->sp_max && p->dp_min <= p->dp_max;
 }
+
+static int find_sa(const struct model *d, const struct sa_key *k);
 
 static void gen_pol_add(struct mb *m, struct gen *g)
 {
 	struct nlattr *pn = nest(m, NFSEC_A_POLICY), *sn;
 	struct gen kg = { 0 };
-
 	bool protect, sa = false, sa_ok = false;
+	int j;
 
 	put_selectors(m, g);
 	g->pol.action = rng_pct(&rng, 95) ? rng_below(&rng, 3) :
@@ -657,16 +912,36 @@ static void gen_pol_add(struct mb *m, struct gen *g)
 		sa = true;
 		sn = nest(m, NFSEC_POL_A_SA);
 		put_key(m, &kg, true);
-		sa_ok = kg.has_key && key_ok(&kg.key);
+		sa_ok = kg.has_key && !kg.key_bad && key_ok(&kg.key);
 		if (rng_pct(&rng, 3)) {
-			put_u32(m, NFSEC_SA_A_DST, pick_addr());
+			struct in6_addr d6 = pick_addr6();
+
+			if (rng_pct(&rng, 50))
+				put_u32(m, NFSEC_SA_A_DST, pick_addr());
+			else
+				put_in6(m, NFSEC_SA_A_DST6, &d6, 16);
 			sa_ok = false;	/* only the key belongs there */
 		}
 		mnl_attr_nest_end(m->nlh, sn);
 		if (protect) {
 			g->pol.sa_proto = kg.key.proto;
+			g->pol.sa_family = kg.key.family;
 			g->pol.sa_src = kg.key.src;
+			g->pol.sa_src6 = kg.key.src6;
 			g->pol.sa_spi = kg.key.spi;
+		}
+		/*
+		 * An SA that is there must carry the policy's packets: a
+		 * transport SA only its own family's.
+		 */
+		j = sa_ok ? find_sa(&model, &kg.key) : -1;
+		if (protect && j >= 0 &&
+		    model.sa[j].mode == NFSEC_MODE_TRANSPORT &&
+		    model.sa[j].family != g->pol.family) {
+			if (may_have_expired(&model.sa[j]))
+				g->unsure = true;
+			else
+				sa_ok = false;
 		}
 	}
 	if (rng_pct(&rng, 3)) {
@@ -796,8 +1071,15 @@ static void generate(struct mb *m, struct gen *g, uint8_t cmd)
 			break;
 		n = nest(m, NFSEC_A_SA);
 		put_key(m, g, true);
-		if (rng_pct(&rng, 5))
-			put_u32(m, NFSEC_SA_A_DST, pick_addr());
+		/* Not part of the key: the kernel passes over them. */
+		if (rng_pct(&rng, 5)) {
+			struct in6_addr d6 = pick_addr6();
+
+			if (rng_pct(&rng, 50))
+				put_u32(m, NFSEC_SA_A_DST, pick_addr());
+			else
+				put_in6(m, NFSEC_SA_A_DST6, &d6, 16);
+		}
 		mnl_attr_nest_end(m->nlh, n);
 		break;
 	case NFSEC_CMD_SA_FLUSH:
@@ -978,12 +1260,21 @@ static void sa_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		return;
 	if ((a = nl_nested(sa, NFSEC_SA_A_PROTO)))
 		k.proto = mnl_attr_get_u8(a);
+	k.family = AF_INET;
 	if ((a = nl_nested(sa, NFSEC_SA_A_SRC)))
 		k.src = mnl_attr_get_u32(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_SRC6)) &&
+	    mnl_attr_get_payload_len(a) == sizeof(k.src6)) {
+		k.family = AF_INET6;
+		memcpy(&k.src6, mnl_attr_get_payload(a), sizeof(k.src6));
+	}
 	if ((a = nl_nested(sa, NFSEC_SA_A_SPI)))
 		k.spi = mnl_attr_get_u32(a);
 	if ((a = nl_nested(sa, NFSEC_SA_A_DST)))
 		k.dst = mnl_attr_get_u32(a);
+	if ((a = nl_nested(sa, NFSEC_SA_A_DST6)) &&
+	    mnl_attr_get_payload_len(a) == sizeof(k.dst6))
+		memcpy(&k.dst6, mnl_attr_get_payload(a), sizeof(k.dst6));
 	if ((a = nl_nested(sa, NFSEC_SA_A_MODE)))
 		k.mode = mnl_attr_get_u8(a);
 	if ((a = nl_nested(sa, NFSEC_SA_A_ENC_ALG)))
@@ -1035,6 +1326,17 @@ static void pol_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		switch (mnl_attr_get_type(a)) {
 		case NFSEC_POL_A_INDEX: p.index = mnl_attr_get_u32(a); break;
 		case NFSEC_POL_A_DIR: p.dir = mnl_attr_get_u8(a); break;
+		case NFSEC_POL_A_FAMILY: p.family = mnl_attr_get_u8(a); break;
+		case NFSEC_POL_A_SRC6:
+			if (mnl_attr_get_payload_len(a) == sizeof(p.saddr6))
+				memcpy(&p.saddr6, mnl_attr_get_payload(a),
+				       sizeof(p.saddr6));
+			break;
+		case NFSEC_POL_A_DST6:
+			if (mnl_attr_get_payload_len(a) == sizeof(p.daddr6))
+				memcpy(&p.daddr6, mnl_attr_get_payload(a),
+				       sizeof(p.daddr6));
+			break;
 		case NFSEC_POL_A_SRC: p.saddr = mnl_attr_get_u32(a); break;
 		case NFSEC_POL_A_SRC_PLEN: p.splen = mnl_attr_get_u8(a); break;
 		case NFSEC_POL_A_DST: p.daddr = mnl_attr_get_u32(a); break;
@@ -1051,8 +1353,16 @@ static void pol_dump_cb(const struct nlmsghdr *nlh, void *arg)
 
 			if ((k = nl_nested(a, NFSEC_SA_A_PROTO)))
 				p.sa_proto = mnl_attr_get_u8(k);
-			if ((k = nl_nested(a, NFSEC_SA_A_SRC)))
+			if ((k = nl_nested(a, NFSEC_SA_A_SRC))) {
+				p.sa_family = AF_INET;
 				p.sa_src = mnl_attr_get_u32(k);
+			}
+			if ((k = nl_nested(a, NFSEC_SA_A_SRC6)) &&
+			    mnl_attr_get_payload_len(k) == sizeof(p.sa_src6)) {
+				p.sa_family = AF_INET6;
+				memcpy(&p.sa_src6, mnl_attr_get_payload(k),
+				       sizeof(p.sa_src6));
+			}
 			if ((k = nl_nested(a, NFSEC_SA_A_SPI)))
 				p.sa_spi = mnl_attr_get_u32(k);
 			break;
@@ -1083,7 +1393,9 @@ static bool dump_all(struct model *d)
 
 static bool key_eq(const struct sa_key *a, const struct sa_key *b)
 {
-	return a->proto == b->proto && a->src == b->src && a->spi == b->spi;
+	return a->proto == b->proto && a->family == b->family &&
+	       a->src == b->src && in6_eq(&a->src6, &b->src6) &&
+	       a->spi == b->spi;
 }
 
 static int find_sa(const struct model *d, const struct sa_key *k)
@@ -1099,7 +1411,8 @@ static int find_sa(const struct model *d, const struct sa_key *k)
 /* Everything a dump shows of an SA but its counters, state and age. */
 static bool sa_same(const struct sa_key *a, const struct sa_key *b)
 {
-	return key_eq(a, b) && a->dst == b->dst && a->mode == b->mode &&
+	return key_eq(a, b) && a->dst == b->dst && in6_eq(&a->dst6, &b->dst6) &&
+	       a->mode == b->mode &&
 	       !strcmp(a->enc, b->enc) && !strcmp(a->auth, b->auth) &&
 	       a->enc_bits == b->enc_bits && a->auth_bits == b->auth_bits &&
 	       a->icv_bits == b->icv_bits && a->window == b->window &&
@@ -1109,8 +1422,16 @@ static bool sa_same(const struct sa_key *a, const struct sa_key *b)
 
 static void print_sa(const char *who, const struct sa_key *k)
 {
-	printf("#   %s: proto %u src %08x spi %08x dst %08x mode %u enc '%s' %u bits auth '%s' %u bits icv %u window %u flags %#x seq %llu lifetimes %llu %llu %llu %llu %llu %llu\n",
-	       who, k->proto, ntohl(k->src), ntohl(k->spi), ntohl(k->dst), k->mode,
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	inet_ntop(k->family == AF_INET6 ? AF_INET6 : AF_INET,
+		  k->family == AF_INET6 ? (const void *)&k->src6 : (const void *)&k->src,
+		  src, sizeof(src));
+	inet_ntop(k->family == AF_INET6 ? AF_INET6 : AF_INET,
+		  k->family == AF_INET6 ? (const void *)&k->dst6 : (const void *)&k->dst,
+		  dst, sizeof(dst));
+	printf("#   %s: proto %u family %u src %s spi %08x dst %s mode %u enc '%s' %u bits auth '%s' %u bits icv %u window %u flags %#x seq %llu lifetimes %llu %llu %llu %llu %llu %llu\n",
+	       who, k->proto, k->family, src, ntohl(k->spi), dst, k->mode,
 	       k->enc, k->enc_bits, k->auth, k->auth_bits, k->icv_bits, k->window,
 	       k->flags, (unsigned long long)k->seq,
 	       (unsigned long long)k->lft[1], (unsigned long long)k->lft[2],
@@ -1121,8 +1442,10 @@ static void print_sa(const char *who, const struct sa_key *k)
 /* Same direction, selectors and priority (what EEXIST is about). */
 static bool pol_same(const struct pol *a, const struct pol *b)
 {
-	return a->dir == b->dir && a->saddr == b->saddr &&
-	       a->splen == b->splen && a->daddr == b->daddr &&
+	return a->dir == b->dir && a->family == b->family &&
+	       a->saddr == b->saddr && in6_eq(&a->saddr6, &b->saddr6) &&
+	       a->daddr == b->daddr && in6_eq(&a->daddr6, &b->daddr6) &&
+	       a->splen == b->splen &&
 	       a->dplen == b->dplen && a->proto == b->proto &&
 	       a->sp_min == b->sp_min && a->sp_max == b->sp_max &&
 	       a->dp_min == b->dp_min && a->dp_max == b->dp_max &&
@@ -1173,7 +1496,9 @@ static struct diff diff(const struct model *a, const struct model *b)
 		else if (!pol_same(&a->pol[i], &b->pol[j]) ||
 			 a->pol[i].action != b->pol[j].action ||
 			 a->pol[i].sa_proto != b->pol[j].sa_proto ||
+			 a->pol[i].sa_family != b->pol[j].sa_family ||
 			 a->pol[i].sa_src != b->pol[j].sa_src ||
+			 !in6_eq(&a->pol[i].sa_src6, &b->pol[j].sa_src6) ||
 			 a->pol[i].sa_spi != b->pol[j].sa_spi)
 			d.pol_add += 1000;	/* changed in place */
 	}
@@ -1352,7 +1677,7 @@ static bool valid(const struct gen *g, struct sa_key *sa)
 	case NFSEC_CMD_SA_GET:
 		if (g->flags_bad)
 			return false;
-		return g->dump || (g->has_key && key_ok(&g->key));
+		return g->dump || (g->has_key && !g->key_bad && key_ok(&g->key));
 	case NFSEC_CMD_SA_FLUSH:
 	case NFSEC_CMD_POLICY_FLUSH:
 		return g->filter_ok;
@@ -1372,6 +1697,10 @@ static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 	struct sa_key sa = { 0 };
 	bool ok = valid(g, &sa);
 	int j;
+
+	/* What the model cannot tell is as the kernel says. */
+	if (ok && g->unsure && a->err && a->err != -EEXIST)
+		ok = false;
 
 	/* Refused for what the databases hold, or for the request itself. */
 	if (!a->err && !ok)
@@ -1397,6 +1726,8 @@ static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 			FAIL("request %lu: SA added twice (expected EEXIST)", i);
 		if (a->err == -EEXIST && j < 0)
 			FAIL("request %lu: EEXIST for an SA the model lacks", i);
+		if (!a->err)
+			n_sa6 += sa.family == AF_INET6;
 		if (!a->err && model.nsa < MAX_SA) {
 			model.sa[model.nsa] = sa;
 			model.sa[model.nsa++].expires = expiry(t0, g->hard_s);
@@ -1443,6 +1774,7 @@ static void apply(unsigned long i, const struct gen *g, const struct answer *a,
 		if (a->err == -EEXIST && j < 0)
 			FAIL("request %lu: EEXIST for a policy the model lacks", i);
 		if (!a->err) {
+			n_pol6 += g->pol.family == AF_INET6;
 			if (!r->has_index || find_pol_index(&model, r->index) >= 0)
 				FAIL("request %lu: policy add replied no or a used index", i);
 			if (model.npol < MAX_POL) {
@@ -1612,6 +1944,7 @@ static void populate(void)
 	for (i = 0; i < POPULATE; i++) {
 		memset(&k, 0, sizeof(k));
 		k.proto = IPPROTO_ESP;
+		k.family = AF_INET;
 		k.src = htonl(0x0a0a0000 + i);
 		k.spi = htonl(0x10000 + i);
 		k.dst = htonl(0x0a0b0001);
@@ -1639,6 +1972,7 @@ static void populate(void)
 	for (i = 0; i < POPULATE; i++) {
 		memset(&p, 0, sizeof(p));
 		p.dir = i & 1;
+		p.family = AF_INET;
 		p.saddr = htonl(0x0a0a0000 + i);
 		p.splen = 32;
 		p.sp_max = p.dp_max = 0xffff;
@@ -1787,6 +2121,7 @@ int main(int argc, char **argv)
 		printf(" %lu=%lu", e, n_cmd_ok[e]);
 	printf("\n# final: %u SAs, %u policies; %lu SAs ended by their hard lifetime\n",
 	       model.nsa, model.npol, n_expired);
+	printf("# IPv6: %lu SAs and %lu policies added\n", n_sa6, n_pol6);
 	/*
 	 * Each command was accepted often enough to have been tested at all:
 	 * a tenth of a percent of the privileged requests (flushes, the
@@ -1797,6 +2132,9 @@ int main(int argc, char **argv)
 		if (has_doit[e] && n_cmd_ok[e] < min_ok)
 			FAIL("command %lu accepted %lu times, fewer than %lu", e,
 			     n_cmd_ok[e], min_ok);
+	if (n_sa6 < min_ok || n_pol6 < min_ok)
+		FAIL("IPv6: %lu SAs and %lu policies added, fewer than %lu",
+		     n_sa6, n_pol6, min_ok);
 	if (failures) {
 		printf("fuzz_netlink: FAIL (%lu failures, seed %llu)\n", failures,
 		       (unsigned long long)o.seed);

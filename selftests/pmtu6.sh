@@ -288,6 +288,9 @@ case_transport() {
 case_tunnel() {
 	local n r
 	WHAT="(d) path MTU 1280, tunnel"
+	# The path MTU (c) taught a's route to b would spare (d) the error
+	# it is about: forget it.
+	ns_ip "$A" -6 route flush cache
 	sas tunnel $NET1 $NET2
 	transfer "$HA" "$HB" $HB6
 	n=$(sa_pmtu_updates)

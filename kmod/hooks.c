@@ -19,6 +19,7 @@
 #include <linux/skbuff.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
@@ -112,13 +113,15 @@ static bool nfsec_check_mtu4(struct nfsec_sa *sa, struct sk_buff *skb)
 }
 
 /*
- * IPv6 is fragmented by its sender only (RFC 8200 5). A local packet
- * that will not fit once protected is sent, and its protected packet
- * fragmented, as this host is that packet's sender; a local TCP GSO packet
- * is resegmented to fit instead. A forwarded packet is refused with ICMPv6
- * "packet too big" (RFC 4301 8.2), unless it is no larger than the least
- * IPv6 MTU, which every link must carry: that one is sent in fragments of
- * the protected packet, whose sender this gateway is.
+ * IPv6 routers do not fragment (RFC 8200 5), senders do. A local packet
+ * that will not fit once protected is protected, and the protected packet
+ * fragmented by this host, its sender, by the route to the peer, which
+ * takes the path MTU the SA learns (nfsec_in_icmp6()); a local TCP GSO
+ * packet is resegmented to fit instead, as XFRM's transport mode does
+ * neither. A forwarded packet is refused with ICMPv6 "packet too big"
+ * carrying the MTU left for it (RFC 4301 8.2), unless it is no larger
+ * than the least IPv6 MTU, which every link carries and below which no
+ * sender goes: that one is protected and the protected packet fragmented.
  */
 static bool nfsec_check_mtu6(struct nfsec_sa *sa, struct sk_buff *skb)
 {
@@ -130,8 +133,11 @@ static bool nfsec_check_mtu6(struct nfsec_sa *sa, struct sk_buff *skb)
 	mtu = nfsec_mtu_left(sa, dst, 0);
 	if (nfsec_fits(skb, mtu))
 		return true;
-	if (skb->sk && skb_is_gso(skb) && nfsec_shrink_gso(skb, mtu))
+	if (skb->sk && skb_is_gso(skb) && nfsec_shrink_gso(skb, mtu)) {
+		if (mtu >= IPV6_MIN_MTU && dst_mtu(dst) > mtu)
+			skb_dst_update_pmtu_no_confirm(skb, mtu);
 		return true;
+	}
 	/* Local: not received (IP6SKB_FORWARDED is multicast routing's). */
 	if (!skb->skb_iif || nfsec_fits(skb, IPV6_MIN_MTU))
 		return true;
@@ -460,6 +466,18 @@ static void nfsec_in_icmp6(struct nfsec_net *nn, struct sk_buff *skb,
 	    mtu >= ntohs(qip6h->payload_len) + sizeof(*qip6h))
 		return;
 	nfsec_sa_set_pmtu(sa, mtu);
+	/*
+	 * And the route to the peer, as the stack's own error handler would
+	 * (XFRM's, which finds no state of its own here, does not): the
+	 * protected packets, which this host fragments, are cut to it.
+	 */
+	off += sizeof(*icmph);
+	if (!pskb_may_pull(skb, off + sizeof(*qip6h)))
+		return;
+	__skb_pull(skb, off);
+	ip6_update_pmtu(skb, state->net, htonl(mtu), 0, 0,
+			sock_net_uid(state->net, NULL));
+	__skb_push(skb, off);
 }
 
 /*

@@ -264,9 +264,12 @@ void *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
 	if (sa->key.family == AF_INET6) {
 		ipv6_hdr(skb)->payload_len =
 			htons(skb->len - sizeof(struct ipv6hdr));
-		/* The sender fragments what is too big (RFC 8200 5). */
-		if (skb->len > READ_ONCE(skb_dst(skb)->dev->mtu))
-			skb->ignore_df = 1;
+		/*
+		 * This host is the protected packet's sender, which fragments
+		 * what is too big for the route (RFC 8200 5); what was too big
+		 * to be protected was refused (nfsec_check_mtu6()).
+		 */
+		skb->ignore_df = 1;
 		return outer;
 	}
 	IPCB(skb)->flags |= IPSKB_FORWARDED;

@@ -6,14 +6,21 @@
 # turns the results into a table and a plot). The VM runner puts bench/
 # next to the selftests (/ksft/nfsec/bench/), whose lib.sh it uses.
 #
-#   nfsec pair                              XFRM pair
-#  +------------+         +------------+   +------------+         +------------+
-#  | n1         |         | n2         |   | x1         |         | x2         |
-#  | 10.0.1.1 v0|---------|v0 10.0.1.2 |   | 10.0.1.1 v0|---------|v0 10.0.1.2 |
-#  | lo 10.9.1.1|         | lo 10.9.2.1|   | lo 10.9.1.1|         | lo 10.9.2.1|
-#  +------------+         +------------+   +------------+         +------------+
-#   iperf3 client  ====>   iperf3 server    iperf3 client  ====>   iperf3 server
-#   <==== transport 10.0.1.1 <-> 10.0.1.2; tunnel 10.9.1.1 <-> 10.9.2.1 ====>
+#   nfsec pair n1-n2 (the XFRM pair x1-x2 is alike)
+#  +--------------------+                    +--------------------+
+#  | n1 (x1)            |                    | n2 (x2)            |
+#  | 10.0.1.1         v0|--------------------|v0 10.0.1.2         |
+#  | 2001:db8::1        |                    |    2001:db8::2     |
+#  | lo 10.9.1.1        |                    | lo 10.9.2.1        |
+#  | lo 2001:db8:9:1::1 |                    | lo 2001:db8:9:2::1 |
+#  +--------------------+                    +--------------------+
+#   iperf3 client                ====>        iperf3 server
+#
+# Transport mode protects the traffic between the link's addresses, tunnel
+# mode that between the loopback ones, the link's being the tunnel's ends:
+# 10.0.1.1 <-> 10.0.1.2 and 10.9.1.1 <-> 10.9.2.1, or for IPv6 2001:db8::1
+# <-> 2001:db8::2 and 2001:db8:9:1::1 <-> 2001:db8:9:2::1 (6in6). IPv6 is
+# on, and has its addresses, only when an IPv6 configuration is measured.
 #
 # Both pairs are set up at once with the same algorithms and keys, nfsec on
 # one and XFRM on the other, and every measurement alternates between them
@@ -25,8 +32,15 @@
 # Groups (NFSEC_BENCH_GROUPS, default "tcp udp scale ctrl"):
 #   tcp    iperf3 TCP throughput, client n1/x1 -> server n2/x2
 #   udp    iperf3 UDP, 64-byte datagrams at full speed: datagrams/s received
-#          for: plaintext, ESP aes-gcm-128 transport and tunnel, ESP
-#          aes-cbc-128 + hmac-sha256, AH hmac-sha256 (transport)
+#          both for each configuration (NFSEC_BENCH_CONFIGS):
+#            plain               plaintext
+#            esp-gcm-transport   ESP aes-gcm-128, transport mode
+#            esp-gcm-tunnel      ESP aes-gcm-128, tunnel mode
+#            esp-cbc-hmac        ESP aes-cbc-128 + hmac-sha256, transport
+#            ah-hmac             AH hmac-sha256, transport
+#            esp6-gcm-transport  esp-gcm-transport over IPv6
+#            esp6-gcm-tunnel     esp-gcm-tunnel over IPv6 (6in6)
+#            ah6-hmac            ah-hmac over IPv6
 #   scale  TCP throughput (aes-gcm-128 transport) with N inbound SAs in the
 #          receiver (N in NFSEC_BENCH_SCALE, the flow uses one of them),
 #          against a second pair of the same contender that holds only the
@@ -48,11 +62,11 @@
 #
 # Knobs: NFSEC_BENCH_REPS (3), NFSEC_BENCH_TIME (iperf3 seconds, 5),
 # NFSEC_BENCH_SCALE ("1 10000 1000000"), NFSEC_BENCH_CTRL (100000),
-# NFSEC_BENCH_GROUPS, NFSEC_BENCH_CONFIGS (subset of "plain esp-gcm-transport
-# esp-gcm-tunnel esp-cbc-hmac ah-hmac"), NFSEC_BENCH_SIMD (auto: load the
-# SIMD crypto drivers when the CPU has the instructions; off),
-# NFSEC_BENCH_PERF (1; 0: no profiles), NFSEC_BENCH_CONTENDERS ("xfrm
-# nfsec": one alone gives no ratios). Lists may use spaces or commas.
+# NFSEC_BENCH_GROUPS, NFSEC_BENCH_CONFIGS (all of the above, IPv6 ones
+# beside their IPv4 twins), NFSEC_BENCH_SIMD (auto: load the SIMD crypto
+# drivers when the CPU has the instructions; off), NFSEC_BENCH_PERF (1; 0:
+# no profiles), NFSEC_BENCH_CONTENDERS ("xfrm nfsec": one alone gives no
+# ratios). Lists may use spaces or commas.
 # shellcheck source-path=SCRIPTDIR source=../selftests/lib.sh
 source "$(dirname "$0")/../lib.sh"
 require_root
@@ -64,7 +78,9 @@ TIME=${NFSEC_BENCH_TIME:-5}
 SCALE=${NFSEC_BENCH_SCALE:-1 10000 1000000}
 CTRL=${NFSEC_BENCH_CTRL:-100000}
 GROUPS_=${NFSEC_BENCH_GROUPS:-tcp udp scale ctrl}
-CONFIGS=${NFSEC_BENCH_CONFIGS:-plain esp-gcm-transport esp-gcm-tunnel esp-cbc-hmac ah-hmac}
+ALL_CONFIGS="plain esp-gcm-transport esp6-gcm-transport esp-gcm-tunnel"
+ALL_CONFIGS+=" esp6-gcm-tunnel esp-cbc-hmac ah-hmac ah6-hmac"
+CONFIGS=${NFSEC_BENCH_CONFIGS:-$ALL_CONFIGS}
 SIMD=${NFSEC_BENCH_SIMD:-auto}
 PERF=${NFSEC_BENCH_PERF:-1}
 SCALE=${SCALE//,/ } GROUPS_=${GROUPS_//,/ } CONFIGS=${CONFIGS//,/ }
@@ -73,6 +89,13 @@ CONTENDERS=${CONTENDERS//,/ }
 
 nfsec() { "$NFSEC_TOOL" "$@"; }
 has() { [[ " $1 " == *" $2 "* ]]; }
+
+# IPv6 (IPV6=1) when a configuration needs it.
+IPV6=0
+for c in $CONFIGS; do
+	has "$ALL_CONFIGS" "$c" || fail "unknown configuration $c (NFSEC_BENCH_CONFIGS)"
+	[[ "$c" == *6-* ]] && IPV6=1
+done
 
 # out FILE TEXT...: one line of a result file, carried by the console.
 out() {
@@ -123,13 +146,13 @@ dmesg_mark
 
 # --- topology -----------------------------------------------------------
 
-# pair NS1 NS2: veth, addresses, inner addresses for tunnel mode, iperf3
-# server in NS2.
+# pair NS1 NS2: veth, addresses, inner addresses for tunnel mode, the
+# same for IPv6 if IPV6=1, iperf3 server in NS2.
 pair() {
 	local a=$1 b=$2 ns
 	veth_pair "$a" v0 "$b" v0
 	for ns in "$a" "$b"; do
-		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=$((1 - IPV6)) \
 			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 			net.ipv4.conf.v0.rp_filter=0
 	done
@@ -142,6 +165,17 @@ pair() {
 	ip netns exec "$a" ping -c 1 -W 2 10.0.1.2 >/dev/null || fail "no path in $a"
 	ip netns exec "$a" ping -c 1 -W 2 -I 10.9.1.1 10.9.2.1 >/dev/null ||
 		fail "no inner path in $a"
+	if [ "$IPV6" = 1 ]; then
+		ns_ip "$a" addr add 2001:db8::1/64 dev v0 nodad
+		ns_ip "$b" addr add 2001:db8::2/64 dev v0 nodad
+		ns_ip "$a" addr add 2001:db8:9:1::1/128 dev lo nodad
+		ns_ip "$b" addr add 2001:db8:9:2::1/128 dev lo nodad
+		ip -n "$a" -6 route add 2001:db8:9:2::/64 via 2001:db8::2 dev v0 src 2001:db8:9:1::1
+		ip -n "$b" -6 route add 2001:db8:9:1::/64 via 2001:db8::1 dev v0 src 2001:db8:9:2::1
+		ip netns exec "$a" ping -c 1 -W 2 2001:db8::2 >/dev/null || fail "no IPv6 path in $a"
+		ip netns exec "$a" ping -c 1 -W 2 -I 2001:db8:9:1::1 2001:db8:9:2::1 >/dev/null ||
+			fail "no inner IPv6 path in $a"
+	fi
 	ip netns exec "$b" iperf3 -s -D -I "$tmp/iperf3-$b.pid" >/dev/null
 	defer "kill \$(cat $tmp/iperf3-$b.pid)"
 }
@@ -173,34 +207,40 @@ sleep 1
 # genkeys CONFIG: K1 (cipher or AEAD) and K2 (integrity), shared by both.
 genkeys() {
 	case "$1" in
-	esp-gcm-*) K1=$(nfsec genkey aes-gcm-128) K2='' ;;
+	esp-gcm-* | esp6-gcm-*) K1=$(nfsec genkey aes-gcm-128) K2='' ;;
 	esp-cbc-hmac) K1=$(nfsec genkey aes-cbc-128) K2=$(nfsec genkey hmac-sha256) ;;
-	ah-hmac) K1='' K2=$(nfsec genkey hmac-sha256) ;;
+	ah-hmac | ah6-hmac) K1='' K2=$(nfsec genkey hmac-sha256) ;;
 	esac
 }
 
-# Per configuration: protocol, mode, addresses the policies select.
+# Per configuration: protocol, mode, the SAs' ends (SA1 the client's, SA2
+# the server's), addresses the policies select and their prefix length.
 conf() {
-	PROTO=esp MODE=transport LADDR=10.0.1.1 RADDR=10.0.1.2
+	PROTO=esp MODE=transport SA1=10.0.1.1 SA2=10.0.1.2 PLEN=32
+	case "$1" in
+	*6-*) SA1=2001:db8::1 SA2=2001:db8::2 PLEN=128 ;;
+	esac
+	LADDR=$SA1 RADDR=$SA2
 	case "$1" in
 	esp-gcm-tunnel) MODE=tunnel LADDR=10.9.1.1 RADDR=10.9.2.1 ;;
-	ah-*) PROTO=ah ;;
+	esp6-gcm-tunnel) MODE=tunnel LADDR=2001:db8:9:1::1 RADDR=2001:db8:9:2::1 ;;
+	ah-* | ah6-*) PROTO=ah ;;
 	esac
 }
 
 xfrm_alg() {
 	case "$1" in
-	esp-gcm-*) echo "aead rfc4106(gcm(aes)) $K1 128" ;;
+	esp-gcm-* | esp6-gcm-*) echo "aead rfc4106(gcm(aes)) $K1 128" ;;
 	esp-cbc-hmac) echo "enc cbc(aes) $K1 auth-trunc hmac(sha256) $K2 128" ;;
-	ah-hmac) echo "auth-trunc hmac(sha256) $K2 128" ;;
+	ah-hmac | ah6-hmac) echo "auth-trunc hmac(sha256) $K2 128" ;;
 	esac
 }
 
 nfsec_alg() {
 	case "$1" in
-	esp-gcm-*) echo "aead aes-gcm $K1 icv 128" ;;
+	esp-gcm-* | esp6-gcm-*) echo "aead aes-gcm $K1 icv 128" ;;
 	esp-cbc-hmac) echo "enc aes-cbc $K1 auth hmac-sha256 $K2" ;;
-	ah-hmac) echo "auth hmac-sha256 $K2" ;;
+	ah-hmac | ah6-hmac) echo "auth hmac-sha256 $K2" ;;
 	esac
 }
 
@@ -258,8 +298,8 @@ setup() {
 	genkeys "$CONF"
 	local run
 	for run in "${!CLIENT[@]}"; do
-		side "${run%-1sa}" "${CLIENT[$run]}" 10.0.1.1 10.0.1.2 "$LADDR/32" "$RADDR/32" 0x1000 0x2000
-		side "${run%-1sa}" "${SERVER[$run]}" 10.0.1.2 10.0.1.1 "$RADDR/32" "$LADDR/32" 0x2000 0x1000
+		side "${run%-1sa}" "${CLIENT[$run]}" "$SA1" "$SA2" "$LADDR/$PLEN" "$RADDR/$PLEN" 0x1000 0x2000
+		side "${run%-1sa}" "${SERVER[$run]}" "$SA2" "$SA1" "$RADDR/$PLEN" "$LADDR/$PLEN" 0x2000 0x1000
 		has "$CONTENDERS" "${run%-1sa}" || continue
 		ip netns exec "${CLIENT[$run]}" ping -c 2 -i 0.2 -W 2 -I "$LADDR" "$RADDR" >/dev/null 2>&1 ||
 			fail "$CONF: no traffic through $run"
@@ -270,10 +310,10 @@ setup() {
 rx_packets() {
 	local ns=${SERVER[$1]}
 	if [ "${1%-1sa}" = xfrm ]; then
-		ip -s -n "$ns" xfrm state get src 10.0.1.1 dst 10.0.1.2 proto "$PROTO" spi 0x1000 |
+		ip -s -n "$ns" xfrm state get src "$SA1" dst "$SA2" proto "$PROTO" spi 0x1000 |
 			sed -n 's/.*[ ,]\([0-9][0-9]*\)(packets).*/\1/p' | sed -n 1,1p
 	else
-		ip netns exec "$ns" "$NFSEC_TOOL" -s sa get proto "$PROTO" src 10.0.1.1 spi 0x1000 |
+		ip netns exec "$ns" "$NFSEC_TOOL" -s sa get proto "$PROTO" src "$SA1" spi 0x1000 |
 			sed -n 's/.*stats packets \([0-9][0-9]*\) .*/\1/p'
 	fi
 }
@@ -415,9 +455,10 @@ run_configs() {
 	local cfg
 	for cfg in $CONFIGS; do
 		setup "$cfg"
-		[ "$cfg" = esp-gcm-transport ] && crypto_drivers "$cfg"
-		[ "$cfg" = esp-cbc-hmac ] && crypto_drivers "$cfg"
-		[ "$cfg" = ah-hmac ] && crypto_drivers "$cfg"
+		case "$cfg" in
+		plain | *-tunnel) ;;
+		*) crypto_drivers "$cfg" ;;
+		esac
 		has "$GROUPS_" tcp && measure tcp "$cfg" tcp
 		has "$GROUPS_" udp && measure udp "$cfg" udp
 		if [ "$PERF" = 1 ] && [ "$cfg" != plain ]; then

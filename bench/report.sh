@@ -4,8 +4,10 @@
 # The host side of `make bench`: turns the raw results of bench.sh
 # (results.csv: group, config, metric, unit, contender, rep, value) into
 # medians, ratios nfsec/XFRM and the targets they meet, as a Markdown table
-# on stdout and in DIR/results.md, a summary in DIR/summary.csv and a plot
-# of the throughput per configuration in DIR/throughput.png (gnuplot).
+# on stdout and in DIR/results.md (with, per contender, each IPv6 row
+# against its IPv4 twin when both were measured), a summary in
+# DIR/summary.csv and a plot of the throughput per configuration in
+# DIR/throughput.png (gnuplot).
 #
 # usage: bench/report.sh DIR
 set -euo pipefail
@@ -129,6 +131,32 @@ scale_line() {
 	}' "$dir/summary.body"
 }
 
+# Each IPv6 row against its IPv4 twin (esp6-gcm-transport against
+# esp-gcm-transport), per contender: what IPv6 costs each of them.
+twin_lines() {
+	awk -F, '
+	{ x[$1, $2, $3] = $5; n[$1, $2, $3] = $6; key[NR] = $1 SUBSEP $2 SUBSEP $3 }
+	function rel(a, b) {
+		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b <= 0)
+			return "-"
+		return sprintf("%.2f", a / b)
+	}
+	END {
+		for (i = 1; i <= NR; i++) {
+			split(key[i], k, SUBSEP)
+			if (k[2] !~ /^(esp|ah)6-/)
+				continue
+			t = k[2]
+			sub(/6-/, "-", t)
+			if (!((k[1], t, k[3]) in x))
+				continue
+			printf "- %s %s against %s: XFRM %s, nfsec %s\n", k[1], k[2], t,
+			       rel(x[k[1], k[2], k[3]], x[k[1], t, k[3]]),
+			       rel(n[k[1], k[2], k[3]], n[k[1], t, k[3]])
+		}
+	}' "$dir/summary.body"
+}
+
 {
 	echo "# nfsec against XFRM"
 	echo
@@ -142,6 +170,14 @@ scale_line() {
 	awk -F, '{ printf "|"; for (i = 1; i <= NF; i++) printf " %s |", $i; print "" }' \
 		"$dir/summary.body"
 	echo
+	twins=$(twin_lines)
+	if [ -n "$twins" ]; then
+		echo "IPv6 against IPv4, the medians of each contender divided by those of"
+		echo "the same configuration over IPv4:"
+		echo
+		echo "$twins"
+		echo
+	fi
 	for who in nfsec xfrm; do
 		l=$(scale_line "$who")
 		[ -n "$l" ] || continue

@@ -1442,8 +1442,11 @@ static void send_ip6(uint8_t *p, size_t len, bool frag)
 	plen = len - unfrag;
 	max = (MTU - unfrag - 8) & ~7UL;
 	need = (first_frag_min(p + unfrag, plen, p[nhpos]) + 7) & ~7UL;
-	/* A packet cut inside its headers cannot be a first fragment. */
-	if ((!frag || need > plen) && len <= MTU) {
+	/*
+	 * A packet cut inside its headers cannot be a first fragment, nor
+	 * can nothing be a fragment.
+	 */
+	if ((!frag || need > plen || !plen) && len <= MTU) {
 		xmit6(p, len);
 		return;
 	}

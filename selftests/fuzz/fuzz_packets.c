@@ -66,8 +66,8 @@
  * the way, which AH's ICV does not cover: their data is random), up to the
  * 8 nfsec walks; a destination option the receiver's stack refuses makes a
  * transport-mode packet nfsec accepted a packet the stack drops
- * afterwards, as do routing headers other than type 0 with no segment
- * left on some kernels (those datagrams may or may not arrive). Its
+ * afterwards, as do routing headers of type 2 or 4, or with segments
+ * left, on some kernels (those datagrams may or may not arrive). Its
  * payload length may be 0 behind a hop-by-hop header (the receiver then
  * takes the whole packet) or shorter than the packet (cut there). Traffic
  * class, flow label and hop limit are random.
@@ -2114,10 +2114,18 @@ again:
 		}
 		len = hl + body;
 		/*
-		 * IPv6 AH in fragments: the first must hold the headers up
-		 * to the upper layer's, which a random AH length and next
-		 * header could put past any fragment.
+		 * IPv6 AH: the receiver's reassembly, before nfsec, walks
+		 * through AH, and takes what follows a fragment header
+		 * there for a fragment. In fragments, the first must hold
+		 * the headers up to the upper layer's, which a random AH
+		 * length could put past any fragment.
 		 */
+		if (s->v6 && s->ah && (p[hl] == IPPROTO_HOPOPTS ||
+				       p[hl] == IPPROTO_ROUTING ||
+				       p[hl] == IPPROTO_FRAGMENT ||
+				       p[hl] == IPPROTO_AH ||
+				       p[hl] == IPPROTO_DSTOPTS))
+			p[hl] = IPPROTO_UDP;
 		if (s->v6 && s->ah && (frag || huge || len > MTU)) {
 			p[hl] = rng_pct(&rng, 50) ? IPPROTO_UDP : IPPROTO_IPV6;
 			p[hl + 1] %= 64;

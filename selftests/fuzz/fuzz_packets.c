@@ -921,7 +921,7 @@ static void gen_chain(struct chain *c, enum ch_mode m, bool ah)
 	}
 	if (m == CH_BIG)
 		ch_add(c, IPPROTO_DSTOPTS, TLV_OK, 224 + 8 * rng_below(&rng, 4));
-	if (c->n >= 5)
+	if (c->n >= 5 && c->n <= 8)
 		cov.chain5++;
 }
 

@@ -526,14 +526,21 @@ static unsigned int nfsec_in_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	/*
-	 * Where ESP or AH would be. IPv6 headers that cannot be followed
-	 * to it (unreadable, or hop-by-hop not first) hide none: such a
-	 * packet meets the policies as plaintext, as the stack sees it.
+	 * Where ESP or AH would be. With SAs to protect, IPv6 headers that
+	 * cannot be followed to it (unreadable, more than eight, hop-by-hop
+	 * not first) could hide one: such a packet is dropped. Without, it
+	 * is not nfsec's to judge.
 	 */
 	if (state->pf == NFPROTO_IPV6) {
-		hlen = nfsec_xform_ipv6_walk(skb, &proto, &nhoff);
-		if (hlen < 0)
-			proto = IPPROTO_NONE;
+		proto = IPPROTO_NONE;
+		hlen = 0;
+		if (READ_ONCE(nn->sad.count)) {
+			hlen = nfsec_xform_ipv6_walk(skb, &proto, &nhoff);
+			if (hlen < 0) {
+				nfsec_net_count(nn, NFSEC_NSTATS_A_MALFORMED);
+				return NF_DROP;
+			}
+		}
 	} else {
 		proto = ip_hdr(skb)->protocol;
 		hlen = ip_hdrlen(skb);

@@ -22,12 +22,16 @@
 # (b) NFSEC_ESP6_BYTES random bytes over TCP from a to b, sha256 compared;
 # (c) the capture on a (where decrypted packets do not show) holds the
 #     flow's SPIs as ESP (AH) and not one of its packets in the clear;
-# and in the modes of NFSEC_ESP6_ATTACK_MODES, a's inbound SA (replay
-# window 32) under attack from b's side, as in esp.sh. Packets are held
+# and in the modes of NFSEC_ESP6_ATTACK_MODES (ESP; transport and
+# tunnel6 by default) and NFSEC_ESP6_AH_ATTACK_MODES (AH; transport), a's
+# inbound SA (replay window 32) under attack from b's side, as in
+# esp.sh, in this order: (e), (g), (d), (f). Packets are held
 # back by b's neighbour entry for a pointing, for a moment, at a MAC
-# address that a ignores: b sends pings to a protected, a's veth sees
-# them (they are in the capture on a) and a's stack drops them unread.
-# pktinject re-sends them from vb later with a's MAC address.
+# address that a ignores: b sends UDP datagrams to a, protected, a's
+# veth sees them (they are in the capture on a) and a's stack drops
+# them unread. pktinject re-sends them from vb later with a's MAC
+# address. The neighbour entries of a and b for each other are
+# permanent from then on, up to (h).
 #   (d) replay: held packets a has accepted, sent again (inside the
 #       window), three held before (a) and sent after the transfer
 #       moved the window past them, and the first NREPLAY ESP (AH)
@@ -66,9 +70,10 @@
 #
 # Knobs (lists may use spaces or commas): NFSEC_ESP6_ALGS,
 # NFSEC_ESP6_MODES, NFSEC_ESP6_BYTES (1000000), NFSEC_ESP6_ATTACK_MODES
-# ("transport tunnel6"; "none" for no (d) to (g)), NFSEC_ESP6_REPLAY
-# (the packets of (a) replayed, 5), NFSEC_ESP6_ESN_ALGS (the first ESP
-# and the first AH algorithm of NFSEC_ESP6_ALGS; "none" for no ESN check).
+# ("transport tunnel6") and NFSEC_ESP6_AH_ATTACK_MODES ("transport"),
+# "none" for no (d) to (g), NFSEC_ESP6_REPLAY (the packets of (a)
+# replayed, 5), NFSEC_ESP6_ESN_ALGS (the first ESP and the first AH
+# algorithm of NFSEC_ESP6_ALGS; "none" for no ESN check).
 source "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip ping tcpdump timeout busybox nft
@@ -85,6 +90,8 @@ MODES=${MODES//,/ }
 BYTES=${NFSEC_ESP6_BYTES:-1000000}
 ATTACK_MODES=${NFSEC_ESP6_ATTACK_MODES:-"transport tunnel6"}
 ATTACK_MODES=${ATTACK_MODES//,/ }
+AH_ATTACK_MODES=${NFSEC_ESP6_AH_ATTACK_MODES:-transport}
+AH_ATTACK_MODES=${AH_ATTACK_MODES//,/ }
 NREPLAY=${NFSEC_ESP6_REPLAY:-5}
 # ESN: by default the first ESP and the first AH algorithm.
 esn_default() {
@@ -112,6 +119,10 @@ ns_ip "$B" addr add $B6X/64 dev vb nodad
 addr_add "$A" va $A4/24
 addr_add "$B" vb $B4/24
 addr_add "$B" vb $B4X/24
+# What b sends to a without choosing a source comes from the flow's
+# address, not the other one.
+ns_ip "$B" route add $A6/128 dev vb src $B6
+ns_ip "$B" route add $A4/32 dev vb src $B4
 ns_run "$A" ping -6 -c 1 -W 5 $B6 >/dev/null || fail "no IPv6 path a -> b in the clear"
 mac() { ns_ip_quiet "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 MAC_A=$(mac "$A" va) MAC_B=$(mac "$B" vb)
@@ -242,6 +253,13 @@ transfer() {
 	assert_eq "$want" "$got" "$WHAT: sha256 of $BYTES bytes received"
 }
 
+# ms: milliseconds of the clock; since MS: seconds since MS, as "1.2 s".
+ms() { echo $((${EPOCHREALTIME/[.,]/} / 1000)); }
+since() {
+	local d=$(($(ms) - $1))
+	echo "$((d / 1000)).$((d % 1000 / 100)) s"
+}
+
 # in_list WORD LIST...: whether WORD is one of LIST.
 in_list() {
 	local w=$1 x
@@ -252,9 +270,48 @@ in_list() {
 	return 1
 }
 
-# rx KEY: a counter (packets, drop_replay, drop_icv, drop_policy) or the
-# highest sequence number received (seq) of a's inbound SA.
-rx() { nfsec_sa_stat "$A" "$PROTO" "$SA_B" 0x2000 "$1"; }
+# The counters of a's inbound SA (packets, drop_replay, drop_icv,
+# drop_policy) and the highest sequence number it received (seq):
+# rx_read reads them all at once into RX (RX[packets], ...), mark keeps
+# them in MARK, from which expect_rx counts. No subshell per counter:
+# under TCG each costs.
+declare -A RX MARK
+rx_read() {
+	local j k
+	j=$(ns_run_quiet "$A" "$NFSEC_TOOL" -s -j sa get proto "$PROTO" src "$SA_B" spi 0x2000)
+	for k in packets drop_replay drop_icv drop_policy seq; do
+		[[ $j =~ \"$k\":([0-9]+) ]] || fail "$WHAT: no $k in a's inbound SA: $j"
+		RX[$k]=${BASH_REMATCH[1]}
+	done
+}
+
+mark() {
+	local k
+	rx_read
+	for k in "${!RX[@]}"; do
+		MARK[$k]=${RX[$k]}
+	done
+}
+
+# expect_rx WHAT KEY=DELTA...: within 3 s, every KEY of a's inbound SA
+# stands at its mark plus DELTA (one reading of the SA for all).
+expect_rx() {
+	local what=$1 kv k v ok got i
+	shift
+	for ((i = 0; i < 30; i++)); do
+		rx_read
+		ok=1 got=
+		for kv in "$@"; do
+			k=${kv%=*}
+			v=$((RX[$k] - MARK[$k]))
+			got+=" $k=$v"
+			[ "$v" = "${kv#*=}" ] || ok=0
+		done
+		[ "$ok" = 1 ] && return 0
+		sleep 0.1
+	done
+	fail "$WHAT: a's inbound SA $what: expected (increments) $*, got$got"
+}
 
 # echos: the echo requests a's ICMP of the flow's family received.
 echos() {
@@ -273,30 +330,24 @@ inject() {
 	echo "${out#sent }"
 }
 
-b_tx() { ns_run_quiet "$B" cat /sys/class/net/vb/statistics/tx_packets; }
+# b_sent: the packets b's outbound SA (to a) has sent.
+b_sent() {
+	ns_ip_quiet "$B" -s xfrm state get src "$SA_B" dst "$SA_A" proto "$PROTO" spi 0x2000 |
+		sed -nE 's/^[[:space:]]*[0-9]+\(bytes\), ([0-9]+)\(packets\).*/\1/p'
+}
 
-# hold MAC N FILE: N pings from b to a leave vb protected, with the link
-# destination MAC, which a ignores: packets a never received, in the
-# capture FILE on a's va for later (pktinject --ether-dst MAC). b's
-# neighbour entry for a is then a's address, permanent (see pin).
+# hold MAC N: N UDP datagrams from b to a leave vb protected, with the
+# link destination MAC, which a ignores: packets a never received, for
+# later in the capture running on a's va (pktinject --ether-dst MAC; the
+# count it sends checks that they are there). b's neighbour entry for a
+# is then a's address, permanent (see pin).
 hold() {
-	local mac=$1 n=$2 file=$3 t0 i got=0
-	t0=$(b_tx)
+	local mac=$1 n=$2 t0
+	t0=$(b_sent)
 	ns_ip "$B" neigh replace "$SA_A" lladdr "$mac" dev vb nud permanent
-	# No answer can come back: a does not see the requests.
-	ns_run "$B" ping "$PING" -c "$n" -i 0.1 -W 1 -I "$SEL_B" "$SEL_A" >/dev/null || true
-	for i in $(seq 30); do
-		[ "$(($(b_tx) - t0))" -ge "$n" ] && break
-		sleep 0.1
-	done
+	ns_run "$B" bash -c "for i in \$(seq $n); do echo held >/dev/udp/$SEL_A/9; done"
 	ns_ip "$B" neigh replace "$SA_A" lladdr "$MAC_A" dev vb nud permanent
-	for i in $(seq 50); do
-		got=$(tcpdump -nn -r "$file" "ether dst $mac" 2>/dev/null |
-			grep -c "$PNAME(spi=0x00002000," || true)
-		[ "$got" = "$n" ] && return 0
-		sleep 0.1
-	done
-	fail "$WHAT: of the $n pings from $SEL_B to $SEL_A held back, $got are $PNAME with SPI 0x2000 in the capture on a"
+	assert_eq "$n" "$(($(b_sent) - t0))" "$WHAT: packets of b's SA held back"
 }
 
 HOLD1=02:00:00:00:00:a1
@@ -323,52 +374,46 @@ unpin() {
 }
 
 # attacks: (d) to (g) on a's inbound SA. The combination pinned the
-# neighbour entries and held three packets (HOLD2) at its start, in
-# $tmp/cap, when a's inbound SA stood at sequence number SEQ_HOLD2.
+# neighbour entries, started the capture $tmp/held.pcap for HOLD1 and
+# held three packets (HOLD2) at its start, in $tmp/cap, when a's inbound
+# SA stood at sequence number SEQ_HOLD2.
 attacks() {
-	local p0 r0 i0 pl0 dp0 e0 seq i flip=16 fam=58 free=2001:db8::4
+	local pl0 e0 flip=16 fam=58 free=2001:db8::4 t0
+	t0=$(ms)
 	[ "$PROTO" = ah ] && flip=36	# in the payload after AH
 	[ "$PING" = -4 ] && fam=1 free=10.0.1.4
-	capture_start "$A" va "$tmp/held.pcap" "ether dst $HOLD1"
-	hold "$HOLD1" 4 "$tmp/held.pcap"
+	hold "$HOLD1" 4
 	capture_stop
-	p0=$(rx packets) r0=$(rx drop_replay) i0=$(rx drop_icv)
+	mark
 	# (e) tamper
 	assert_eq 1 "$(inject -r "$tmp/held.pcap" -n 1 --flip $flip)" "$WHAT: tampered packets sent"
-	expect_delta "ICV failures after one tampered packet" "$i0" 1 rx drop_icv
-	expect_delta "packets accepted after a tampered one" "$p0" 0 rx packets
+	expect_rx "after one tampered packet" drop_icv=1 packets=0 drop_replay=0
 	# (g) reordering inside the window, the tampered packet among them
 	assert_eq 4 "$(inject -r "$tmp/held.pcap" -n 4 --reverse)" "$WHAT: held packets sent"
-	expect_delta "packets accepted out of order inside the window" "$p0" 4 rx packets
-	expect_delta "replay drops after reordering" "$r0" 0 rx drop_replay
+	expect_rx "after the held packets newest first" packets=4 drop_replay=0 drop_icv=1
 	# (d) replay inside the window
 	assert_eq 4 "$(inject -r "$tmp/held.pcap" -n 4)" "$WHAT: replayed packets sent"
-	expect_delta "replay drops inside the window" "$r0" 4 rx drop_replay
-	expect_delta "packets accepted from replays" "$p0" 4 rx packets
-	expect_delta "ICV failures after replays" "$i0" 1 rx drop_icv
+	expect_rx "after the held packets again" drop_replay=4 packets=4 drop_icv=1
 	# (d) beyond the window: the three held at the start (numbers
 	# SEQ_HOLD2 + 1 to + 3), once a has received WINDOW more; and the
 	# first packets a received.
-	for i in 1 2 3; do
-		seq=$(rx seq)
-		[ "$((seq - SEQ_HOLD2 - 3))" -ge "$WINDOW" ] && break
+	mark
+	for _ in 1 2 3; do
+		[ "$((MARK[seq] - SEQ_HOLD2 - 3))" -ge "$WINDOW" ] && break
 		ns_run "$B" ping "$PING" -c 20 -i 0.02 -W 2 -I "$SEL_B" "$SEL_A" >/dev/null ||
 			fail "$WHAT: ping $SEL_A"
+		mark
 	done
-	seq=$(rx seq)
-	[ "$((seq - SEQ_HOLD2 - 3))" -ge "$WINDOW" ] ||
-		fail "$WHAT: a's inbound SA stands at $seq, the held packets at $((SEQ_HOLD2 + 3)): not beyond the window"
-	p0=$(rx packets) r0=$(rx drop_replay)
+	[ "$((MARK[seq] - SEQ_HOLD2 - 3))" -ge "$WINDOW" ] ||
+		fail "$WHAT: a's inbound SA stands at ${MARK[seq]}, the held packets at $((SEQ_HOLD2 + 3)): not beyond the window"
 	assert_eq 3 "$(inject -r "$tmp/cap" --ether-dst "$HOLD2" -n 3)" "$WHAT: old held packets sent"
-	expect_delta "drops of packets beyond the window" "$r0" 3 rx drop_replay
+	expect_rx "after three packets beyond the window" drop_replay=3 packets=0 drop_icv=0
 	assert_eq "$NREPLAY" "$(inject -r "$tmp/cap" --ether-dst "$MAC_A" --spi 0x2000 -n "$NREPLAY")" \
 		"$WHAT: replayed packets sent"
-	expect_delta "replay drops" "$r0" $((3 + NREPLAY)) rx drop_replay
-	expect_delta "packets accepted from replays" "$p0" 0 rx packets
-	expect_delta "ICV failures after replays" "$i0" 1 rx drop_icv
+	expect_rx "after $NREPLAY packets of (a) again" drop_replay=$((3 + NREPLAY)) packets=0 drop_icv=0
 	# (f) plaintext: the control, an address no policy names, the
 	# protected flow's source
-	e0=$(echos) pl0=$(nfsec_nstat "$A" plaintext) dp0=$(rx drop_policy)
+	e0=$(echos) pl0=$(nfsec_nstat "$A" plaintext)
 	assert_eq 1 "$(inject -r "$tmp/plain.pcap" -f $fam -n 1)" "$WHAT: plaintext packets sent"
 	expect_delta "echo requests received from b's other address (control)" "$e0" 1 echos
 	assert_eq 1 "$(inject -r "$tmp/plain.pcap" -f $fam -n 1 --src $free)" \
@@ -377,33 +422,35 @@ attacks() {
 	assert_eq 1 "$(inject -r "$tmp/plain.pcap" -f $fam -n 1 --src "$SEL_B")" \
 		"$WHAT: spoofed packets sent"
 	expect_delta "a's plaintext count after a spoofed packet" "$pl0" 1 nfsec_nstat "$A" plaintext
-	expect_delta "drop_policy of a's inbound SA after a spoofed packet" "$dp0" 1 rx drop_policy
+	expect_rx "after a spoofed packet" drop_policy=1 packets=0
 	expect_delta "echo requests received posing as $SEL_B" "$e0" 2 echos
-	log "$WHAT: tamper, reordering, replay inside and beyond the window, spoofed plaintext ok"
+	log "$WHAT: tamper, reordering, replay inside and beyond the window, spoofed plaintext ok ($(since "$t0"))"
 }
 
 # esn ALG: ESN across 2^32 in transport mode, both ways.
 esn() {
-	local start=$((0xffffffff - 15)) out
+	local start=$((0xffffffff - 15)) out t0
+	t0=$(ms)
 	WHAT="esn $1"
 	log "--- $WHAT"
 	setup "$1" transport $start
 	pin
-	out=$(ns_run "$A" ping -6 -c 30 -i 0.1 -W 2 $B6 2>&1) || true
+	out=$(ns_run "$A" ping -6 -c 30 -i 0.05 -W 2 $B6 2>&1) || true
 	assert_match ' 0% packet loss' "$out" "$WHAT: 30 pings across 2^32"
-	assert_eq 30 "$(nfsec_sa_stat "$A" "$PROTO" $A6 0x1000 packets)" "$WHAT: packets of a's outbound SA"
-	assert_eq $((start + 30)) "$(nfsec_sa_stat "$A" "$PROTO" $A6 0x1000 seq)" \
-		"$WHAT: last sequence number a sent"
-	assert_eq 30 "$(rx packets)" "$WHAT: packets of a's inbound SA"
-	assert_eq 0 "$(rx drop_replay)" "$WHAT: replay drops at a"
-	assert_eq 0 "$(rx drop_icv)" "$WHAT: ICV failures at a"
-	assert_eq $((start + 30)) "$(rx seq)" "$WHAT: highest sequence number a received"
+	out=$(ns_run_quiet "$A" "$NFSEC_TOOL" -s -j sa get proto "$PROTO" src $A6 spi 0x1000)
+	assert_eq 30 "$(json_num packets "$out")" "$WHAT: packets of a's outbound SA"
+	assert_eq $((start + 30)) "$(json_num seq "$out")" "$WHAT: last sequence number a sent"
+	out=$(ns_run_quiet "$A" "$NFSEC_TOOL" -s -j sa get proto "$PROTO" src $B6 spi 0x2000)
+	assert_eq 30 "$(json_num packets "$out")" "$WHAT: packets of a's inbound SA"
+	assert_eq 0 "$(json_num drop_replay "$out")" "$WHAT: replay drops at a"
+	assert_eq 0 "$(json_num drop_icv "$out")" "$WHAT: ICV failures at a"
+	assert_eq $((start + 30)) "$(json_num seq "$out")" "$WHAT: highest sequence number a received"
 	out=$(ns_ip "$B" -s xfrm state get src $A6 dst $B6 proto "$PROTO" spi 0x1000)
 	assert_match "[^o]seq-hi 0x1, seq 0xe," "$out" "$WHAT: b's inbound window past 2^32"
 	assert_match "replay-window [0-9]+ replay 0 failed 0" "$out" "$WHAT: b's inbound errors"
 	out=$(ns_ip "$B" -s xfrm state get src $B6 dst $A6 proto "$PROTO" spi 0x2000)
 	assert_match "oseq-hi 0x1, oseq 0xe" "$out" "$WHAT: b's outbound sequence number past 2^32"
-	log "$WHAT: 30 pings from 2^32 - 16 across 2^32 both ways ok"
+	log "$WHAT: 30 pings from 2^32 - 16 across 2^32 both ways ok ($(since "$t0"))"
 	teardown
 }
 
@@ -411,8 +458,10 @@ for alg in $ALGS; do
 	for mode in $MODES; do
 		WHAT="$mode $alg"
 		log "--- $WHAT"
-		attack=0
-		in_list "$mode" $ATTACK_MODES && attack=1
+		attack=0 amodes=$ATTACK_MODES
+		[[ $alg == ah-* ]] && amodes=$AH_ATTACK_MODES
+		# shellcheck disable=SC2086
+		in_list "$mode" $amodes && attack=1
 		setup "$alg" "$mode"
 		out0=$(nfsec_sa_stat "$A" $PROTO "$SA_A" 0x1000 packets)
 		in0=$(nfsec_sa_stat "$A" $PROTO "$SA_B" 0x2000 packets)
@@ -424,8 +473,11 @@ for alg in $ALGS; do
 		# window past them.
 		if [ "$attack" = 1 ]; then
 			pin
-			SEQ_HOLD2=$(rx seq)
-			hold "$HOLD2" 3 "$tmp/cap"
+			# For (e) and (g), later.
+			capture_start "$A" va "$tmp/held.pcap" "ether dst $HOLD1"
+			rx_read
+			SEQ_HOLD2=${RX[seq]}
+			hold "$HOLD2" 3
 		fi
 		# (a)
 		ns_run "$A" ping $PING -c 2 -W 3 "$SEL_B" >/dev/null || fail "$WHAT: ping a -> b"

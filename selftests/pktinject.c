@@ -1,37 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pktinject: re-send IPv4 packets from a pcap capture out of an interface,
- * as they were or modified. A helper of the selftests (esp.sh), not a test.
+ * pktinject: re-send IPv4 and IPv6 packets from a pcap capture out of an
+ * interface, as they were or modified. A helper of the selftests (esp.sh,
+ * esp6.sh), not a test.
  *
  *   pktinject -i DEV -r FILE [-n COUNT] [-f IP-PROTO] [-s SKIP]
  *             [--spi SPI] [--ether-dst MAC] [--reverse]
- *             [--flip OFFSET] [--flip-ip OFFSET] [--src A.B.C.D]
+ *             [--flip OFFSET] [--flip-ip OFFSET] [--src ADDR]
  *             [--dmac MAC]
  *   pktinject --udp A.B.C.D:PORT --ip-options HEX [-n COUNT]
  *
  * The capture is a classic pcap file (either byte order, microsecond or
  * nanosecond timestamps) of link type Ethernet, LINUX_SLL or LINUX_SLL2,
- * as `tcpdump -w` writes it. Of the IPv4 packets whose protocol is IP-PROTO
- * (all IPv4 packets without -f), ESP or AH packets of SPI with --spi, and with
- * --ether-dst only frames captured with that destination MAC address, the
- * first SKIP are passed over and the next COUNT (all without -n) are sent,
- * in capture order (newest first with --reverse), with an AF_PACKET
- * datagram socket: the kernel writes a new link header from DEV's address
- * to MAC (--dmac; by default the captured frame's destination, which only
- * an Ethernet capture has).
+ * as `tcpdump -w` writes it. Of the IP packets whose protocol is IP-PROTO
+ * (all IPv4 and IPv6 packets without -f), ESP or AH packets of SPI with
+ * --spi, and with --ether-dst only frames captured with that destination
+ * MAC address, the first SKIP are passed over and the next COUNT (all
+ * without -n) are sent, in capture order (newest first with --reverse),
+ * with an AF_PACKET datagram socket: the kernel writes a new link header
+ * (type IPv4 or IPv6, as the packet is) from DEV's address to MAC
+ * (--dmac; by default the captured frame's destination, which only an
+ * Ethernet capture has).
+ *
+ * An IPv6 packet's protocol is the next header that follows the IPv6
+ * header and the hop-by-hop, routing and destination options headers
+ * after it, if any; its payload, and the "IP payload" below, what
+ * follows them (so a fragment header is the protocol of a fragment: 44).
+ * A jumbogram (payload length 0) is passed over.
  *
  *   --flip OFFSET     invert the byte OFFSET bytes into the IP payload
  *   --flip-ip OFFSET  invert the byte OFFSET bytes into the IPv4 header
- *                     (the header checksum is then made right again)
- *   --src ADDR        replace the source address (and the header checksum)
+ *                     (the header checksum is then made right again),
+ *                     or into the IPv6 header and the extension headers
+ *                     before the payload
+ *   --src ADDR        replace the source address (IPv4: and the header
+ *                     checksum); only packets of ADDR's family, IPv4 or
+ *                     IPv6, are selected then
  *
  * The second form sends COUNT (1) UDP datagrams of a few bytes from an
  * ordinary socket that carries the IPv4 options HEX (IP_OPTIONS).
  *
- * The checksum of a TCP or UDP packet is always recomputed: a capture of a
- * packet sent by the capturing host itself holds only the partial checksum
- * that checksum offload left for the device to complete. --flip applies
- * after that (a flipped TCP/UDP payload byte stays a bad checksum).
+ * The checksum of a TCP or UDP packet, and of an ICMPv6 one, is always
+ * recomputed: a capture of a packet sent by the capturing host itself
+ * holds only the partial checksum that checksum offload left for the
+ * device to complete, and these checksums cover the addresses (--src).
+ * Not that of an IPv4 fragment or of an IPv6 packet with a fragment
+ * header, nor of one whose routing header still has segments left to a
+ * final destination pktinject cannot name (types other than 0, 2 and 4).
+ * An IPv6 UDP checksum is never 0. --flip applies after that (a flipped
+ * TCP/UDP/ICMPv6 payload byte stays a bad checksum).
  *
  * Prints "sent N" on success. Exits 1 with one line on stderr on an error,
  * including when fewer than COUNT packets matched.
@@ -63,7 +80,7 @@
 static const char usage_text[] =
 	"usage: pktinject -i DEV -r FILE [-n COUNT] [-f IP-PROTO] [-s SKIP] "
 	"[--spi SPI] [--ether-dst MAC] [--reverse] "
-	"[--flip OFFSET] [--flip-ip OFFSET] [--src A.B.C.D] [--dmac MAC]\n"
+	"[--flip OFFSET] [--flip-ip OFFSET] [--src ADDR] [--dmac MAC]\n"
 	"       pktinject --udp A.B.C.D:PORT --ip-options HEX [-n COUNT]";
 
 static void die(const char *fmt, ...)
@@ -86,8 +103,9 @@ struct opts {
 	int proto;		/* -1: any */
 	long flip;		/* -1: none */
 	long flip_ip;		/* -1: none */
-	bool set_src;
+	int src_family;		/* 0: no --src, AF_INET or AF_INET6 */
 	struct in_addr src;
+	struct in6_addr src6;
 	bool set_dmac;
 	uint8_t dmac[ETH_ALEN];
 	bool match_spi;
@@ -100,10 +118,11 @@ struct opts {
 	size_t ipopt_len;
 };
 
-/* A packet selected for sending: its IPv4 packet and link destination. */
+/* A packet selected for sending: its IP packet, type and link destination. */
 struct pkt {
 	uint8_t *ip;
 	size_t len;
+	uint16_t ethertype;
 	uint8_t dmac[ETH_ALEN];
 };
 
@@ -194,7 +213,7 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 			o->flip = parse_num(optarg, "offset", 65535);
 			break;
 		case 'I':
-			o->flip_ip = parse_num(optarg, "offset", 59);
+			o->flip_ip = parse_num(optarg, "offset", 65535);
 			break;
 		case 'U':
 			o->udp = optarg;
@@ -204,9 +223,12 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 						 sizeof(o->ipopt));
 			break;
 		case 'S':
-			if (inet_pton(AF_INET, optarg, &o->src) != 1)
-				die("bad IPv4 address \"%s\"", optarg);
-			o->set_src = true;
+			if (inet_pton(AF_INET, optarg, &o->src) == 1)
+				o->src_family = AF_INET;
+			else if (inet_pton(AF_INET6, optarg, &o->src6) == 1)
+				o->src_family = AF_INET6;
+			else
+				die("bad IPv4 or IPv6 address \"%s\"", optarg);
 			break;
 		case 'M':
 			parse_mac(optarg, o->dmac);
@@ -311,12 +333,107 @@ static void fix_l4_csum(uint8_t *ip, size_t ihl, size_t tot_len)
 	put_be16(l4 + off, sum);
 }
 
+static bool is_ip(uint16_t ethertype)
+{
+	return ethertype == ETH_P_IP || ethertype == ETH_P_IPV6;
+}
+
 /*
- * Find the IPv4 packet in a captured frame. Returns its offset or -1, and
- * the captured destination MAC address in DMAC when the link type has one.
+ * The IPv6 header and the extension headers after it up to the payload:
+ * hop-by-hop options, routing, destination options. Returns their length
+ * and the next header after them in PROTO, with the offset of the routing
+ * header in RH (0: none), or -1 when they do not fit in LEN bytes.
+ */
+static long ipv6_hdrs(const uint8_t *ip, size_t len, uint8_t *proto,
+		      size_t *rh)
+{
+	size_t off = 40;
+	uint8_t nh = ip[6];
+
+	*rh = 0;
+	while (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_DSTOPTS) {
+		if (len < off + 8 || len < off + ((size_t)ip[off + 1] + 1) * 8)
+			return -1;
+		if (nh == IPPROTO_ROUTING)
+			*rh = off;
+		nh = ip[off];
+		off += ((size_t)ip[off + 1] + 1) * 8;
+	}
+	*proto = nh;
+	return (long)off;
+}
+
+/*
+ * The destination an IPv6 upper-layer checksum covers: the last address
+ * of a routing header with segments left (types 0 and 2 list it last, a
+ * segment routing header, type 4, first), else the destination address.
+ * NULL when another type of routing header has segments left.
+ */
+static const uint8_t *ipv6_final_dst(const uint8_t *ip, size_t rh)
+{
+	const uint8_t *r = ip + rh;
+	size_t n;
+
+	if (!rh || r[3] == 0)	/* no routing header, or no segment left */
+		return ip + 24;
+	n = r[1] / 2;		/* 16-byte addresses after 8 bytes */
+	if (!n)
+		return NULL;
+	switch (r[2]) {
+	case 0:
+	case 2:
+		return r + 8 + 16 * (n - 1);
+	case 4:
+		return r + 8;
+	}
+	return NULL;
+}
+
+/*
+ * TCP, UDP or ICMPv6 checksum of an IPv6 packet whose payload starts at
+ * HLEN with next header PROTO, with the pseudo-header (RFC 8200 8.1).
+ */
+static void fix_l4_csum6(uint8_t *ip, size_t hlen, size_t tot_len,
+			 uint8_t proto, size_t rh)
+{
+	const uint8_t *dst = ipv6_final_dst(ip, rh);
+	size_t l4_len = tot_len - hlen, off;
+	uint8_t *l4 = ip + hlen, pseudo[40];
+	uint16_t sum;
+
+	if (proto == IPPROTO_TCP && l4_len >= 20)
+		off = 16;
+	else if (proto == IPPROTO_UDP && l4_len >= 8)
+		off = 6;
+	else if (proto == IPPROTO_ICMPV6 && l4_len >= 4)
+		off = 2;
+	else
+		return;
+	if (!dst)
+		return;
+	memcpy(pseudo, ip + 8, 16);
+	memcpy(pseudo + 16, dst, 16);
+	pseudo[32] = (uint8_t)(l4_len >> 24);
+	pseudo[33] = (uint8_t)(l4_len >> 16);
+	put_be16(pseudo + 34, (uint16_t)l4_len);
+	memset(pseudo + 36, 0, 3);
+	pseudo[39] = proto;
+	put_be16(l4 + off, 0);
+	sum = csum_fold(csum_add(csum_add(0, pseudo, sizeof(pseudo)), l4,
+				 l4_len));
+	if (proto == IPPROTO_UDP && sum == 0)
+		sum = 0xffff;
+	put_be16(l4 + off, sum);
+}
+
+/*
+ * Find the IP packet in a captured frame. Returns its offset or -1, its
+ * type (ETH_P_IP, ETH_P_IPV6) in ETHERTYPE, and the captured destination
+ * MAC address in DMAC when the link type has one.
  */
 static long ip_offset(uint32_t linktype, const uint8_t *f, size_t len,
-		      uint8_t *dmac, bool *has_dmac)
+		      uint8_t *dmac, bool *has_dmac, uint16_t *ethertype)
 {
 	*has_dmac = false;
 	switch (linktype) {
@@ -334,16 +451,19 @@ static long ip_offset(uint32_t linktype, const uint8_t *f, size_t len,
 			off += 4;
 			type = get_be16(f + off);
 		}
-		return type == ETH_P_IP ? (long)off + 2 : -1;
+		*ethertype = type;
+		return is_ip(type) ? (long)off + 2 : -1;
 	}
 	case LINKTYPE_LINUX_SLL:
 		if (len < 16)
 			return -1;
-		return get_be16(f + 14) == ETH_P_IP ? 16 : -1;
+		*ethertype = get_be16(f + 14);
+		return is_ip(*ethertype) ? 16 : -1;
 	case LINKTYPE_LINUX_SLL2:
 		if (len < 20)
 			return -1;
-		return get_be16(f) == ETH_P_IP ? 20 : -1;
+		*ethertype = get_be16(f);
+		return is_ip(*ethertype) ? 20 : -1;
 	}
 	return -1;
 }
@@ -425,8 +545,10 @@ int main(int argc, char *argv[])
 		die("--ether-dst needs an Ethernet capture");
 	while (o.count < 0 || n < o.count) {
 		uint32_t caplen, origlen;
-		size_t ihl, tot_len;
-		uint8_t *ip;
+		size_t ihl = 0, tot_len = 0, avail, rh = 0;
+		uint16_t ethertype = 0;
+		uint8_t *ip, proto;
+		bool v6;
 		long off;
 
 		if (fread(rhdr, sizeof(rhdr), 1, f) != 1)
@@ -438,39 +560,68 @@ int main(int argc, char *argv[])
 			die("record %ld: length %u is too large", index, caplen);
 		if (fread(frame, 1, caplen, f) != caplen)
 			break;	/* a capture still being written */
-		off = ip_offset(linktype, frame, caplen, dmac, &has_dmac);
-		if (off < 0 || caplen - off < 20)
+		off = ip_offset(linktype, frame, caplen, dmac, &has_dmac,
+				&ethertype);
+		if (off < 0)
 			continue;
+		v6 = ethertype == ETH_P_IPV6;
+		avail = caplen - (size_t)off;
 		ip = frame + off;
-		if (ip[0] >> 4 != 4)
-			continue;
-		if (o.proto >= 0 && ip[9] != o.proto)
+		if (!v6) {
+			if (avail < 20 || ip[0] >> 4 != 4)
+				continue;
+			proto = ip[9];
+		} else {
+			long hlen;
+
+			if (avail < 40 || ip[0] >> 4 != 6 || !get_be16(ip + 4))
+				continue;
+			tot_len = 40 + (size_t)get_be16(ip + 4);
+			hlen = ipv6_hdrs(ip, avail < tot_len ? avail : tot_len,
+					 &proto, &rh);
+			if (hlen < 0 && avail >= tot_len)
+				die("record %ld: malformed IPv6 extension headers",
+				    index);
+			if (hlen < 0)
+				continue;	/* not captured so far */
+			ihl = (size_t)hlen;
+		}
+		if (o.proto >= 0 && proto != o.proto)
 			continue;
 		if (o.match_edst && memcmp(dmac, o.edst, ETH_ALEN))
 			continue;
-		ihl = (size_t)(ip[0] & 0x0f) * 4;
-		tot_len = get_be16(ip + 2);
-		if (ihl < 20 || tot_len < ihl)
-			die("record %ld: malformed IPv4 header", index);
+		if (o.src_family && o.src_family != (v6 ? AF_INET6 : AF_INET))
+			continue;
+		if (!v6) {
+			ihl = (size_t)(ip[0] & 0x0f) * 4;
+			tot_len = get_be16(ip + 2);
+			if (ihl < 20 || tot_len < ihl)
+				die("record %ld: malformed IPv4 header", index);
+		}
 		if (o.match_spi) {
 			/* ESP starts with the SPI, AH has it at 4. */
-			size_t at = ihl + (ip[9] == IPPROTO_AH ? 4 : 0);
+			size_t at = ihl + (proto == IPPROTO_AH ? 4 : 0);
 
-			if ((ip[9] != IPPROTO_ESP && ip[9] != IPPROTO_AH) ||
-			    caplen - (size_t)off < at + 4 ||
+			if ((proto != IPPROTO_ESP && proto != IPPROTO_AH) ||
+			    avail < at + 4 ||
 			    get32(ip + at, false) != htonl(o.spi))
 				continue;
 		}
 		if (matched++ < o.skip)
 			continue;
-		if (caplen < origlen || tot_len > caplen - (size_t)off)
+		if (caplen < origlen || tot_len > avail)
 			die("record %ld: packet was not captured whole", index);
-		if (o.set_src) {
+		if (o.src_family == AF_INET) {
 			memcpy(ip + 12, &o.src, 4);
 			put_be16(ip + 10, 0);
 			put_be16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+		} else if (o.src_family == AF_INET6) {
+			memcpy(ip + 8, &o.src6, 16);
 		}
-		fix_l4_csum(ip, ihl, tot_len);
+		if (!v6)
+			fix_l4_csum(ip, ihl, tot_len);
+		else
+			fix_l4_csum6(ip, ihl, tot_len, proto, rh);
 		if (o.flip >= 0) {
 			if ((size_t)o.flip >= tot_len - ihl)
 				die("record %ld: --flip %ld is beyond the %zu-byte payload",
@@ -482,7 +633,7 @@ int main(int argc, char *argv[])
 				die("record %ld: --flip-ip %ld is beyond the %zu-byte header",
 				    index, o.flip_ip, ihl);
 			ip[o.flip_ip] ^= 0xff;
-			if (o.flip_ip < 10 || o.flip_ip > 11) {
+			if (!v6 && (o.flip_ip < 10 || o.flip_ip > 11)) {
 				put_be16(ip + 10, 0);
 				put_be16(ip + 10,
 					 csum_fold(csum_add(0, ip, ihl)));
@@ -498,6 +649,7 @@ int main(int argc, char *argv[])
 			die("out of memory");
 		memcpy(pkts[n].ip, ip, tot_len);
 		pkts[n].len = tot_len;
+		pkts[n].ethertype = ethertype;
 		memcpy(pkts[n].dmac, o.set_dmac ? o.dmac : dmac, ETH_ALEN);
 		n++;
 	}
@@ -510,7 +662,7 @@ int main(int argc, char *argv[])
 
 		memset(&sll, 0, sizeof(sll));
 		sll.sll_family = AF_PACKET;
-		sll.sll_protocol = htons(ETH_P_IP);
+		sll.sll_protocol = htons(p->ethertype);
 		sll.sll_ifindex = (int)ifindex;
 		sll.sll_halen = ETH_ALEN;
 		memcpy(sll.sll_addr, p->dmac, ETH_ALEN);

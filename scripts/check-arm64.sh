@@ -20,6 +20,7 @@ arm64_subset=${NFSEC_CHECK_ARM64_SUBSET:-module_load.sh netlink_api esp.sh ah.sh
 arm64_env=${NFSEC_CHECK_ARM64_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
 	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256
 	NFSEC_ESP6_ALGS=aes-gcm-128,ah-hmac-sha256 NFSEC_ESP6_MODES=transport,tunnel4in6
+	NFSEC_ESP6_ATTACK_MODES=none NFSEC_ESP6_AH_ATTACK_MODES=none NFSEC_ESP6_ESN_ALGS=none
 	NFSEC_FUZZ_NETLINK_COUNT=10000 NFSEC_FUZZ_PACKETS_COUNT=5000}
 
 arm64_files="kmod/nfsec.ko userspace/nfsec selftests/netlink_api selftests/pktinject

@@ -69,7 +69,8 @@ fi
 subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh esp6.sh esp_async.sh demo.sh}
 subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
 	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256
-	NFSEC_ESP6_ALGS=aes-gcm-128,ah-hmac-sha256
+	NFSEC_ESP6_ALGS=aes-gcm-128,ah-hmac-sha256 NFSEC_ESP6_ATTACK_MODES=none
+	NFSEC_ESP6_AH_ATTACK_MODES=none NFSEC_ESP6_ESN_ALGS=none
 	NFSEC_ASYNC_PAIRINGS=nfsec-xfrm NFSEC_ASYNC_ALGS=aes-gcm-128}
 
 # vm_subset PREFIX LOG: the subset in the VM (run.sh's environment given),

@@ -518,11 +518,12 @@ static void nfsec_ah_input_done(nfsec_crypto_done_t *arg, int err)
 	nfsec_xform_async_end();
 }
 
-/* seq: the full sequence number the replay check inferred. */
+/* hlen: where the hook found the AH header; seq: the inferred number. */
 static unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
-				   u64 seq, const struct nfsec_cont *cont)
+				   unsigned int hlen, u64 seq,
+				   const struct nfsec_cont *cont)
 {
-	unsigned int hlen, ahlen, authlen;
+	unsigned int ahlen, authlen;
 	struct nfsec_ah_pkt *pkt;
 	struct ip_auth_hdr *ah;
 	int err;
@@ -531,8 +532,6 @@ static unsigned int nfsec_ah_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		goto drop;
 	}
-	/* The hook found the AH header there. */
-	hlen = nfsec_xform_in_hlen(skb);
 	if (hlen > NFSEC_AH_MAX_HDR || skb->len < hlen + NFSEC_AH_FIXED)
 		goto malformed;
 	ah = (struct ip_auth_hdr *)(skb->data + hlen);

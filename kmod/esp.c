@@ -293,14 +293,15 @@ static void nfsec_esp_input_done(nfsec_crypto_done_t *arg, int err)
 	nfsec_xform_async_end();
 }
 
-/* seq: the full sequence number the replay check inferred. */
+/* hlen: where the hook found the ESP header; seq: the inferred number. */
 static unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
-				    u64 seq, const struct nfsec_cont *cont)
+				    unsigned int hlen, u64 seq,
+				    const struct nfsec_cont *cont)
 {
 	struct crypto_aead *aead = sa->aead;
 	unsigned int ivlen = crypto_aead_ivsize(aead);
 	unsigned int alen = crypto_aead_authsize(aead);
-	unsigned int hlen, assoclen;
+	unsigned int assoclen;
 	struct nfsec_esp_pkt *pkt;
 	struct aead_request *req;
 	u8 *iv;
@@ -310,8 +311,6 @@ static unsigned int nfsec_esp_input(struct nfsec_sa *sa, struct sk_buff *skb,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOMEM);
 		goto drop;
 	}
-	/* The hook found the ESP header there. */
-	hlen = nfsec_xform_in_hlen(skb);
 	if (skb->len < hlen + NFSEC_ESP_HLEN + ivlen + 2 + alen) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_MALFORMED);
 		goto drop;

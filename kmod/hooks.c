@@ -356,7 +356,7 @@ static unsigned int nfsec_in_ipsec(struct nfsec_net *nn,
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_NOROUTE);
 		return NF_DROP;
 	}
-	return sa->ops->input(sa, skb, seq, &cont);
+	return sa->ops->input(sa, skb, hlen, seq, &cont);
 }
 
 /*

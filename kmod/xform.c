@@ -83,17 +83,6 @@ int nfsec_xform_ipv6_walk(const struct sk_buff *skb, u8 *proto,
 	return off;
 }
 
-/* The bytes before the IPsec header of a received packet nfsec took. */
-int nfsec_xform_in_hlen(const struct sk_buff *skb)
-{
-	unsigned int nhoff;
-	u8 proto;
-
-	if (ip_hdr(skb)->version == 4)
-		return ip_hdrlen(skb);
-	return nfsec_xform_ipv6_walk(skb, &proto, &nhoff);
-}
-
 /* The outer header tunnel mode adds. */
 unsigned int nfsec_xform_outer_len(const struct nfsec_sa *sa)
 {

@@ -126,9 +126,13 @@ struct nfsec_proto_ops {
 	unsigned int (*overhead)(const struct nfsec_sa *sa);
 	unsigned int (*output)(struct nfsec_sa *sa, struct sk_buff *skb,
 			       const struct nfsec_cont *cont);
-	/* seq: the full sequence number the replay check inferred. */
+	/*
+	 * hlen: the bytes before the IPsec header, as the hook found them;
+	 * seq: the full sequence number the replay check inferred.
+	 */
 	unsigned int (*input)(struct nfsec_sa *sa, struct sk_buff *skb,
-			      u64 seq, const struct nfsec_cont *cont);
+			      unsigned int hlen, u64 seq,
+			      const struct nfsec_cont *cont);
 };
 
 const struct nfsec_proto_ops *nfsec_xform_find(u8 proto);
@@ -136,7 +140,6 @@ const struct nfsec_proto_ops *nfsec_xform_find(u8 proto);
 /* Shared by the two protocols. */
 int nfsec_xform_ipv6_walk(const struct sk_buff *skb, u8 *proto,
 			  unsigned int *nhoff);
-int nfsec_xform_in_hlen(const struct sk_buff *skb);
 bool nfsec_xform_out_split(const struct nfsec_sa *sa, struct sk_buff *skb,
 			   struct nfsec_xform_out *xo);
 unsigned int nfsec_xform_outer_len(const struct nfsec_sa *sa);

@@ -162,7 +162,7 @@ a64_cross=(CC=aarch64-linux-gnu-gcc "CPPFLAGS=-I$a64_root/usr/include"
 # shellcheck disable=SC2034,SC2154 # run.sh's variables
 a64_vm() {
 	kver=$(a64_kver)
-	kroot=$out/kernel-$kver
+	kroot=$kcache/kernel-$kver
 	vmlinuz=$kroot/boot/vmlinuz-$kver
 	moddir=$kroot/lib/modules/$kver
 	vm_busybox=$a64_root/bin/busybox

@@ -6,8 +6,9 @@
 # over it), the tool and the C selftests cross-compiled, then selftests in
 # qemu-system-aarch64 (TCG) and tshark on their captures.
 #
-# arm64_check TESTS ENV: TESTS (all of them when empty) given ENV (as
-# NFSEC_VM_ENV, before the caller's NFSEC_VM_ENV). The x86 module, tool
+# arm64_check TESTS ENV [DIR]: TESTS (all of them when empty) given ENV
+# (as NFSEC_VM_ENV, before the caller's NFSEC_VM_ENV), the VM's files in
+# DIR (NFSEC_VM_DIR; build/vm by default). The x86 module, tool
 # and selftest programs are kept aside and put back afterwards, so that
 # the tree is left built for x86 as before.
 #
@@ -28,7 +29,7 @@ arm64_files="kmod/nfsec.ko userspace/nfsec selftests/netlink_api selftests/pktin
 	selftests/fuzz/fuzz_packets"
 
 arm64_check() {
-	local tests=$1 env=$2 log=$out/vm-arm64.log saved=$out/x86 f rc
+	local tests=$1 env=$2 dir=${3:-build/vm} log=$out/vm-arm64.log saved=$out/x86 f rc
 	local make=(make --no-print-directory ARCH=arm64)
 	mkdir -p "$saved"
 	for f in $arm64_files; do
@@ -47,17 +48,17 @@ arm64_check() {
 			"${make[@]}" tools; then
 		echo "# arm64: VM log: $log"
 		# shellcheck disable=SC2086 # the test names are words
-		ARCH=arm64 NFSEC_VM_ENV="$(echo $env) ${NFSEC_VM_ENV:-}" \
+		ARCH=arm64 NFSEC_VM_DIR=$dir NFSEC_VM_ENV="$(echo $env) ${NFSEC_VM_ENV:-}" \
 			selftests/vm/run.sh $tests >"$log" 2>&1
 		rc=$?
-		[ -f build/vm/results.tap ] && tap "arm64: " build/vm/results.tap
-		if [ $rc -ne 0 ] && ! grep -q '^not ok' build/vm/results.tap 2>/dev/null; then
+		[ -f "$dir/results.tap" ] && tap "arm64: " "$dir/results.tap"
+		if [ $rc -ne 0 ] && ! grep -q '^not ok' "$dir/results.tap" 2>/dev/null; then
 			emit fail "arm64: vm: run failed (exit $rc)"
 		fi
 		if [ $rc -ne 0 ]; then
 			grep -E '^vm: |^# (FAIL|SKIP)' "$log" | tail -n 30 | sed 's/^/# /'
 		fi
-		scripts/tshark.sh >"$out/arm64-tshark.tap" 2>"$out/arm64-tshark.log"
+		scripts/tshark.sh "$dir/export" >"$out/arm64-tshark.tap" 2>"$out/arm64-tshark.log"
 		tap "arm64: " "$out/arm64-tshark.tap"
 	fi
 	for f in $arm64_files; do

@@ -9,6 +9,10 @@
 #   VM      the selftests in QEMU (selftests/vm/run.sh)
 #   captures  tshark on the host reads the captures the VM left
 #           (scripts/tshark.sh)
+#   others  beside the VM phase, at a lower priority (the guest leaves
+#           much of the host's CPU idle): the other kernels, each with
+#           its module built and a subset of the selftests in a VM of
+#           its own, then arm64; their results follow the captures'
 #
 # A failing phase does not stop the later ones. The run ends with the time
 # per phase and one line "N passed, N failed[, N skipped]"; the exit code is
@@ -19,12 +23,13 @@
 # KVER chooses the kernel (scripts/kver.sh: a release or a series such as
 # 6.12); the module is built for it with W=1, warnings as errors.
 #
-# arm64 (scripts/check-arm64.sh): a subset after the x86 kernels
+# arm64 (scripts/check-arm64.sh): a subset after the other x86 kernels
 # (NFSEC_CHECK_ARM64=0 leaves it out); with ARCH=arm64 (make check
 # ARCH=arm64), the whole suite on arm64 instead of x86.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
+top=$PWD
 out=build/check
 rm -rf "$out"
 mkdir -p "$out"
@@ -74,15 +79,17 @@ subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALG
 	NFSEC_ASYNC_PAIRINGS=nfsec-xfrm NFSEC_ASYNC_ALGS=aes-gcm-128}
 
 # vm_subset PREFIX LOG: the subset in the VM (run.sh's environment given),
-# its results re-emitted with PREFIX.
+# its results re-emitted with PREFIX. Each kernel's run has its own
+# folder (NFSEC_VM_DIR), as the 6.1 suite may be running beside it.
 vm_subset() {
-	local prefix=$1 log=$2 rc
+	local prefix=$1 log=$2 dir=$3 rc
 	echo "# ${prefix}VM log: $log"
 	# shellcheck disable=SC2086 # the test names are words
-	NFSEC_VM_ENV="$subset_env ${NFSEC_VM_ENV:-}" selftests/vm/run.sh $subset >"$log" 2>&1
+	NFSEC_VM_DIR=$dir NFSEC_VM_ENV="$subset_env ${NFSEC_VM_ENV:-}" \
+		selftests/vm/run.sh $subset >"$log" 2>&1
 	rc=$?
-	[ -f build/vm/results.tap ] && tap "$prefix" build/vm/results.tap
-	if [ $rc -ne 0 ] && ! grep -q '^not ok' build/vm/results.tap 2>/dev/null; then
+	[ -f "$dir/results.tap" ] && tap "$prefix" "$dir/results.tap"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$dir/results.tap" 2>/dev/null; then
 		emit fail "${prefix}vm: run failed (exit $rc)"
 	fi
 	if [ $rc -ne 0 ]; then
@@ -90,17 +97,40 @@ vm_subset() {
 	fi
 }
 
+# module_copy KDIR DEST [MAKE_ARGS...]: nfsec.ko built against KDIR from
+# a copy of the sources in DEST (W=1, a warning fails), so that kmod/
+# keeps the 6.1 build the suite beside it may still be loading from.
+module_copy() {
+	local kdir=$1 dest=$2 rc
+	shift 2
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	cp -r Kbuild kmod "$dest/"
+	find "$dest" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod*' \
+		-o -name modules.order -o -name Module.symvers \) -delete
+	make -C "$kdir" M="$dest" W=1 KCFLAGS="-Werror" "$@" modules 2>&1 | tee "$dest/build.log"
+	rc=${PIPESTATUS[0]}
+	if grep -qi 'warning:' "$dest/build.log"; then
+		echo "module: the build printed warnings (W=1 warnings are errors)" >&2
+		rm -f "$dest/kmod/nfsec.ko"
+		return 1
+	fi
+	return "$rc"
+}
+
 # other_kernel K: kernel K set up, the module built for it, the subset run.
 other_kernel() {
-	local k
+	local k kdir
 	k=$(KVER=$1 scripts/kver.sh 2>"$out/kernel-$1.log") ||
 		{ emit fail "$1: no such Debian kernel"; return; }
 	[ "$k" != "$KVER" ] || { echo "# $1: $k had the whole suite"; return; }
 	step "$k: set-up: test kernel (Debian linux-image, headers)" "$out/kernel-$k.log" \
 		env KVER="$k" selftests/vm/run.sh --prepare || return
+	kdir=$(KVER=$k scripts/kver.sh --kdir 2>>"$out/kernel-$k.log") || kdir=/lib/modules/$k/build
 	step "$k: build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module-$k.log" \
-		"${make[@]}" module KVER="$k" || return
-	KVER=$k vm_subset "$k: " "$out/vm-$k.log"
+		module_copy "$kdir" "$top/build/mod-$k" || return
+	KVER=$k NFSEC_VM_KO=$top/build/mod-$k/kmod/nfsec.ko \
+		vm_subset "$k: " "$out/vm-$k.log" "$top/build/vm-$k"
 }
 
 # newest_kernel: the newest kernel built and booted, the subset run on it.
@@ -109,9 +139,41 @@ newest_kernel() {
 	step "newest: set-up: kernel built from unstable's newest linux-source" \
 		"$out/newest-kernel.log" scripts/newest.sh --kernel || return
 	step "newest: build: module kmod/nfsec.ko (W=1, no warnings)" \
-		"$out/module-newest.log" env -u KVER "${make[@]}" module KDIR="$PWD/build/newest/obj" || return
-	NFSEC_VM_KERNEL=$kdir/bzImage vm_subset "newest $(cat "$kdir/kernel.release"): " \
-		"$out/vm-newest.log"
+		"$out/module-newest.log" module_copy "$top/build/newest/obj" "$top/build/mod-newest" || return
+	NFSEC_VM_KO=$top/build/mod-newest/kmod/nfsec.ko NFSEC_VM_KERNEL=$kdir/bzImage \
+		vm_subset "newest $(cat "$kdir/kernel.release"): " "$out/vm-newest.log" "$top/build/vm-newest"
+}
+
+# others: the other kernels, the newest and arm64, in the order below; run
+# beside the 6.1 suite (at a lower priority), their TAP lines in
+# $out/others.tap for the main stream to re-emit. arm64 builds in the tree
+# (x86 binaries set aside and put back): it waits for the 6.1 VM to have
+# booted, its initramfs made from them.
+others() {
+	local t0 k
+	t0=$(now)
+	echo "TAP version 13"
+	echo "# other kernels: ${others:-none}"
+	for k in $others; do
+		other_kernel "$k"
+	done
+	if [ "$newest" = boot ]; then
+		newest_kernel
+	elif [ "$newest" = 1 ]; then
+		step "newest: build: module against unstable's newest linux-source (W=1, compile only)" \
+			"$out/newest.log" scripts/newest.sh &&
+			echo "# newest: $(tail -n 1 "$out/newest.log")"
+	fi
+	echo "# time: other kernels $(($(now) - t0)) s"
+	if [ "${NFSEC_CHECK_ARM64:-1}" != 0 ]; then
+		while [ ! -s build/vm/console.log ] && [ ! -e "$out/vm.done" ]; do
+			sleep 5
+		done
+		t0=$(now)
+		arm64_check "$arm64_subset" "$arm64_env" "$top/build/vm-arm64"
+		echo "# time: arm64 $(($(now) - t0)) s"
+	fi
+	echo "1..$num"
 }
 t0=$(now)
 
@@ -150,6 +212,14 @@ if [ $tap_count -eq 0 ] || { [ $urc -ne 0 ] && ! grep -q '^not ok' "$out/unit.ta
 fi
 t2=$(now)
 
+# The other kernels and arm64 beside the 6.1 VM (see others).
+(
+	renice -n 10 "$BASHPID" >/dev/null
+	num=0 passed=0 failed=0 skipped=0
+	others
+) >"$out/others.tap" 2>"$out/others.log" &
+others_pid=$!
+
 echo "# VM"
 if [ $module_ok = 1 ]; then
 	echo "# VM log: $out/vm.log"
@@ -167,6 +237,7 @@ if [ $module_ok = 1 ]; then
 else
 	emit fail "vm: selftests not run, the module did not build"
 fi
+touch "$out/vm.done"
 t3=$(now)
 
 # The captures the VM left in build/vm/export/, read by tshark here.
@@ -182,24 +253,19 @@ if [ $module_ok = 1 ]; then
 fi
 t4=$(now)
 
-# The other kernels: each one's module built (W=1, warnings fail), then a
-# subset of the suite in the VM on it.
-echo "# other kernels: ${others:-none}"
-for k in $others; do
-	other_kernel "$k"
-done
-if [ "$newest" = boot ]; then
-	newest_kernel
-elif [ "$newest" = 1 ]; then
-	step "newest: build: module against unstable's newest linux-source (W=1, compile only)" \
-		"$out/newest.log" scripts/newest.sh &&
-		echo "# newest: $(tail -n 1 "$out/newest.log")"
+# The other kernels and arm64, which ran beside the 6.1 VM.
+echo "# other kernels and arm64 (log: $out/others.log)"
+wait "$others_pid"
+orc=$?
+grep -E '^# (time|other kernels|.*VM log)' "$out/others.tap"
+tap "" "$out/others.tap"
+if [ $orc -ne 0 ] || ! grep -q '^1\.\.' "$out/others.tap"; then
+	emit fail "other kernels: the run beside the 6.1 VM did not finish (exit $orc)"
+	tail -n 15 "$out/others.log" | sed 's/^/# /'
 fi
 t5=$(now)
-[ "${NFSEC_CHECK_ARM64:-1}" = 0 ] || arm64_check "$arm64_subset" "$arm64_env"
-t6=$(now)
 
 echo "# time: set-up $((t1 - t0)) s, build $((t2 - t1)) s, VM $((t3 - t2)) s," \
-	"captures $((t4 - t3)) s, other kernels $((t5 - t4)) s, arm64 $((t6 - t5)) s," \
-	"total $((t6 - t0)) s"
+	"captures $((t4 - t3)) s, then waiting for the other kernels $((t5 - t4)) s," \
+	"total $((t5 - t0)) s"
 tap_summary

@@ -23,19 +23,19 @@
 #              1 or 0 forces it), passed to the script as NFSEC_DEMO_COLOUR.
 #
 # A guest line "NFSEC-OUT NAME TEXT" appends TEXT to the file NAME (a plain
-# file name) in NFSEC_VM_OUT (default build/vm/out, emptied at each run):
+# file name) in NFSEC_VM_OUT (default NFSEC_VM_DIR/out, emptied at each run):
 # that is how results come back from a VM that shares no file system.
 #
 # A test run passes only if the guest prints "NFSEC-VM-DONE rc=0" at the
 # start of a line, the runner's plan (1..N) is the number of tests asked
 # for and of result lines, and the console holds no kernel warning, BUG,
 # oops or sanitizer report. The TAP result lines are written to
-# build/vm/results.tap (a skip with the reason its test printed); the
+# NFSEC_VM_DIR/results.tap (a skip with the reason its test printed); the
 # results and captures of an earlier run are removed first, and a host
 # binary the VM needs that is missing fails the run. Files the tests leave
 # for the host (packet captures and the SAs that read them) come back
 # through a 9p share: the guest mounts it on /export and names it to the
-# tests in NFSEC_EXPORT; the host sees it as build/vm/export/, emptied
+# tests in NFSEC_EXPORT; the host sees it as NFSEC_VM_DIR/export/, emptied
 # before each run.
 #
 # Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 1800),
@@ -52,14 +52,21 @@
 # a VALUE holds no spaces or ';', lists in it use commas), NFSEC_VM_MEM
 # (guest memory, default 2G), NFSEC_VM_PERF=1 (put perf in the guest),
 # NFSEC_VM_TEST_TIMEOUT (seconds each selftest may run, instead of the
-# timeout in selftests/settings), NFSEC_VM_OUT.
+# timeout in selftests/settings), NFSEC_VM_OUT, NFSEC_VM_DIR (the folder of
+# this run's initramfs, console log, results and export share, default
+# build/vm: two runs at once each need their own; the kernels fetched
+# stay in build/vm).
 # ARCH=arm64: Debian's arm64 kernel and binaries on the board of dts/,
 # under qemu-system-aarch64 (scripts/arm64.sh).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 top=$PWD
-out=$top/build/vm
+# kcache: the kernels fetched, shared by every run; out: this run's files.
+kcache=$top/build/vm
+out=${NFSEC_VM_DIR:-$kcache}
+mkdir -p "$out"
+out=$(realpath "$out")
 custom=${NFSEC_VM_KERNEL:-}
 if [ -n "$custom" ]; then
 	[ -f "$custom" ] || { echo "vm: NFSEC_VM_KERNEL=$custom missing" >&2; exit 1; }
@@ -71,7 +78,7 @@ if [ -n "$custom" ]; then
 	moddir=${NFSEC_VM_MODDIR:-}
 else
 	kver=$(scripts/kver.sh)
-	kroot=$out/kernel-$kver
+	kroot=$kcache/kernel-$kver
 	vmlinuz=$kroot/boot/vmlinuz-$kver
 	moddir=$kroot/lib/modules/$kver
 fi
@@ -121,14 +128,14 @@ fetch_kernel() {
 	[ -n "$custom" ] && return 0
 	[ -f "$kroot/.done" ] && return 0
 	local pkg="linux-image-$kver" deb
-	rm -rf "$kroot" "$out/deb"
-	mkdir -p "$out/deb"
+	rm -rf "$kroot" "$kroot.deb"
+	mkdir -p "$kroot.deb"
 	log "fetching $pkg"
-	scripts/kver.sh --download "$out/deb" "$pkg" ||
+	scripts/kver.sh --download "$kroot.deb" "$pkg" ||
 		die "cannot download $pkg (is KVER newer than the archive?)"
-	deb=$(ls "$out"/deb/"$pkg"_*.deb)
+	deb=$(ls "$kroot.deb/$pkg"_*.deb)
 	dpkg-deb -x "$deb" "$kroot"
-	rm -rf "$out/deb"
+	rm -rf "$kroot.deb"
 	[ -f "$vmlinuz" ] || die "$deb has no $vmlinuz"
 	depmod -b "$kroot" "$kver"
 	touch "$kroot/.done"
@@ -345,7 +352,7 @@ probe_accel() {
 	case "${NFSEC_VM_ACCEL:-auto}" in
 	kvm|tcg) echo "${NFSEC_VM_ACCEL}"; return ;;
 	esac
-	local cache=$out/accel boot_id verdict=tcg
+	local cache=$kcache/accel boot_id verdict=tcg
 	boot_id=$(cat /proc/sys/kernel/random/boot_id)
 	if [ -f "$cache" ] && [ "$(sed -n 1p "$cache")" = "$boot_id $kver" ]; then
 		sed -n 2p "$cache"

@@ -19,6 +19,7 @@
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/ndisc.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
@@ -343,6 +344,60 @@ static void nfsec_xform_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 }
 
 /*
+ * IPv6 transport mode: the route to the peer is the plaintext's too, and
+ * its MTU may be the one lowered for the plaintext (nfsec_check_mtu6()),
+ * by which IPv6's output would fragment nearly every protected packet.
+ * One that fits the link and the path MTU the SA learnt is sent whole, as
+ * IPv4 sends by the link's MTU (IPSKB_FORWARDED, nfsec_xform_push());
+ * a bigger one is fragmented by okfn.
+ */
+static bool nfsec_xform_whole6(const struct nfsec_sa *sa,
+			       const struct sk_buff *skb)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+	unsigned int mtu, pmtu;
+
+	if (sa->mode == NFSEC_MODE_TUNNEL || sa->key.family != AF_INET6 ||
+	    skb->len <= dst_mtu(dst))
+		return false;
+	mtu = READ_ONCE(dst->dev->mtu);
+	pmtu = nfsec_sa_pmtu(sa);
+	if (pmtu && pmtu < mtu)
+		mtu = pmtu;
+	return skb->len <= mtu;
+}
+
+/* What IPv6's output does after its MTU check: to the next hop. */
+static void nfsec_xform_neigh_xmit6(struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+	struct net_device *dev = dst->dev;
+	const struct in6_addr *nexthop;
+	struct neighbour *neigh;
+
+	if (unlikely(skb_headroom(skb) < LL_RESERVED_SPACE(dev) &&
+		     dev->header_ops)) {
+		skb = skb_expand_head(skb, LL_RESERVED_SPACE(dev));
+		if (!skb)
+			return;
+	}
+	rcu_read_lock_bh();
+	nexthop = rt6_nexthop(container_of(dst, struct rt6_info, dst),
+			      &ipv6_hdr(skb)->daddr);
+	neigh = __ipv6_neigh_lookup_noref(dev, nexthop);
+	if (unlikely(!neigh))
+		neigh = __neigh_create(&nd_tbl, nexthop, dev, false);
+	if (IS_ERR(neigh)) {
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		return;
+	}
+	sock_confirm_neigh(skb, neigh);
+	neigh_output(neigh, skb, false);
+	rcu_read_unlock_bh();
+}
+
+/*
  * After the transform, synchronous or not: send the packet on. sk is the
  * hook's socket, or after an asynchronous transform the skb's own (which
  * the skb keeps alive; the hook's may be gone).
@@ -352,6 +407,8 @@ void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 {
 	if (sa->mode == NFSEC_MODE_TUNNEL)
 		nfsec_xform_tunnel_xmit(sa, skb, cont);
+	else if (nfsec_xform_whole6(sa, skb))
+		nfsec_xform_neigh_xmit6(skb);
 	else
 		cont->okfn(cont->net, sk, skb);
 }
@@ -673,7 +730,8 @@ unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err)
 		kfree_skb(skb);
 		return NF_STOLEN;
 	}
-	if (sa->mode != NFSEC_MODE_TUNNEL && !cont.xmit)
+	if (sa->mode != NFSEC_MODE_TUNNEL && !cont.xmit &&
+	    !nfsec_xform_whole6(sa, skb))
 		return NF_ACCEPT;
 	nfsec_xform_output_xmit(sa, skb, &cont, cont.sk);
 	return NF_STOLEN;

@@ -173,6 +173,22 @@ ns_hosts() {
 	done
 }
 
+# ns_hosts6 VAR...: ns_create for each VAR, then the sysctls of a routed
+# IPv6 test network in each: no duplicate address detection (addresses
+# are usable at once), no router solicitations, no advertisements taken,
+# no reverse-path filter for IPv4.
+ns_hosts6() {
+	local v
+	for v in "$@"; do
+		ns_create "$v"
+		ns_run "${!v}" sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_ra=0 \
+			net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	done
+}
+
 ns_destroy() {
 	local ns=$1 i
 	ns_show host ip netns del "$ns" "# ${NS_LABEL[$ns]:-?}"

@@ -22,12 +22,15 @@
 # between them with static neighbours (no ARP on the wire). Each side is
 # configured with XFRM (ip xfrm) or nfsec, with the same keys and SPIs: one
 # outbound and one inbound SA per side, policies out and in (and fwd on an
-# XFRM gateway). For every pairing x algorithm x mode (with IPv6 the
-# pairings xfrm-xfrm and nfsec-nfsec take fewer algorithms, see below):
+# XFRM gateway). For every pairing x algorithm x mode (with IPv6 by
+# default the pairings xfrm-xfrm and nfsec-nfsec take one algorithm and
+# those XFRM lacks, and tunnel mode only the first algorithm; see the
+# knobs):
 #   (a) ping both ways;
-#   (b) a random file (NFSEC_ESP_BYTES) over TCP from left to right (and
-#       right to left for the first algorithm, transport mode), its sha256
-#       compared at the far end;
+#   (b) a random file (NFSEC_ESP_BYTES; after the first combination
+#       NFSEC_ESP_BYTES_REST) over TCP from left to right (and right to
+#       left for the first algorithm, transport mode), its sha256 compared
+#       at the far end;
 #   (c) the capture on r holds only ESP between a and b with the expected
 #       SPIs, and a plaintext marker of the stream never shows in it (with
 #       the null cipher it must show: the check itself is checked);
@@ -58,10 +61,15 @@
 # soft then the expired event of a lifetime, for the SA.
 #
 # Knobs: NFSEC_ESP_FAMILY (inet, or inet6), NFSEC_ESP_PAIRINGS (default
-# "xfrm-xfrm nfsec-xfrm xfrm-nfsec nfsec-nfsec"; LEFT-RIGHT: a's side, b's
-# side), NFSEC_ESP_ALGS, NFSEC_ESP_SAME_ALGS (the algorithms of xfrm-xfrm
-# and nfsec-nfsec: IPv4 all of ALGS; IPv6 the first of ALGS and those XFRM
-# lacks), NFSEC_ESP_MODES ("transport tunnel"), NFSEC_ESP_BYTES (10000000),
+# "xfrm-xfrm nfsec-xfrm xfrm-nfsec nfsec-nfsec", IPv6 "nfsec-xfrm
+# xfrm-nfsec xfrm-xfrm nfsec-nfsec"; LEFT-RIGHT: a's side, b's side),
+# NFSEC_ESP_ALGS (IPv6: "aes-gcm-128 aes-cbc-128+hmac-sha256"; AH: all
+# three), NFSEC_ESP_SAME_ALGS (the algorithms of xfrm-xfrm and
+# nfsec-nfsec: IPv4 all of ALGS; IPv6 the first of ALGS and those XFRM
+# lacks), NFSEC_ESP_MODES ("transport tunnel"), NFSEC_ESP_TUNNEL_ALGS (the
+# algorithms run in tunnel mode too: IPv4 all, IPv6 the first of ALGS),
+# NFSEC_ESP_BYTES (10000000: the first combination), NFSEC_ESP_BYTES_REST
+# (the others: IPv4 BYTES, IPv6 1000000),
 # NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1 (time
 # each phase), NFSEC_ESP_SAMPLES (the directory under NFSEC_EXPORT for
 # (h), esp; ah for AH; esp6, ah6 over IPv6), NFSEC_ESP_KEEP_MODULE=1 (use the nfsec module the
@@ -115,10 +123,11 @@ PROTO=${NFSEC_IPSEC_PROTO:-esp}
 case "$PROTO" in
 # PNUM: the IP protocol; SPI_OFF: where the SPI is (no IP options).
 esp) PNUM=50 SPI_OFF=20 PNAME=ESP BASE_ALG=aes-gcm-128 FLIP=16
-	DEF_ALGS="aes-gcm-128 aes-gcm-256 chacha20-poly1305 aes-cbc-128+hmac-sha256 null+hmac-sha256" ;;
+	DEF_ALGS="aes-gcm-128 aes-gcm-256 chacha20-poly1305 aes-cbc-128+hmac-sha256 null+hmac-sha256"
+	DEF_ALGS6="aes-gcm-128 aes-cbc-128+hmac-sha256" ;;
 # FLIP: a payload byte after the AH header of any of the algorithms.
 ah) PNUM=51 SPI_OFF=24 PNAME=AH BASE_ALG=hmac-sha256 FLIP=36
-	DEF_ALGS="hmac-sha256 hmac-sha1 aes-gmac-128" ;;
+	DEF_ALGS="hmac-sha256 hmac-sha1 aes-gmac-128" DEF_ALGS6=$DEF_ALGS ;;
 *) fail "NFSEC_IPSEC_PROTO: '$PROTO' is neither esp nor ah" ;;
 esac
 # knob NAME DEFAULT: NFSEC_ESP_NAME or NFSEC_AH_NAME.
@@ -127,8 +136,13 @@ knob() {
 	echo "${!v:-$2}"
 }
 FAMILY=$(knob FAMILY inet)
-PAIRINGS=$(knob PAIRINGS "xfrm-xfrm nfsec-xfrm xfrm-nfsec nfsec-nfsec")
-ALGS=$(knob ALGS "$DEF_ALGS")
+if [ "$FAMILY" = inet6 ]; then
+	PAIRINGS=$(knob PAIRINGS "nfsec-xfrm xfrm-nfsec xfrm-xfrm nfsec-nfsec")
+	ALGS=$(knob ALGS "$DEF_ALGS6")
+else
+	PAIRINGS=$(knob PAIRINGS "xfrm-xfrm nfsec-xfrm xfrm-nfsec nfsec-nfsec")
+	ALGS=$(knob ALGS "$DEF_ALGS")
+fi
 MODES=$(knob MODES "transport tunnel")
 BYTES=$(knob BYTES 10000000)
 NREPLAY=$(knob REPLAY 5)
@@ -505,7 +519,7 @@ ping_ok() {
 # TCP (busybox nc listens); the sha256 must match at the far end.
 transfer() {
 	local from=$1 to=$2 addr=$3 i want got
-	{ echo "$MARKER"; head -c "$BYTES" /dev/urandom; echo "$MARKER"; } >"$tmp/tx"
+	{ echo "$MARKER"; head -c "$XBYTES" /dev/urandom; echo "$MARKER"; } >"$tmp/tx"
 	want=$(busybox sha256sum <"$tmp/tx" | cut -d' ' -f1)
 	rm -f "$tmp/rx"
 	ns_bg "$to" timeout 300 busybox nc -l -p 5001 >"$tmp/rx"
@@ -521,7 +535,7 @@ transfer() {
 		fail "$WHAT: TCP transfer to $addr failed"
 	wait "$srv" || fail "$WHAT: TCP receiver at $addr failed"
 	got=$(busybox sha256sum <"$tmp/rx" | cut -d' ' -f1)
-	assert_eq "$want" "$got" "$WHAT: sha256 of $BYTES bytes received at $addr"
+	assert_eq "$want" "$got" "$WHAT: sha256 of $XBYTES bytes received at $addr"
 	rm -f "$tmp/tx" "$tmp/rx"
 }
 
@@ -987,9 +1001,21 @@ else
 fi
 SAME_ALGS=$(knob SAME_ALGS "$def")
 SAME_ALGS=${SAME_ALGS//,/ }
+# The algorithms run in tunnel mode too, and the bytes of the transfers
+# after the first combination: with IPv6 by default the first of ALGS, and
+# 1000000; with IPv4 all, and BYTES.
+if [ "$FAMILY" = inet6 ]; then
+	TUNNEL_ALGS=$(knob TUNNEL_ALGS "${ALGS%% *}")
+	BYTES_REST=$(knob BYTES_REST 1000000)
+else
+	TUNNEL_ALGS=$(knob TUNNEL_ALGS "$ALGS")
+	BYTES_REST=$(knob BYTES_REST "$BYTES")
+fi
+TUNNEL_ALGS=" ${TUNNEL_ALGS//,/ } "
 
 log "$PNAME over $FAMILY; pairings: $PAIRINGS; algorithms: $ALGS" \
-	"(xfrm-xfrm, nfsec-nfsec: $SAME_ALGS); modes: $MODES; $BYTES bytes"
+	"(xfrm-xfrm, nfsec-nfsec: $SAME_ALGS; tunnel mode:$TUNNEL_ALGS); modes: $MODES;" \
+	"$BYTES bytes ($BYTES_REST after a pairing's first combination)"
 T0=$(date +%s)
 for pairing in $PAIRINGS; do
 	first=1
@@ -1001,8 +1027,15 @@ for pairing in $PAIRINGS; do
 				log "not run: $pairing $mode $alg: XFRM has no $PNAME with $alg (nfsec-nfsec only)"
 				continue
 			fi
-			both=0
-			[ "$first" = 1 ] && [ "$mode" = transport ] && both=1
+			if [ "$mode" = tunnel ] && [[ $TUNNEL_ALGS != *" $alg "* ]]; then
+				log "not run: $pairing $mode $alg (NFSEC_${PNAME}_TUNNEL_ALGS)"
+				continue
+			fi
+			both=0 XBYTES=$BYTES_REST
+			[ "$COMBO" = 0 ] && XBYTES=$BYTES
+			if [ "$first" = 1 ] && [ "$mode" = transport ]; then
+				both=1
+			fi
 			combination "$pairing" "$mode" "$alg" "$both"
 			first=0
 		done

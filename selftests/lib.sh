@@ -324,14 +324,17 @@ json_num() {
 # what is in flight has been written, and fails if the capture lost any
 # packet (the checks that count packets in it would be wrong). In
 # immediate mode each packet takes a slot of the snapshot length (256 KiB)
-# in the kernel's buffer: 32 MiB hold 128.
+# in the kernel's buffer: 32 MiB hold 128. A test that sets CAP_SNAPLEN
+# (bytes; 0, the default, is the whole packet) gets smaller slots and
+# more of them: a packet longer than that is cut (pktinject refuses to
+# send a packet that was not captured whole).
 declare -A CAP_ERR
 capture_start() {
 	local ns=$1 dev=$2 file=$3 i
 	shift 3
 	local err=$file.err
 	rm -f "$err"
-	ns_bg "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -B 32768 \
+	ns_bg "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s "${CAP_SNAPLEN:-0}" -B 32768 \
 		-w "$file" "$@" >/dev/null 2>"$err"
 	CAP_PID=$!
 	CAP_ERR[$CAP_PID]=$err

@@ -71,14 +71,14 @@
 # algorithms run in tunnel mode too: IPv4 all, IPv6 the first of ALGS),
 # NFSEC_ESP_BYTES (10000000: the first combination), NFSEC_ESP_BYTES_REST
 # (the others: IPv4 BYTES, IPv6 1000000), NFSEC_ESP_SAME_MODES (the modes
-# of xfrm-xfrm and nfsec-nfsec: MODES),
-# NFSEC_ESP_SAME_EXTRAS (1: xfrm-xfrm and nfsec-nfsec run ESN, exhaustion
-# and lifetimes too, as by default with IPv4; with IPv6 0: only the ESN of
-# the algorithms XFRM lacks),
-# NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1 (time
-# each phase), NFSEC_ESP_SAMPLES (the directory under NFSEC_EXPORT for
-# (h), esp; ah for AH; esp6, ah6 over IPv6), NFSEC_ESP_KEEP_MODULE=1 (use the nfsec module the
-# caller loaded, neither reloaded nor unloaded: esp_async.sh traces it).
+# of xfrm-xfrm and nfsec-nfsec: MODES), NFSEC_ESP_SAME_EXTRAS (1:
+# xfrm-xfrm and nfsec-nfsec run ESN, exhaustion and lifetimes too, as by
+# default with IPv4; with IPv6 0: only the ESN of the algorithms XFRM
+# lacks), NFSEC_ESP_REPLAY (packets replayed, 5), NFSEC_ESP_VERBOSE=1
+# (time each phase), NFSEC_ESP_SAMPLES (the directory under NFSEC_EXPORT
+# for (h), esp; ah for AH; esp6, ah6 over IPv6), NFSEC_ESP_KEEP_MODULE=1
+# (use the nfsec module the caller loaded, neither reloaded nor unloaded:
+# esp_async.sh traces it).
 # Lists may use spaces or commas.
 # An nfsec pairing fails (it does not skip) while nfsec has no data path.
 #

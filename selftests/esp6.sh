@@ -56,10 +56,11 @@
 #   (g) reordering: the four held packets sent newest first, inside the
 #       window, are all accepted (the tampered one among them, now
 #       unmodified), with no replay drop.
-# AH with an IPv6 outer header (transport, tunnel6) also meets, on both
-# sides, a rewrite of the mutable fields (hop limit, flow label, traffic
-# class) before it is verified, as a router on the way could do (nft at
-# prerouting).
+# AH with an IPv6 outer header (tunnel4in6; transport, tunnel6) also
+# meets, on both sides, a rewrite of the mutable fields (hop limit, flow
+# label, traffic class) before it is verified, as a router on the way
+# could do (nft at prerouting); the rule must have seen at least five
+# packets on each side.
 # Then, in transport mode for each algorithm of NFSEC_ESP6_ESN_ALGS (none
 # by default): ESN, both SAs of both sides with replay window 1024
 # starting at 2^32 - 16 (an nfsec inbound SA takes `seq` as the highest

@@ -57,8 +57,9 @@ fi
 # not given, none when it is. NFSEC_CHECK_SUBSET: the tests of the subset
 # (esp_async.sh for the crypto completion callbacks, whose signature
 # changed in 6.3); NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and
-# one AH pairing with XFRM, one algorithm each, both modes), before
-# NFSEC_VM_ENV.
+# one AH pairing with XFRM, one algorithm each, both modes; esp6.sh in
+# all four of its modes, IPv6 transport and 6in6 among them, as the
+# subset has no esp_inet6.sh), before NFSEC_VM_ENV.
 # NFSEC_CHECK_NEWEST=boot: the newest kernel source Debian has
 # (scripts/newest.sh) built into a kernel (the first time, minutes of
 # every core; then cached in build/newest/), nfsec.ko built against it and
@@ -75,6 +76,7 @@ subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh esp6.sh esp
 subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
 	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256
 	NFSEC_ESP6_ALGS=aes-gcm-128,ah-hmac-sha256 NFSEC_ESP6_ATTACK_MODES=none
+	NFSEC_ESP6_MODES=transport,tunnel6,tunnel4in6,tunnel6in4
 	NFSEC_ESP6_AH_ATTACK_MODES=none NFSEC_ESP6_ESN_ALGS=none
 	NFSEC_ASYNC_PAIRINGS=nfsec-xfrm NFSEC_ASYNC_ALGS=aes-gcm-128}
 

@@ -8,15 +8,18 @@
 #   esp*/NAME.pcap, NAME.sa (esp.sh): given the two SAs and their keys in
 #       the ESP SA table, tshark must decrypt every ESP packet (the next
 #       header inside each one: ICMP or UDP in transport mode, IPv4 in
-#       tunnel mode), verify every ICV, and find the plaintext marker in a
+#       tunnel mode; over IPv6, esp6/: ICMPv6 or UDP, IPv6), verify
+#       every ICV, and find the plaintext marker in a
 #       decrypted datagram of each direction. The control, with every key
 #       altered, must verify no ICV and, unless the cipher is null, find
 #       no marker: the check can fail. One tshark run reads all captures
 #       of a directory (their SPIs differ), one more the control.
 #   ah*/NAME.pcap, NAME.sa: tshark must dissect every packet as AH with
 #       one of the two SPIs, sequence numbers rising by one per SPI, the
-#       next header inside (ICMP or UDP, IPv4 in tunnel mode), and the
-#       marker, in the clear, in each direction.
+#       next header inside (ICMP or UDP, IPv4 in tunnel mode; over IPv6,
+#       ah6/: ICMPv6 or UDP, IPv6), and the marker, in the clear, in each
+#       direction.
+# The SAs' addresses tell the family: IPv6 if they have a colon.
 #
 # An algorithm tshark cannot decrypt is a SKIP that says so, not a pass.
 # The .sa files hold lines "alg ALG", "mode MODE", "marker TEXT" and per
@@ -61,6 +64,12 @@ hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
 
 # sa_field FILE KEY: the value of the first line "KEY VALUE" of FILE.
 sa_field() { sed -n "s/^$2 //p" "$1" | head -n 1; }
+
+# ip_family ADDR: IPv4 or IPv6, as tshark's ESP SA table names them.
+ip_family() { [[ $1 == *:* ]] && echo IPv6 || echo IPv4; }
+
+# sa_family SAFILE: the family of the first SA of SAFILE.
+sa_family() { ip_family "$(awk '$1 == "sa" { print $2; exit }' "$1")"; }
 
 # esp_tshark_algs ALG: sets ENC and AUTH to tshark's names for the ESP
 # algorithms of ALG (esp.sh's names: AEAD, or CIPHER+INTEGRITY), or sets
@@ -110,7 +119,7 @@ esp_sa_args() {
 			fi
 			[ "$k1" = - ] && k1=''
 			[ "$k2" = - ] && k2=''
-			printf '%s\0' -o "uat:esp_sa:\"IPv4\",\"$src\",\"$dst\",\"$spi\",\"${ENCS[$f]}\",\"$k1\",\"${AUTHS[$f]}\",\"$k2\""
+			printf '%s\0' -o "uat:esp_sa:\"$(ip_family "$src")\",\"$src\",\"$dst\",\"$spi\",\"${ENCS[$f]}\",\"$k1\",\"${AUTHS[$f]}\",\"$k2\""
 		done < <(grep '^sa ' "$f")
 	done
 }
@@ -136,7 +145,11 @@ esp_verdict() {
 	local safile=$1 out=$2 control=$3 spis mode marker want spi n what bad=""
 	mode=$(sa_field "$safile" mode)
 	marker=$(hex "$(sa_field "$safile" marker)")
-	[ "$mode" = tunnel ] && want='^0x04$' || want='^0x(01|11)$'
+	if [ "$(sa_family "$safile")" = IPv6 ]; then
+		[ "$mode" = tunnel ] && want='^0x29$' || want='^0x(3a|11)$'
+	else
+		[ "$mode" = tunnel ] && want='^0x04$' || want='^0x(01|11)$'
+	fi
 	spis=$(awk '$1 == "sa" { print $4 }' "$safile")
 	# This capture's packets: those of its SPIs.
 	out=$(awk -F'\t' -v spis="$(tr '\n' ' ' <<<"$spis")" '
@@ -216,12 +229,19 @@ esp_dir() {
 
 ah_check() {
 	local safile=$1 pcap=${1%.sa}.pcap name mode marker out err spis spi bad n want what
+	local pfield=ip.proto
 	name=$(basename "$(dirname "$pcap")")/$(basename "$pcap" .pcap)
 	mode=$(sa_field "$safile" mode)
 	marker=$(hex "$(sa_field "$safile" marker)")
-	[ "$mode" = tunnel ] && want='^(4|0x04)$' || want='^(1|17|0x01|0x11)$'
+	if [ "$(sa_family "$safile")" = IPv6 ]; then
+		# The next header of the IPv6 header (AH follows it directly).
+		pfield=ipv6.nxt
+		[ "$mode" = tunnel ] && want='^(41|0x29)$' || want='^(58|17|0x3a|0x11)$'
+	else
+		[ "$mode" = tunnel ] && want='^(4|0x04)$' || want='^(1|17|0x01|0x11)$'
+	fi
 	spis=$(awk '$1 == "sa" { print $4 }' "$safile")
-	err=$(tshark_run -n -r "$pcap" -T fields -E separator=/t -e ip.proto \
+	err=$(tshark_run -n -r "$pcap" -T fields -E separator=/t -e "$pfield" \
 		-e ah.spi -e ah.sequence -e ah.next_header -e data.data 2>&1 >"$tmp/out")
 	out=$(cat "$tmp/out")
 	bad=""

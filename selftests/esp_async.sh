@@ -21,8 +21,11 @@
 #       xfrm-nfsec), transport and tunnel: pings both ways, a TCP transfer
 #       whose sha256 must match, replay, reordering, tampering and spoofed
 #       plaintext counted exactly, ESN, sequence exhaustion, lifetimes;
-#       the kprobes stay: every encryption and decryption nfsec hands to
-#       the crypto API completes in its callback, exactly once;
+#       then esp.sh over IPv6 (esp_inet6.sh's test) with the first
+#       algorithm, XFRM on a and nfsec on b, in transport mode: the same
+#       checks with nfsec receiving under attack; the kprobes stay for
+#       both runs: every encryption and decryption nfsec hands to the
+#       crypto API completes in its callback, exactly once;
 #   (d) with aes-gcm-128: gateway.sh's inner fragments (its part (d))
 #       over it: the fragments of a datagram, each decrypted in a
 #       completion callback, arrive whole, and a protected first fragment
@@ -35,7 +38,9 @@
 #
 # Knobs: NFSEC_ASYNC_ALGS (default "aes-gcm-128 aes-cbc-128+hmac-sha256"),
 # NFSEC_ASYNC_PAIRINGS ("nfsec-xfrm xfrm-nfsec"), NFSEC_ASYNC_MODES
-# ("transport tunnel"), NFSEC_ASYNC_BYTES (1000000).
+# ("transport tunnel"), NFSEC_ASYNC_BYTES (1000000); for the IPv6 run
+# NFSEC_ASYNC_INET6_PAIRINGS ("xfrm-nfsec"; "none": no IPv6 run) and
+# NFSEC_ASYNC_INET6_MODES ("transport").
 source "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip modprobe
@@ -48,6 +53,8 @@ ALGS=${NFSEC_ASYNC_ALGS:-aes-gcm-128 aes-cbc-128+hmac-sha256}
 PAIRINGS=${NFSEC_ASYNC_PAIRINGS:-nfsec-xfrm xfrm-nfsec}
 MODES=${NFSEC_ASYNC_MODES:-transport tunnel}
 BYTES=${NFSEC_ASYNC_BYTES:-1000000}
+PAIRINGS6=${NFSEC_ASYNC_INET6_PAIRINGS:-xfrm-nfsec}
+MODES6=${NFSEC_ASYNC_INET6_MODES:-transport}
 ALGS=${ALGS//,/ }
 PRIO=5000
 
@@ -316,6 +323,13 @@ NFSEC_ESP_PAIRINGS=$PAIRINGS NFSEC_ESP_ALGS=$ALGS NFSEC_ESP_MODES=$MODES \
 	NFSEC_ESP_BYTES=$BYTES NFSEC_ESP_SAMPLES=esp-async NFSEC_ESP_KEEP_MODULE=1 \
 	"$HERE/esp.sh" || rc=$?
 [ "$rc" = 0 ] || fail "esp.sh over asynchronous crypto failed (exit $rc)"
+if [ "$PAIRINGS6" != none ]; then
+	log "esp.sh over IPv6 over pcrypt: $PAIRINGS6; ${ALGS%% *}; $MODES6; $BYTES bytes"
+	NFSEC_ESP_FAMILY=inet6 NFSEC_ESP_PAIRINGS=$PAIRINGS6 NFSEC_ESP_ALGS=${ALGS%% *} \
+		NFSEC_ESP_MODES=$MODES6 NFSEC_ESP_BYTES=$BYTES NFSEC_ESP_SAMPLES=esp6-async \
+		NFSEC_ESP_KEEP_MODULE=1 "$HERE/esp.sh" || rc=$?
+	[ "$rc" = 0 ] || fail "esp.sh over IPv6 over asynchronous crypto failed (exit $rc)"
+fi
 enc=$(hits hold nfsec_esp_output) dec=$(hits hold nfsec_esp_input) out=$(hits out) in=$(hits in)
 holds=$(grep hitcount "$TRACE/events/nfsec_async/hold/hist" | tr -s ' ' | tr '\n' '|')
 kprobes_off

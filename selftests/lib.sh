@@ -173,6 +173,22 @@ ns_hosts() {
 	done
 }
 
+# ns_hosts6 VAR...: ns_create for each VAR, then the sysctls of a routed
+# IPv6 test network in each: no duplicate address detection (addresses
+# are usable at once), no router solicitations, no advertisements taken,
+# no reverse-path filter for IPv4.
+ns_hosts6() {
+	local v
+	for v in "$@"; do
+		ns_create "$v"
+		ns_run "${!v}" sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_ra=0 \
+			net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	done
+}
+
 ns_destroy() {
 	local ns=$1 i
 	ns_show host ip netns del "$ns" "# ${NS_LABEL[$ns]:-?}"
@@ -308,14 +324,17 @@ json_num() {
 # what is in flight has been written, and fails if the capture lost any
 # packet (the checks that count packets in it would be wrong). In
 # immediate mode each packet takes a slot of the snapshot length (256 KiB)
-# in the kernel's buffer: 32 MiB hold 128.
+# in the kernel's buffer: 32 MiB hold 128. A test that sets CAP_SNAPLEN
+# (bytes; 0, the default, is the whole packet) gets smaller slots and
+# more of them: a packet longer than that is cut (pktinject refuses to
+# send a packet that was not captured whole).
 declare -A CAP_ERR
 capture_start() {
 	local ns=$1 dev=$2 file=$3 i
 	shift 3
 	local err=$file.err
 	rm -f "$err"
-	ns_bg "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s 0 -B 32768 \
+	ns_bg "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -s "${CAP_SNAPLEN:-0}" -B 32768 \
 		-w "$file" "$@" >/dev/null 2>"$err"
 	CAP_PID=$!
 	CAP_ERR[$CAP_PID]=$err

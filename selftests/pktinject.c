@@ -8,7 +8,8 @@
  *             [--spi SPI] [--ether-dst MAC] [--reverse]
  *             [--flip OFFSET] [--flip-ip OFFSET] [--src ADDR]
  *             [--dmac MAC]
- *   pktinject --udp A.B.C.D:PORT --ip-options HEX [-n COUNT]
+ *   pktinject --udp A.B.C.D:PORT [--ip-options HEX] [-n COUNT]
+ *   pktinject --udp [IPV6-ADDR]:PORT [--hbh-options HEX] [-n COUNT]
  *
  * The capture is a classic pcap file (either byte order, microsecond or
  * nanosecond timestamps) of link type Ethernet, LINUX_SLL or LINUX_SLL2,
@@ -38,7 +39,11 @@
  *                     IPv6, are selected then
  *
  * The second form sends COUNT (1) UDP datagrams of a few bytes from an
- * ordinary socket that carries the IPv4 options HEX (IP_OPTIONS).
+ * ordinary socket that carries the IPv4 options HEX (IP_OPTIONS); the
+ * third, to an IPv6 address (the brackets may be left out), a hop-by-hop
+ * options header with the options HEX (IPV6_HOPOPTS, which needs
+ * CAP_NET_RAW): pktinject writes the header's first two bytes and pads
+ * the options with a PadN (or Pad1) option to a multiple of 8 bytes.
  *
  * The checksum of a TCP or UDP packet, and of an ICMPv6 one, is always
  * recomputed: a capture of a packet sent by the capturing host itself
@@ -81,7 +86,8 @@ static const char usage_text[] =
 	"usage: pktinject -i DEV -r FILE [-n COUNT] [-f IP-PROTO] [-s SKIP] "
 	"[--spi SPI] [--ether-dst MAC] [--reverse] "
 	"[--flip OFFSET] [--flip-ip OFFSET] [--src ADDR] [--dmac MAC]\n"
-	"       pktinject --udp A.B.C.D:PORT --ip-options HEX [-n COUNT]";
+	"       pktinject --udp A.B.C.D:PORT [--ip-options HEX] [-n COUNT]\n"
+	"       pktinject --udp [IPV6-ADDR]:PORT [--hbh-options HEX] [-n COUNT]";
 
 static void die(const char *fmt, ...)
 {
@@ -113,9 +119,11 @@ struct opts {
 	bool match_edst;
 	uint8_t edst[ETH_ALEN];
 	bool reverse;
-	const char *udp;	/* ADDR:PORT: the second form */
+	const char *udp;	/* ADDR:PORT: the second and third forms */
 	uint8_t ipopt[40];
 	size_t ipopt_len;
+	uint8_t hbh[256];	/* the hop-by-hop options, without header */
+	size_t hbh_len;
 };
 
 /* A packet selected for sending: its IP packet, type and link destination. */
@@ -178,6 +186,7 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 		{ "flip-ip", required_argument, NULL, 'I' },
 		{ "udp", required_argument, NULL, 'U' },
 		{ "ip-options", required_argument, NULL, 'O' },
+		{ "hbh-options", required_argument, NULL, 'H' },
 		{ "src", required_argument, NULL, 'S' },
 		{ "dmac", required_argument, NULL, 'M' },
 		{ "spi", required_argument, NULL, 'P' },
@@ -222,6 +231,9 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 			o->ipopt_len = parse_hex(optarg, o->ipopt,
 						 sizeof(o->ipopt));
 			break;
+		case 'H':
+			o->hbh_len = parse_hex(optarg, o->hbh, sizeof(o->hbh));
+			break;
 		case 'S':
 			if (inet_pton(AF_INET, optarg, &o->src) == 1)
 				o->src_family = AF_INET;
@@ -261,6 +273,9 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 		die("unexpected argument \"%s\"; %s", argv[optind], usage_text);
 	if (o->udp)
 		return;
+	if (o->ipopt_len || o->hbh_len)
+		die("--ip-options and --hbh-options go with --udp; %s",
+		    usage_text);
 	if (!o->dev || !o->file)
 		die("-i DEV and -r FILE are required; %s", usage_text);
 }
@@ -468,31 +483,77 @@ static long ip_offset(uint32_t linktype, const uint8_t *f, size_t len,
 	return -1;
 }
 
-/* The second form: datagrams with IP options from an ordinary socket. */
+/*
+ * The second and third forms: datagrams with IPv4 options or IPv6
+ * hop-by-hop options from an ordinary socket.
+ */
 static int send_udp(const struct opts *o)
 {
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	char addr[INET_ADDRSTRLEN + 1];
 	long count = o->count < 0 ? 1 : o->count, i;
-	const char *colon = strchr(o->udp, ':');
+	const char *colon = strrchr(o->udp, ':');
+	char addr[INET6_ADDRSTRLEN + 1];
+	struct sockaddr *sa;
+	socklen_t salen;
+	uint16_t port;
+	size_t alen;
 	int fd;
 
-	if (!colon || (size_t)(colon - o->udp) >= sizeof(addr))
-		die("bad --udp \"%s\": expected A.B.C.D:PORT", o->udp);
-	memcpy(addr, o->udp, (size_t)(colon - o->udp));
-	addr[colon - o->udp] = 0;
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
-		die("bad IPv4 address \"%s\"", addr);
-	sin.sin_port = htons((uint16_t)parse_num(colon + 1, "port", 65535));
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!colon)
+		die("bad --udp \"%s\": expected ADDR:PORT", o->udp);
+	alen = (size_t)(colon - o->udp);
+	if (alen >= 2 && o->udp[0] == '[' && o->udp[alen - 1] == ']') {
+		memcpy(addr, o->udp + 1, alen - 2);
+		alen -= 2;
+	} else if (alen < sizeof(addr)) {
+		memcpy(addr, o->udp, alen);
+	}
+	if (alen >= sizeof(addr))
+		die("bad --udp \"%s\": expected ADDR:PORT", o->udp);
+	addr[alen] = 0;
+	port = htons((uint16_t)parse_num(colon + 1, "port", 65535));
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
+		if (o->hbh_len)
+			die("--hbh-options needs an IPv6 destination");
+		sin.sin_port = port;
+		sa = (struct sockaddr *)&sin;
+		salen = sizeof(sin);
+	} else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
+		if (o->ipopt_len)
+			die("--ip-options needs an IPv4 destination");
+		sin6.sin6_port = port;
+		sa = (struct sockaddr *)&sin6;
+		salen = sizeof(sin6);
+	} else {
+		die("bad IPv4 or IPv6 address \"%s\"", addr);
+	}
+	fd = socket(sa->sa_family, SOCK_DGRAM, 0);
 	if (fd < 0)
-		die("socket(AF_INET): %s", strerror(errno));
+		die("socket: %s", strerror(errno));
 	if (o->ipopt_len && setsockopt(fd, IPPROTO_IP, IP_OPTIONS, o->ipopt,
 				       (socklen_t)o->ipopt_len))
 		die("IP_OPTIONS: %s", strerror(errno));
+	if (o->hbh_len) {
+		/* Next header (the kernel's), length in 8 bytes less one. */
+		uint8_t h[2 + sizeof(o->hbh) + 7] = { 0 };
+		size_t len = 2 + o->hbh_len, pad = (8 - len % 8) % 8;
+
+		memcpy(h + 2, o->hbh, o->hbh_len);
+		if (pad == 1) {
+			h[len] = 0;			/* Pad1 */
+		} else if (pad) {
+			h[len] = 1;			/* PadN */
+			h[len + 1] = (uint8_t)(pad - 2);
+		}
+		len += pad;
+		h[1] = (uint8_t)(len / 8 - 1);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, h,
+			       (socklen_t)len))
+			die("IPV6_HOPOPTS: %s", strerror(errno));
+	}
 	for (i = 0; i < count; i++)
-		if (sendto(fd, "options", 7, 0, (struct sockaddr *)&sin,
-			   sizeof(sin)) != 7)
+		if (sendto(fd, "options", 7, 0, sa, salen) != 7)
 			die("sendto %s: %s", o->udp, strerror(errno));
 	close(fd);
 	printf("sent %ld\n", count);

@@ -263,6 +263,43 @@ static unsigned int nfsec_ct_confirm(struct sk_buff *skb,
 	return verdict;
 }
 
+/*
+ * A tunnel SA's IPv6 packet (nfsec_xform_tunnel_xmit6()) on its way out:
+ * sent whole if the route's MTU is only the one lowered for plaintext to
+ * the peer (nfsec_xform_whole6()). The tunnel puts ESP or AH right after
+ * the IPv6 header; the SA is found by it.
+ */
+static unsigned int nfsec_out_tunnel6(struct nfsec_net *nn,
+				      struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct nfsec_sa_key key = {};
+	unsigned int verdict;
+	struct nfsec_sa *sa;
+
+	if (!skb_dst(skb) || skb->len <= dst_mtu(skb_dst(skb)))
+		return NF_ACCEPT;
+	key.proto = ip6h->nexthdr;
+	if (key.proto == IPPROTO_AH)
+		off += 4;
+	else if (key.proto != IPPROTO_ESP)
+		return NF_ACCEPT;
+	if (skb_copy_bits(skb, off, &key.spi, sizeof(key.spi)))
+		return NF_ACCEPT;
+	key.family = AF_INET6;
+	key.saddr.in6 = ip6h->saddr;
+	sa = nfsec_sa_lookup_rcu(nn, &key);
+	if (!sa || sa->mode != NFSEC_MODE_TUNNEL || !nfsec_xform_whole6(sa, skb))
+		return NF_ACCEPT;
+	verdict = nfsec_ct_confirm(skb, state);
+	if (verdict != NF_ACCEPT)
+		return verdict;
+	nfsec_xform_neigh_xmit6(skb);
+	return NF_STOLEN;
+}
+
 static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -281,7 +318,8 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	if (state->pf == NFPROTO_IPV6 ?
 	    IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED :
 	    IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED)
-		return NF_ACCEPT;
+		return state->pf == NFPROTO_IPV6 ?
+		       nfsec_out_tunnel6(nn, skb, state) : NF_ACCEPT;
 	pol = nfsec_decide(nn, NFSEC_DIR_OUT, skb, &verdict);
 	if (!pol)
 		return verdict;

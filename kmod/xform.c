@@ -344,21 +344,20 @@ static void nfsec_xform_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 }
 
 /*
- * IPv6 transport mode: the route to the peer is the plaintext's too, and
- * its MTU may be the one lowered for the plaintext (nfsec_check_mtu6()),
- * by which IPv6's output would fragment nearly every protected packet.
- * One that fits the link and the path MTU the SA learnt is sent whole, as
- * IPv4 sends by the link's MTU (IPSKB_FORWARDED, nfsec_xform_push());
- * a bigger one is fragmented by okfn.
+ * An IPv6 packet of sa, protected: the route to the peer may also be the
+ * plaintext's (transport mode, or a tunnel to the host at its end), and
+ * its MTU the one lowered for the plaintext (nfsec_check_mtu6()), by
+ * which IPv6's output would fragment nearly every protected packet.
+ * Whether skb is over that MTU but fits the link and the path MTU the SA
+ * learnt: then it is sent whole (nfsec_xform_neigh_xmit6()), as IPv4's
+ * are sized by the link (IPSKB_FORWARDED, nfsec_xform_push()).
  */
-static bool nfsec_xform_whole6(const struct nfsec_sa *sa,
-			       const struct sk_buff *skb)
+bool nfsec_xform_whole6(const struct nfsec_sa *sa, const struct sk_buff *skb)
 {
 	const struct dst_entry *dst = skb_dst(skb);
 	unsigned int mtu, pmtu;
 
-	if (sa->mode == NFSEC_MODE_TUNNEL || sa->key.family != AF_INET6 ||
-	    skb->len <= dst_mtu(dst))
+	if (!dst || skb->len <= dst_mtu(dst))
 		return false;
 	mtu = READ_ONCE(dst->dev->mtu);
 	pmtu = nfsec_sa_pmtu(sa);
@@ -367,8 +366,15 @@ static bool nfsec_xform_whole6(const struct nfsec_sa *sa,
 	return skb->len <= mtu;
 }
 
+static bool nfsec_xform_transport_whole6(const struct nfsec_sa *sa,
+					 const struct sk_buff *skb)
+{
+	return sa->mode != NFSEC_MODE_TUNNEL && sa->key.family == AF_INET6 &&
+	       nfsec_xform_whole6(sa, skb);
+}
+
 /* What IPv6's output does after its MTU check: to the next hop. */
-static void nfsec_xform_neigh_xmit6(struct sk_buff *skb)
+void nfsec_xform_neigh_xmit6(struct sk_buff *skb)
 {
 	struct dst_entry *dst = skb_dst(skb);
 	struct net_device *dev = dst->dev;
@@ -407,7 +413,7 @@ void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 {
 	if (sa->mode == NFSEC_MODE_TUNNEL)
 		nfsec_xform_tunnel_xmit(sa, skb, cont);
-	else if (nfsec_xform_whole6(sa, skb))
+	else if (nfsec_xform_transport_whole6(sa, skb))
 		nfsec_xform_neigh_xmit6(skb);
 	else
 		cont->okfn(cont->net, sk, skb);
@@ -731,7 +737,7 @@ unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err)
 		return NF_STOLEN;
 	}
 	if (sa->mode != NFSEC_MODE_TUNNEL && !cont.xmit &&
-	    !nfsec_xform_whole6(sa, skb))
+	    !nfsec_xform_transport_whole6(sa, skb))
 		return NF_ACCEPT;
 	nfsec_xform_output_xmit(sa, skb, &cont, cont.sk);
 	return NF_STOLEN;

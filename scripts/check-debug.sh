@@ -14,6 +14,10 @@
 #   VM      every selftest under TCG/KVM, test sizes reduced (NFSEC_VM_ENV
 #           defaults below; a value given in the environment wins)
 #
+# usage: scripts/check-debug.sh [TEST...]
+#   TEST: selftests to run instead of all of them, named as for
+#   selftests/vm/run.sh (esp6.sh, netlink_api, fuzz_packets.sh...)
+#
 # Ends like `make check`: the time per phase and one line
 # "N passed, N failed[, N skipped]"; the exit code is non-zero if anything
 # failed. Logs are in build/check-debug/.
@@ -32,6 +36,7 @@ make=(make --no-print-directory)
 default_env="NFSEC_ESP_BYTES=200000 NFSEC_ESP_REPLAY=3"
 default_env="$default_env NFSEC_ESP_ALGS=aes-gcm-128,chacha20-poly1305,aes-cbc-128+hmac-sha256"
 default_env="$default_env NFSEC_AH_BYTES=200000 NFSEC_AH_REPLAY=3 NFSEC_ASYNC_BYTES=200000"
+default_env="$default_env NFSEC_ESP6_BYTES=200000 NFSEC_ESP6_REPLAY=3 NFSEC_PMTU6_BYTES=500000"
 default_env="$default_env NFSEC_TEARDOWN_ROUNDS=5 NFSEC_TEARDOWN_NETNS=2"
 default_env="$default_env NFSEC_FAULTS_PACKETS=1000"
 vm_env="$default_env${NFSEC_VM_ENV:+ $NFSEC_VM_ENV}"

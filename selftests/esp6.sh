@@ -108,6 +108,7 @@ B4X=10.0.1.3
 tmp=$(mktemp -d)
 defer "rm -rf $tmp"
 
+dmesg_mark
 nfsec_load
 ns_create A a
 ns_create B b

@@ -7,22 +7,33 @@
 # nothing leaks (rmmod destroys nfsec's caches, which reports any object
 # left; the debug kernel's kmemleak scan after the suite sees the rest).
 #
-#   a 10.0.1.1 va ---- vb 10.0.1.2 b      nfsec ESP transport a <-> b
+#   a 10.0.1.1    va ---- vb 10.0.1.2    b    nfsec ESP transport a <-> b,
+#     2001:db8:1::1            2001:db8:1::2      over IPv4 and over IPv6
 #
 #  1. cache-filter: only nfsec's own caches (nfsec_sa, nfsec_policy) fail,
 #     the first allocation of the tool's task (fail-nth 1): `sa add` and
-#     `policy add` fail with ENOMEM and leave nothing; fail-nth 2 succeeds.
+#     `policy add` (IPv4) fail with ENOMEM and leave nothing; fail-nth 2
+#     succeeds.
 #  2. fail-nth sweep over every slab allocation of the tool's task after it
 #     started: the tool (`nfsec -b FIFO`) blocks opening its batch FIFO, the
-#     test arms /proc/PID/task/PID/fail-nth with N, then feeds it one command
-#     (sa add, policy add, sa del, sa flush). N = 1, 2, ... until the
+#     test arms /proc/PID/task/PID/fail-nth with N, then feeds it one command:
+#     sa add (IPv4 aes-gcm, IPv4 aes-cbc with hmac-sha256 and ESN, IPv6
+#     aes-gcm), policy add (IPv4, IPv6), sa del (IPv4, IPv6), policy flush
+#     and sa flush (each with an IPv4 and an IPv6 SA, and for policy flush
+#     a policy of each, installed). N = 1, 2, ... until the
 #     command, having failed at least once, succeeds NFSEC_FAULTS_CLEAN
 #     times in a row (or N reaches NFSEC_FAULTS_NTH_MAX, which fails: the
 #     sweep did not get through).
-#  3. packet path: a UDP flood from a bash process of a, which alone is
-#     marked make-it-fail (task-filter, NFSEC_FAULTS_PROB percent of its
-#     slab allocations fail: socket buffers, nfsec's ESP buffers and crypto
-#     requests). Afterwards ping works both ways and the counters add up.
+#  3. packet path: a UDP flood from a bash process of a to b over IPv4,
+#     then one over IPv6; the process alone is marked make-it-fail
+#     (task-filter, NFSEC_FAULTS_PROB percent of its slab allocations
+#     fail: socket buffers, nfsec's ESP buffers and crypto requests). Over
+#     IPv6 a's neighbour entry for b is flushed first, so that the
+#     sender's first datagram sends the neighbour solicitation (ICMPv6)
+#     from its own task, and every 8th datagram is larger than the link's
+#     MTU: nfsec protects it whole and the IPv6 output fragments the ESP
+#     packet. Afterwards ping works both ways in both families and the
+#     counters add up.
 #
 # Needs CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS (the kernel of
 # `make check-debug`); skips elsewhere. Knobs: NFSEC_FAULTS_NTH_MAX (400),
@@ -75,7 +86,11 @@ ns_create B
 veth_pair "$A" va "$B" vb
 addr_add "$A" va 10.0.1.1/24
 addr_add "$B" vb 10.0.1.2/24
+A6=2001:db8:1::1 B6=2001:db8:1::2
+ns_ip "$A" addr add $A6/64 dev va nodad
+ns_ip "$B" addr add $B6/64 dev vb nodad
 ip netns exec "$A" ping -c 1 -W 2 10.0.1.2 >/dev/null || fail "no plaintext path a -> b"
+ip netns exec "$A" ping -6 -c 1 -W 2 $B6 >/dev/null || fail "no IPv6 plaintext path a -> b"
 
 K_AB=$(nfsec genkey aes-gcm-128)
 K_BA=$(nfsec genkey aes-gcm-128)
@@ -85,6 +100,14 @@ POL_A_OUT="policy add dir out src 10.0.1.1/32 dst 10.0.1.2/32 action protect sa 
 POL_A_IN="policy add dir in src 10.0.1.2/32 dst 10.0.1.1/32 action protect sa proto esp src 10.0.1.2 spi 0x2000"
 POL_B_OUT="policy add dir out src 10.0.1.2/32 dst 10.0.1.1/32 action protect sa proto esp src 10.0.1.2 spi 0x2000"
 POL_B_IN="policy add dir in src 10.0.1.1/32 dst 10.0.1.2/32 action protect sa proto esp src 10.0.1.1 spi 0x1000"
+K6_AB=$(nfsec genkey aes-gcm-128)
+K6_BA=$(nfsec genkey aes-gcm-128)
+SA6_AB="sa add proto esp src $A6 dst $B6 spi 0x1006 aead aes-gcm $K6_AB"
+SA6_BA="sa add proto esp src $B6 dst $A6 spi 0x2006 aead aes-gcm $K6_BA"
+POL6_A_OUT="policy add dir out src $A6/128 dst $B6/128 action protect sa proto esp src $A6 spi 0x1006"
+POL6_A_IN="policy add dir in src $B6/128 dst $A6/128 action protect sa proto esp src $B6 spi 0x2006"
+POL6_B_OUT="policy add dir out src $B6/128 dst $A6/128 action protect sa proto esp src $B6 spi 0x2006"
+POL6_B_IN="policy add dir in src $A6/128 dst $B6/128 action protect sa proto esp src $A6 spi 0x1006"
 
 # run_in NS CMD...: the tool in NS, word-split CMD.
 run_in() {
@@ -225,15 +248,21 @@ sweep() {
 
 prep_none() { :; }
 prep_sa() { run_in "$1" "$SA_AB"; }
-prep_sa_pol() { printf "%s\n%s\n" "$SA_AB" "$POL_A_OUT" | ip netns exec "$1" "$NFSEC_TOOL" -b -; }
+prep_sa6() { run_in "$1" "$SA6_AB"; }
+prep_sa46() { printf "%s\n%s\n" "$SA_AB" "$SA6_AB" | ip netns exec "$1" "$NFSEC_TOOL" -b -; }
+prep_sa_pol46() {
+	printf "%s\n%s\n%s\n%s\n" "$SA_AB" "$POL_A_OUT" "$SA6_AB" "$POL6_A_OUT" |
+		ip netns exec "$1" "$NFSEC_TOOL" -b -
+}
 
-# The SA is whole or absent: when present, it reads back with its SPI.
+# The SA is whole or absent: when present, it reads back with its SPI
+# (SA_ID: the SA the sweep's sa add names).
 check_sa_add() {
 	state "$1"
 	[ "$2" != 0 ] || assert_eq 1 "$NSA" "$3: SAs after success"
 	[ "$NSA" -le 1 ] || fail "$3: $NSA SAs"
 	if [ "$NSA" = 1 ]; then
-		run_in "$1" sa get proto esp src 10.0.1.1 spi 0x1000 >/dev/null ||
+		run_in "$1" sa get "$SA_ID" >/dev/null ||
 			fail "$3: the SA is listed but cannot be read"
 	fi
 }
@@ -248,71 +277,102 @@ check_sa_del() {
 	[ "$2" != 0 ] || assert_eq 0 "$NSA" "$3: SAs after a successful sa del"
 	[ "$NSA" -le 1 ] || fail "$3: $NSA SAs"
 }
+# Both policies go or neither does.
 check_flush() {
 	state "$1"
 	[ "$2" != 0 ] || assert_eq 0 "$NPOL" "$3: policies after a successful flush"
-	[ "$NPOL" -le 1 ] || fail "$3: $NPOL policies"
-	assert_eq 1 "$NSA" "$3: SAs (policy flush keeps them)"
+	[ "$NPOL" = 0 ] || [ "$NPOL" = 2 ] || fail "$3: $NPOL policies of 2"
+	assert_eq 2 "$NSA" "$3: SAs (policy flush keeps them)"
+}
+check_sa_flush() {
+	state "$1"
+	[ "$2" != 0 ] || assert_eq 0 "$NSA" "$3: SAs after a successful flush"
+	[ "$NSA" = 0 ] || [ "$NSA" = 2 ] || fail "$3: $NSA SAs of 2"
 }
 
+SA_ID="proto esp src 10.0.1.1 spi 0x1000"
 sweep "$A" "sa add" prep_none check_sa_add "$SA_AB"
 sweep "$A" "sa add (aes-cbc, hmac-sha256, esn)" prep_none check_sa_add \
 	"sa add proto esp src 10.0.1.1 dst 10.0.1.2 spi 0x1000 enc aes-cbc $(nfsec genkey aes-cbc-128) auth hmac-sha256 $(nfsec genkey hmac-sha256) esn replay-window 1024"
+SA_ID="proto esp src $A6 spi 0x1006"
+sweep "$A" "sa add (IPv6)" prep_none check_sa_add "$SA6_AB"
 sweep "$A" "policy add" prep_sa check_pol_add "$POL_A_OUT"
+sweep "$A" "policy add (IPv6)" prep_sa6 check_pol_add "$POL6_A_OUT"
 sweep "$A" "sa del" prep_sa check_sa_del "sa del proto esp src 10.0.1.1 spi 0x1000"
-sweep "$A" "policy flush" prep_sa_pol check_flush "policy flush"
+sweep "$A" "sa del (IPv6)" prep_sa6 check_sa_del "sa del proto esp src $A6 spi 0x1006"
+sweep "$A" "policy flush (IPv4 and IPv6)" prep_sa_pol46 check_flush "policy flush"
+sweep "$A" "sa flush (IPv4 and IPv6)" prep_sa46 check_sa_flush "sa flush"
 
 # --- 3. the packet path ------------------------------------------------------
 
-run_in "$A" "$SA_AB"
-run_in "$A" "$SA_BA"
-run_in "$A" "$POL_A_OUT"
-run_in "$A" "$POL_A_IN"
-run_in "$B" "$SA_AB"
-run_in "$B" "$SA_BA"
-run_in "$B" "$POL_B_OUT"
-run_in "$B" "$POL_B_IN"
+for x in "$SA_AB" "$SA_BA" "$POL_A_OUT" "$POL_A_IN" "$SA6_AB" "$SA6_BA" "$POL6_A_OUT" "$POL6_A_IN"; do
+	run_in "$A" "$x"
+done
+for x in "$SA_AB" "$SA_BA" "$POL_B_OUT" "$POL_B_IN" "$SA6_AB" "$SA6_BA" "$POL6_B_OUT" "$POL6_B_IN"; do
+	run_in "$B" "$x"
+done
 ip netns exec "$A" ping -c 2 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> b before the faults"
+ip netns exec "$A" ping -6 -c 2 -W 2 $B6 >/dev/null || fail "no IPv6 ESP path a -> b before the faults"
 
 sa_packets() {
 	ip netns exec "$1" "$NFSEC_TOOL" -s -j sa get proto esp src "$2" spi "$3" |
 		grep -oE '"packets":[0-9]+' | cut -d: -f2
 }
-out_before=$(sa_packets "$A" 10.0.1.1 0x1000)
-in_before=$(sa_packets "$B" 10.0.1.1 0x1000)
 
 # b answers the datagrams with port unreachable, which would make the
 # sender's next write fail (ECONNREFUSED) and blur the count: at most a
 # burst of them.
-ip netns exec "$B" sysctl -q -w net.ipv4.icmp_ratelimit=1000000
-fs_set task-filter Y
-fs_set probability "$PROB"
+ip netns exec "$B" sysctl -q -w net.ipv4.icmp_ratelimit=1000000 net.ipv6.icmp.ratelimit=1000000
 fs_set interval 1
 fs_set times -1
 fs_set space 0
-# The sender: a bash loop writing datagrams to b's discard port, its own
-# allocations failing at random once it marked itself.
-ip netns exec "$A" bash -c '
-	exec 3>/dev/udp/10.0.1.2/9 2>/dev/null || exit 2
-	echo 1 >/proc/self/make-it-fail || exit 3
-	for ((i = 0; i < '"$PACKETS"'; i++)); do
-		echo "nfsec-faults-$i" >&3
-	done
-	echo 0 >/proc/self/make-it-fail
-	exit 0' || fail "the flood sender failed to run ($?)"
-fs_set probability 0
-fs_set task-filter N
 
-out_after=$(sa_packets "$A" 10.0.1.1 0x1000)
-in_after=$(sa_packets "$B" 10.0.1.1 0x1000)
-sent=$((out_after - out_before)) recv=$((in_after - in_before))
-log "packet path with $PROB% of the sender's allocations failing: $sent of $PACKETS datagrams encrypted, $recv decrypted ($SECONDS s)"
-[ "$sent" -gt 0 ] || fail "no datagram made it through nfsec"
-[ "$sent" -lt $((PACKETS * 9 / 10)) ] ||
-	fail "$sent of $PACKETS datagrams went out: the fault injection did not act"
-[ "$recv" -le "$sent" ] || fail "b decrypted $recv, more than the $sent a encrypted"
+# flood FAMILY DST SRC SPI BIG: PACKETS datagrams from a to b's discard
+# port at DST, through the SA SRC SPI; every BIG-th (0: none) is 1800
+# bytes long, more than the link's MTU.
+flood() {
+	local family=$1 dst=$2 src=$3 spi=$4 big=$5 out_before in_before sent recv
+	out_before=$(sa_packets "$A" "$src" "$spi")
+	in_before=$(sa_packets "$B" "$src" "$spi")
+	fs_set task-filter Y
+	fs_set probability "$PROB"
+	# The sender: a bash loop writing datagrams, its own allocations
+	# failing at random once it marked itself.
+	ip netns exec "$A" bash -c '
+		pad=$(printf "%1800s" .)
+		exec 3>/dev/udp/'"$dst"'/9 2>/dev/null || exit 2
+		echo 1 >/proc/self/make-it-fail || exit 3
+		for ((i = 0; i < '"$PACKETS"'; i++)); do
+			if [ '"$big"' -gt 0 ] && [ $((i % '"$big"')) = 0 ]; then
+				echo "nfsec-faults-$i $pad" >&3
+			else
+				echo "nfsec-faults-$i" >&3
+			fi
+		done
+		echo 0 >/proc/self/make-it-fail
+		exit 0' || fail "$family: the flood sender failed to run ($?)"
+	fs_set probability 0
+	fs_set task-filter N
+
+	sent=$(($(sa_packets "$A" "$src" "$spi") - out_before))
+	recv=$(($(sa_packets "$B" "$src" "$spi") - in_before))
+	log "$family packet path with $PROB% of the sender's allocations failing: $sent of $PACKETS datagrams encrypted, $recv decrypted ($SECONDS s)"
+	[ "$sent" -gt 0 ] || fail "$family: no datagram made it through nfsec"
+	[ "$sent" -lt $((PACKETS * 9 / 10)) ] ||
+		fail "$family: $sent of $PACKETS datagrams went out: the fault injection did not act"
+	[ "$recv" -le "$sent" ] || fail "$family: b decrypted $recv, more than the $sent a encrypted"
+}
+
+flood IPv4 10.0.1.2 10.0.1.1 0x1000 0
+ns_ip "$A" -6 neigh flush dev va
+flood IPv6 $B6 $A6 0x1006 8
 ip netns exec "$A" ping -c 3 -W 2 10.0.1.2 >/dev/null || fail "no ESP path a -> b after the faults"
 ip netns exec "$B" ping -c 3 -W 2 10.0.1.1 >/dev/null || fail "no ESP path b -> a after the faults"
+ip netns exec "$A" ping -6 -c 3 -W 2 $B6 >/dev/null || fail "no IPv6 ESP path a -> b after the faults"
+ip netns exec "$B" ping -6 -c 3 -W 2 $A6 >/dev/null || fail "no IPv6 ESP path b -> a after the faults"
+# A datagram larger than the MTU goes through whole once the faults stop.
+ip netns exec "$A" ping -6 -c 2 -W 2 -s 3000 $B6 >/dev/null ||
+	fail "no 3000-byte IPv6 ping a -> b after the faults"
 
 fs_restore
 ns_destroy "$A"

@@ -12,7 +12,8 @@
  *    to be still in step with a GET_VERSION;
  *  - the errors the generic netlink core returns before nfsec is reached
  *    (truncated header: EINVAL; unknown command or an operation the command
- *    lacks: EOPNOTSUPP; no CAP_NET_ADMIN: EPERM) are exactly the predicted
+ *    lacks: EOPNOTSUPP; no CAP_NET_ADMIN: EPERM, which before 6.2 comes
+ *    before the lacking operation's EOPNOTSUPP) are exactly the predicted
  *    ones; those carry no extended-ack message in this kernel;
  *  - every other error carries an errno and an extended-ack message;
  *  - the answers agree with a model of the SAs and policies accepted and
@@ -40,6 +41,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1207,6 +1209,26 @@ static const bool has_dumpit[NFSEC_CMD_MAX + 1] = {
 };
 
 /*
+ * From 6.2 on, the generic netlink core looks the command's do or dump
+ * operation up before it checks the permission: a request for the variant
+ * a command lacks gets EOPNOTSUPP even without CAP_NET_ADMIN. Before, the
+ * permission came first.
+ */
+static bool variant_first(void)
+{
+	static int cached = -1;
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (cached < 0) {
+		if (uname(&u) == 0)
+			sscanf(u.release, "%d.%d", &major, &minor);
+		cached = major > 6 || (major == 6 && minor >= 2);
+	}
+	return cached;
+}
+
+/*
  * The error the generic netlink core returns before nfsec sees the request,
  * without an extended-ack message, or 0 if it reaches nfsec (or the core
  * answers with a message).
@@ -1230,6 +1252,8 @@ static int core_error(const struct nlmsghdr *nlh, bool priv)
 	}
 	if (gh->cmd > NFSEC_CMD_MAX ||
 	    (!has_doit[gh->cmd] && !has_dumpit[gh->cmd]))
+		return -EOPNOTSUPP;
+	if (variant_first() && (dump ? !has_dumpit[gh->cmd] : !has_doit[gh->cmd]))
 		return -EOPNOTSUPP;
 	if (!priv && gh->cmd != NFSEC_CMD_GET_VERSION)
 		return -EPERM;

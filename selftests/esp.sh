@@ -23,10 +23,9 @@
 # configured with XFRM (ip xfrm) or nfsec, with the same keys and SPIs: one
 # outbound and one inbound SA per side, policies out and in (and fwd on an
 # XFRM gateway). For every pairing x algorithm x mode (with IPv6 by
-# default fewer: every algorithm in transport mode, the first in tunnel
-# mode; xfrm-xfrm and nfsec-nfsec with the first algorithm and those XFRM
-# lacks, and without the checks after the combinations below; see the
-# knobs):
+# default fewer for the pairings without XFRM on one side: xfrm-xfrm and
+# nfsec-nfsec with the first algorithm and those XFRM lacks, and without
+# the checks after the combinations below; see the knobs):
 #   (a) ping both ways;
 #   (b) a random file (NFSEC_ESP_BYTES; after the first combination
 #       NFSEC_ESP_BYTES_REST) over TCP from left to right (and right to
@@ -68,7 +67,7 @@
 # NFSEC_ESP_ALGS, NFSEC_ESP_SAME_ALGS (the algorithms of xfrm-xfrm and
 # nfsec-nfsec: IPv4 all of ALGS; IPv6 the first of ALGS and those XFRM
 # lacks), NFSEC_ESP_MODES ("transport tunnel"), NFSEC_ESP_TUNNEL_ALGS (the
-# algorithms run in tunnel mode too: IPv4 all, IPv6 the first of ALGS),
+# algorithms run in tunnel mode too: all of ALGS),
 # NFSEC_ESP_BYTES (10000000: the first combination), NFSEC_ESP_BYTES_REST
 # (the others: IPv4 BYTES, IPv6 1000000), NFSEC_ESP_SAME_MODES (the modes
 # of xfrm-xfrm and nfsec-nfsec: MODES), NFSEC_ESP_SAME_EXTRAS (1:
@@ -992,10 +991,10 @@ SAME_ALGS=${SAME_ALGS//,/ }
 # The algorithms run in tunnel mode too, the bytes of the transfers after
 # the first combination, the modes of xfrm-xfrm and nfsec-nfsec and
 # whether they run ESN, exhaustion and lifetimes too (SAME_EXTRAS; ESN of
-# the algorithms XFRM lacks always): with IPv6 by default the first of
-# ALGS, 1000000, MODES, 0; with IPv4 all, BYTES, MODES, 1.
+# the algorithms XFRM lacks always): with IPv6 by default all of ALGS,
+# 1000000, MODES, 0; with IPv4 all, BYTES, MODES, 1.
 if [ "$FAMILY" = inet6 ]; then
-	TUNNEL_ALGS=$(knob TUNNEL_ALGS "${ALGS%% *}")
+	TUNNEL_ALGS=$(knob TUNNEL_ALGS "$ALGS")
 	BYTES_REST=$(knob BYTES_REST 1000000)
 	SAME_MODES=$(knob SAME_MODES "$MODES")
 	SAME_EXTRAS=$(knob SAME_EXTRAS 0)

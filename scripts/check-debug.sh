@@ -55,20 +55,8 @@ source scripts/tap.sh
 # nfsec.ko against the debug kernel, from a copy of the sources so that
 # kmod/ keeps the objects of the Debian kernel build.
 build_module() {
-	local kdir=$1 mod=$top/build/debug-mod rc
-	rm -rf "$mod"
-	mkdir -p "$mod"
-	cp -r Kbuild kmod "$mod/"
-	find "$mod" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod*' \
-		-o -name modules.order -o -name Module.symvers \) -delete
-	make -C "$kdir" M="$mod" W=1 KCFLAGS="-Werror" modules 2>&1 | tee "$out/module.build.log"
-	rc=${PIPESTATUS[0]}
-	if grep -qi 'warning:' "$out/module.build.log"; then
-		echo "module: the build printed warnings (W=1 warnings are errors)" >&2
-		rm -f "$mod/kmod/nfsec.ko"
-		return 1
-	fi
-	return "$rc"
+	scripts/module-copy.sh "$1" "$top/build/debug-mod" | tee "$out/module.build.log"
+	return "${PIPESTATUS[0]}"
 }
 
 t0=$(now)

@@ -99,27 +99,6 @@ vm_subset() {
 	fi
 }
 
-# module_copy KDIR DEST [MAKE_ARGS...]: nfsec.ko built against KDIR from
-# a copy of the sources in DEST (W=1, a warning fails), so that kmod/
-# keeps the 6.1 build the suite beside it may still be loading from.
-module_copy() {
-	local kdir=$1 dest=$2 rc
-	shift 2
-	rm -rf "$dest"
-	mkdir -p "$dest"
-	cp -r Kbuild kmod "$dest/"
-	find "$dest" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod*' \
-		-o -name modules.order -o -name Module.symvers \) -delete
-	make -C "$kdir" M="$dest" W=1 KCFLAGS="-Werror" "$@" modules 2>&1 | tee "$dest/build.log"
-	rc=${PIPESTATUS[0]}
-	if grep -qi 'warning:' "$dest/build.log"; then
-		echo "module: the build printed warnings (W=1 warnings are errors)" >&2
-		rm -f "$dest/kmod/nfsec.ko"
-		return 1
-	fi
-	return "$rc"
-}
-
 # other_kernel K: kernel K set up, the module built for it, the subset run.
 other_kernel() {
 	local k kdir
@@ -130,7 +109,7 @@ other_kernel() {
 		env KVER="$k" selftests/vm/run.sh --prepare || return
 	kdir=$(KVER=$k scripts/kver.sh --kdir 2>>"$out/kernel-$k.log") || kdir=/lib/modules/$k/build
 	step "$k: build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module-$k.log" \
-		module_copy "$kdir" "$top/build/mod-$k" || return
+		scripts/module-copy.sh "$kdir" "$top/build/mod-$k" || return
 	KVER=$k NFSEC_VM_KO=$top/build/mod-$k/kmod/nfsec.ko \
 		vm_subset "$k: " "$out/vm-$k.log" "$top/build/vm-$k"
 }
@@ -141,7 +120,7 @@ newest_kernel() {
 	step "newest: set-up: kernel built from unstable's newest linux-source" \
 		"$out/newest-kernel.log" scripts/newest.sh --kernel || return
 	step "newest: build: module kmod/nfsec.ko (W=1, no warnings)" \
-		"$out/module-newest.log" module_copy "$top/build/newest/obj" "$top/build/mod-newest" || return
+		"$out/module-newest.log" scripts/module-copy.sh "$top/build/newest/obj" "$top/build/mod-newest" || return
 	NFSEC_VM_KO=$top/build/mod-newest/kmod/nfsec.ko NFSEC_VM_KERNEL=$kdir/bzImage \
 		vm_subset "newest $(cat "$kdir/kernel.release"): " "$out/vm-newest.log" "$top/build/vm-newest"
 }
@@ -217,6 +196,7 @@ t2=$(now)
 # The other kernels and arm64 beside the 6.1 VM (see others).
 (
 	renice -n 10 "$BASHPID" >/dev/null
+	# shellcheck disable=SC2034 # tap.sh's counters, this run's own
 	num=0 passed=0 failed=0 skipped=0
 	others
 ) >"$out/others.tap" 2>"$out/others.log" &

@@ -163,29 +163,24 @@ ns_create() {
 
 # ns_hosts VAR...: ns_create for each VAR, then the sysctls of a routed
 # IPv4 test network in each: IPv6 off, no reverse-path filter.
-ns_hosts() {
-	local v
-	for v in "$@"; do
-		ns_create "$v"
-		ns_run "${!v}" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0
-	done
-}
-
-# ns_hosts6 VAR...: ns_create for each VAR, then the sysctls of a routed
-# IPv6 test network in each: no duplicate address detection (addresses
-# are usable at once), no router solicitations, no advertisements taken,
-# no reverse-path filter for IPv4.
+# ns_hosts6 VAR...: the same for an IPv6 test network: IPv6 on, no
+# duplicate address detection (addresses are usable at once), no router
+# solicitations, no advertisements taken, no reverse-path filter for IPv4.
+ns_hosts() { _ns_routed "net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1" "$@"; }
 ns_hosts6() {
-	local v
+	_ns_routed "net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+		net.ipv6.conf.default.router_solicitations=0" "$@"
+}
+_ns_routed() {
+	local sysctls=$1 v
+	shift
 	for v in "$@"; do
 		ns_create "$v"
-		ns_run "${!v}" sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 \
-			net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_ra=0 \
-			net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+		# shellcheck disable=SC2086 # one sysctl setting per word
+		ns_run "${!v}" sysctl -q -w $sysctls net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
 	done
 }
 

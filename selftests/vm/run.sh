@@ -38,7 +38,7 @@
 # tests in NFSEC_EXPORT; the host sees it as NFSEC_VM_DIR/export/, emptied
 # before each run.
 #
-# Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 1800),
+# Environment: KVER, NFSEC_VM_TIMEOUT (seconds, default 3600),
 # NFSEC_VM_KERNEL (boot this bzImage instead of Debian's kernel; its release
 # is read from kernel.release next to it or NFSEC_VM_KREL; its modules come
 # from NFSEC_VM_MODDIR, a lib/modules/RELEASE folder, or, when that is
@@ -85,7 +85,7 @@ fi
 stage=$out/initramfs
 ko=${NFSEC_VM_KO:-$top/kmod/nfsec.ko}
 tool=${NFSEC_VM_TOOL:-$top/userspace/nfsec}
-timeout_s=${NFSEC_VM_TIMEOUT:-1800}
+timeout_s=${NFSEC_VM_TIMEOUT:-3600}
 inject=${NFSEC_VM_INJECT:-}
 mem=${NFSEC_VM_MEM:-2G}
 outdir=${NFSEC_VM_OUT:-$out/out}

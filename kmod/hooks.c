@@ -71,11 +71,8 @@ static bool nfsec_shrink_gso(struct sk_buff *skb, unsigned int mtu)
 static unsigned int nfsec_mtu_left(struct nfsec_sa *sa, struct dst_entry *dst,
 				   unsigned int min)
 {
-	unsigned int mtu = READ_ONCE(dst->dev->mtu), pmtu;
+	unsigned int mtu = nfsec_xform_path_mtu(sa, dst);
 
-	pmtu = nfsec_sa_pmtu(sa);
-	if (pmtu && pmtu < mtu)
-		mtu = pmtu;
 	return mtu > sa->ops->overhead(sa) + min ?
 	       mtu - sa->ops->overhead(sa) : min;
 }

@@ -84,6 +84,16 @@ int nfsec_xform_ipv6_walk(const struct sk_buff *skb, u8 *proto,
 	return off;
 }
 
+/* The MTU of sa's path by dst: the link's, or the smaller one ICMP gave. */
+unsigned int nfsec_xform_path_mtu(const struct nfsec_sa *sa,
+				  const struct dst_entry *dst)
+{
+	unsigned int mtu = READ_ONCE(dst->dev->mtu), pmtu;
+
+	pmtu = nfsec_sa_pmtu(sa);
+	return pmtu && pmtu < mtu ? pmtu : mtu;
+}
+
 /* The outer header tunnel mode adds. */
 unsigned int nfsec_xform_outer_len(const struct nfsec_sa *sa)
 {
@@ -355,15 +365,9 @@ static void nfsec_xform_tunnel_xmit(struct nfsec_sa *sa, struct sk_buff *skb,
 bool nfsec_xform_whole6(const struct nfsec_sa *sa, const struct sk_buff *skb)
 {
 	const struct dst_entry *dst = skb_dst(skb);
-	unsigned int mtu, pmtu;
 
-	if (!dst || skb->len <= dst_mtu(dst))
-		return false;
-	mtu = READ_ONCE(dst->dev->mtu);
-	pmtu = nfsec_sa_pmtu(sa);
-	if (pmtu && pmtu < mtu)
-		mtu = pmtu;
-	return skb->len <= mtu;
+	return dst && skb->len > dst_mtu(dst) &&
+	       skb->len <= nfsec_xform_path_mtu(sa, dst);
 }
 
 static bool nfsec_xform_transport_whole6(const struct nfsec_sa *sa,
@@ -736,10 +740,12 @@ unsigned int nfsec_xform_output_sync(struct nfsec_xform_pkt *xp, int err)
 		kfree_skb(skb);
 		return NF_STOLEN;
 	}
-	if (sa->mode != NFSEC_MODE_TUNNEL && !cont.xmit &&
-	    !nfsec_xform_transport_whole6(sa, skb))
+	if (sa->mode == NFSEC_MODE_TUNNEL || cont.xmit)
+		nfsec_xform_output_xmit(sa, skb, &cont, cont.sk);
+	else if (nfsec_xform_transport_whole6(sa, skb))
+		nfsec_xform_neigh_xmit6(skb);
+	else
 		return NF_ACCEPT;
-	nfsec_xform_output_xmit(sa, skb, &cont, cont.sk);
 	return NF_STOLEN;
 }
 

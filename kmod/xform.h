@@ -149,6 +149,8 @@ int nfsec_xform_make_room(struct sk_buff *skb, unsigned int head,
 void *nfsec_xform_push(struct nfsec_sa *sa, struct sk_buff *skb,
 		       const struct nfsec_cont *cont,
 		       const struct nfsec_xform_out *xo, unsigned int xlen);
+unsigned int nfsec_xform_path_mtu(const struct nfsec_sa *sa,
+				  const struct dst_entry *dst);
 bool nfsec_xform_whole6(const struct nfsec_sa *sa, const struct sk_buff *skb);
 void nfsec_xform_neigh_xmit6(struct sk_buff *skb);
 void nfsec_xform_output_xmit(struct nfsec_sa *sa, struct sk_buff *skb,

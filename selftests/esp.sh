@@ -993,15 +993,13 @@ SAME_ALGS=${SAME_ALGS//,/ }
 # whether they run ESN, exhaustion and lifetimes too (SAME_EXTRAS; ESN of
 # the algorithms XFRM lacks always): with IPv6 by default all of ALGS,
 # 1000000, MODES, 0; with IPv4 all, BYTES, MODES, 1.
+TUNNEL_ALGS=$(knob TUNNEL_ALGS "$ALGS")
+SAME_MODES=$(knob SAME_MODES "$MODES")
 if [ "$FAMILY" = inet6 ]; then
-	TUNNEL_ALGS=$(knob TUNNEL_ALGS "$ALGS")
 	BYTES_REST=$(knob BYTES_REST 1000000)
-	SAME_MODES=$(knob SAME_MODES "$MODES")
 	SAME_EXTRAS=$(knob SAME_EXTRAS 0)
 else
-	TUNNEL_ALGS=$(knob TUNNEL_ALGS "$ALGS")
 	BYTES_REST=$(knob BYTES_REST "$BYTES")
-	SAME_MODES=$(knob SAME_MODES "$MODES")
 	SAME_EXTRAS=$(knob SAME_EXTRAS 1)
 fi
 TUNNEL_ALGS=" ${TUNNEL_ALGS//,/ } " SAME_MODES=${SAME_MODES//,/ }

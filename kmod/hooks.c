@@ -28,6 +28,7 @@
 
 #include "compat.h"
 #include "hooks.h"
+#include "netlink.h"
 #include "pernet.h"
 #include "policy.h"
 #include "sa.h"
@@ -222,7 +223,7 @@ static struct nfsec_policy *nfsec_decide(struct nfsec_net *nn, u8 dir,
 	pol = nfsec_policy_lookup_rcu(nn, dir, &fl);
 	if (!pol)
 		return NULL;
-	atomic64_inc(&pol->hits);
+	nfsec_policy_hit(pol);
 	switch (pol->action) {
 	case NFSEC_ACTION_BYPASS:
 		return NULL;
@@ -297,6 +298,25 @@ static unsigned int nfsec_out_tunnel6(struct nfsec_net *nn,
 	return NF_STOLEN;
 }
 
+/*
+ * A packet of pol found no SA of its request id: ask the key exchange
+ * daemon for one (NFSEC_EV_ACQUIRE), at most once a second per policy.
+ */
+static void nfsec_acquire(struct nfsec_net *nn, struct nfsec_policy *pol,
+			  const struct sk_buff *skb)
+{
+	unsigned long last = READ_ONCE(pol->acquire_at), now = jiffies;
+	struct nfsec_flow fl;
+
+	if (last && time_before(now, last + HZ))
+		return;
+	/* One CPU sends it; the others see the new time. */
+	if (cmpxchg(&pol->acquire_at, last, now ?: 1) != last)
+		return;
+	nfsec_flow(skb, &fl);
+	nfsec_nl_notify_acquire(nn, pol, &fl);
+}
+
 static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -321,10 +341,13 @@ static unsigned int nfsec_out_hook(void *priv, struct sk_buff *skb,
 	if (!pol)
 		return verdict;
 
-	sa = nfsec_sa_lookup_dir_rcu(nn, &pol->sa, NFSEC_DIR_OUT);
+	sa = pol->reqid ? nfsec_sa_reqid_rcu(&nn->sad, pol->reqid) :
+	     nfsec_sa_lookup_dir_rcu(nn, &pol->sa, NFSEC_DIR_OUT);
 	if (!sa || !nfsec_sa_carries(sa, pol->sel.family)) {
-		/* Fail closed. */
+		/* Fail closed; a key exchange may bring the SA. */
 		nfsec_net_count(nn, NFSEC_NSTATS_A_NO_SA);
+		if (pol->reqid)
+			nfsec_acquire(nn, pol, skb);
 		return NF_DROP;
 	}
 	verdict = nfsec_ct_confirm(skb, state);

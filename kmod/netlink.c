@@ -39,6 +39,11 @@ static const struct nla_policy nfsec_policy[NFSEC_A_MAX + 1] = {
 		.reject_message = "NFSEC_A_COUNT is reported, not accepted" },
 	[NFSEC_A_STATS] = { .type = NLA_REJECT,
 		.reject_message = "NFSEC_A_STATS is reported, not accepted" },
+	/* Checked by nfsec_nl_spi_range(), which names them. */
+	[NFSEC_A_SPI_MIN] = { .type = NLA_U32 },
+	[NFSEC_A_SPI_MAX] = { .type = NLA_U32 },
+	[NFSEC_A_FLOW] = { .type = NLA_REJECT,
+		.reject_message = "NFSEC_A_FLOW is reported, not accepted" },
 };
 
 /*
@@ -102,6 +107,8 @@ static const struct nla_policy nfsec_sa_policy[NFSEC_SA_A_MAX + 1] = {
 	/* The length is checked by nfsec_nl_in6(), as an address's. */
 	[NFSEC_SA_A_SRC6] = { .type = NLA_BINARY },
 	[NFSEC_SA_A_DST6] = { .type = NLA_BINARY },
+	[NFSEC_SA_A_REQID] = { .type = NLA_U32 },
+	[NFSEC_SA_A_IDLE] = { .type = NLA_REJECT },
 };
 
 static const struct nfsec_nl_attr nfsec_sa_attrs[NFSEC_SA_A_MAX + 1] = {
@@ -132,6 +139,8 @@ static const struct nfsec_nl_attr nfsec_sa_attrs[NFSEC_SA_A_MAX + 1] = {
 	[NFSEC_SA_A_DIR] = { .msg = "NFSEC_SA_A_DIR: not a u8 of 0 (in) or 1 (out)" },
 	[NFSEC_SA_A_SRC6] = { .msg = "NFSEC_SA_A_SRC6: not a 16-byte IPv6 address" },
 	[NFSEC_SA_A_DST6] = { .msg = "NFSEC_SA_A_DST6: not a 16-byte IPv6 address" },
+	NFSEC_BAD(NFSEC_SA_A_REQID),
+	NFSEC_RONLY(NFSEC_SA_A_IDLE),
 };
 
 static const struct nfsec_nl_nest nfsec_sa_nest = {
@@ -152,8 +161,8 @@ static const struct nla_policy nfsec_sa_key_policy[NFSEC_SA_A_MAX + 1] = {
 	[NFSEC_SA_A_DST ... NFSEC_SA_A_DIR] = { .type = NLA_REJECT,
 						.reject_message = NFSEC_KEY_ONLY },
 	[NFSEC_SA_A_SRC6] = { .type = NLA_BINARY },
-	[NFSEC_SA_A_DST6] = { .type = NLA_REJECT,
-			      .reject_message = NFSEC_KEY_ONLY },
+	[NFSEC_SA_A_DST6 ... NFSEC_SA_A_MAX] = { .type = NLA_REJECT,
+						 .reject_message = NFSEC_KEY_ONLY },
 };
 
 static const struct nfsec_nl_nest nfsec_sa_key_nest = {
@@ -208,6 +217,8 @@ static const struct nla_policy nfsec_pol_policy[NFSEC_POL_A_MAX + 1] = {
 	[NFSEC_POL_A_FAMILY] = { .type = NLA_U8 },
 	[NFSEC_POL_A_SRC6] = { .type = NLA_BINARY },
 	[NFSEC_POL_A_DST6] = { .type = NLA_BINARY },
+	[NFSEC_POL_A_REQID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[NFSEC_POL_A_IDLE] = { .type = NLA_REJECT },
 };
 
 static const struct nfsec_nl_attr nfsec_pol_attrs[NFSEC_POL_A_MAX + 1] = {
@@ -234,6 +245,8 @@ static const struct nfsec_nl_attr nfsec_pol_attrs[NFSEC_POL_A_MAX + 1] = {
 	NFSEC_BAD(NFSEC_POL_A_FAMILY),
 	[NFSEC_POL_A_SRC6] = { .msg = "NFSEC_POL_A_SRC6: not a 16-byte IPv6 address" },
 	[NFSEC_POL_A_DST6] = { .msg = "NFSEC_POL_A_DST6: not a 16-byte IPv6 address" },
+	NFSEC_VALUE(NFSEC_POL_A_REQID, "0 is no request id", -EINVAL),
+	NFSEC_RONLY(NFSEC_POL_A_IDLE),
 };
 
 static const struct nfsec_nl_nest nfsec_pol_nest = {
@@ -385,9 +398,9 @@ static bool nfsec_nl_in6(const struct nlattr *attr, struct in6_addr *addr,
  * Fills key from PROTO, SRC or SRC6, and SPI, which must all be present;
  * the source's attribute gives the SA's family.
  */
-static int nfsec_nl_sa_key(struct nlattr **tb, const struct nlattr *nest,
-			   struct nfsec_sa_key *key,
-			   struct netlink_ext_ack *extack)
+static int nfsec_nl_sa_key_spi(struct nlattr **tb, const struct nlattr *nest,
+			       struct nfsec_sa_key *key, bool need_spi,
+			       struct netlink_ext_ack *extack)
 {
 	memset(key, 0, sizeof(*key));
 	if (tb[NFSEC_SA_A_SRC] && tb[NFSEC_SA_A_SRC6]) {
@@ -398,7 +411,7 @@ static int nfsec_nl_sa_key(struct nlattr **tb, const struct nlattr *nest,
 	if (NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_PROTO) ||
 	    (!tb[NFSEC_SA_A_SRC6] &&
 	     NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SRC)) ||
-	    NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SPI))
+	    (need_spi && NFSEC_REQUIRE(extack, nest, tb, NFSEC_SA_A_SPI)))
 		return -EINVAL;
 	key->proto = nla_get_u8(tb[NFSEC_SA_A_PROTO]);
 	if (tb[NFSEC_SA_A_SRC6]) {
@@ -410,8 +423,16 @@ static int nfsec_nl_sa_key(struct nlattr **tb, const struct nlattr *nest,
 		key->family = AF_INET;
 		key->saddr.ip = nla_get_be32(tb[NFSEC_SA_A_SRC]);
 	}
-	key->spi = nla_get_be32(tb[NFSEC_SA_A_SPI]);
+	if (need_spi)
+		key->spi = nla_get_be32(tb[NFSEC_SA_A_SPI]);
 	return 0;
+}
+
+static int nfsec_nl_sa_key(struct nlattr **tb, const struct nlattr *nest,
+			   struct nfsec_sa_key *key,
+			   struct netlink_ext_ack *extack)
+{
+	return nfsec_nl_sa_key_spi(tb, nest, key, true, extack);
 }
 
 static int nfsec_nl_lifetime(const struct nlattr *nest,
@@ -688,6 +709,8 @@ static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
 	if (err)
 		return err;
 
+	if (tb[NFSEC_SA_A_REQID])
+		cfg->reqid = nla_get_u32(tb[NFSEC_SA_A_REQID]);
 	cfg->has_dir = !!tb[NFSEC_SA_A_DIR];
 	if (cfg->has_dir)
 		cfg->dir = nla_get_u8(tb[NFSEC_SA_A_DIR]);
@@ -776,6 +799,7 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 {
 	unsigned int salt = sa->enc ? sa->enc->salt_len : 0;
 	struct nlattr *nest;
+	u64 idle;
 	u32 pmtu;
 
 	nest = nla_nest_start(skb, NFSEC_A_SA);
@@ -815,6 +839,11 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 		goto cancel;
 	pmtu = nfsec_sa_pmtu(sa);
 	if (pmtu && nla_put_u32(skb, NFSEC_SA_A_PMTU, pmtu))
+		goto cancel;
+	if (sa->reqid && nla_put_u32(skb, NFSEC_SA_A_REQID, sa->reqid))
+		goto cancel;
+	if (nfsec_sa_idle(sa, &idle) &&
+	    nla_put_u64_64bit(skb, NFSEC_SA_A_IDLE, idle, NFSEC_SA_A_UNSPEC))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -955,6 +984,99 @@ static int nfsec_nl_sa_key_attrs(struct genl_info *info,
 	if (err)
 		return err;
 	return nfsec_nl_sa_key(tb, info->attrs[NFSEC_A_SA], key, info->extack);
+}
+
+/* NFSEC_A_SPI_MIN and NFSEC_A_SPI_MAX, by default the whole range. */
+static int nfsec_nl_spi_range(struct genl_info *info, u32 *min, u32 *max)
+{
+	struct nlattr *amin = info->attrs[NFSEC_A_SPI_MIN];
+	struct nlattr *amax = info->attrs[NFSEC_A_SPI_MAX];
+
+	*min = amin ? nla_get_u32(amin) : NFSEC_SPI_MIN;
+	*max = amax ? nla_get_u32(amax) : U32_MAX;
+	if (*min < NFSEC_SPI_MIN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, amin,
+				    "NFSEC_A_SPI_MIN: 0 to 255 are reserved (RFC 4301)");
+		return -EINVAL;
+	}
+	if (*max < *min) {
+		NL_SET_ERR_MSG_ATTR(info->extack, amax ?: amin,
+				    "NFSEC_A_SPI_MAX: below NFSEC_A_SPI_MIN");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nfsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfsec_net *nn = nfsec_pernet(genl_info_net(info));
+	struct nlattr *tb[NFSEC_SA_A_MAX + 1], *nest;
+	struct nfsec_sa_cfg cfg = {};
+	struct sk_buff *msg;
+	u32 min, max;
+	void *hdr;
+	int err, i;
+
+	if (NFSEC_REQUIRE(info->extack, NULL, info->attrs, NFSEC_A_SA))
+		return -EINVAL;
+	err = nfsec_nl_parse(tb, &nfsec_sa_nest, info->attrs[NFSEC_A_SA],
+			     info->extack);
+	if (err)
+		return err;
+	for (i = 1; i <= NFSEC_SA_A_MAX; i++) {
+		switch (i) {
+		case NFSEC_SA_A_PROTO:
+		case NFSEC_SA_A_SRC:
+		case NFSEC_SA_A_SRC6:
+		case NFSEC_SA_A_DST:
+		case NFSEC_SA_A_DST6:
+		case NFSEC_SA_A_REQID:
+			continue;
+		}
+		if (!tb[i])
+			continue;
+		if (i == NFSEC_SA_A_SPI)
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "NFSEC_SA_A_SPI: an SPI allocation chooses the SPI");
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "NFSEC_A_SA: an SPI allocation takes only NFSEC_SA_A_PROTO, the addresses and NFSEC_SA_A_REQID");
+		return -EINVAL;
+	}
+	err = nfsec_nl_sa_key_spi(tb, info->attrs[NFSEC_A_SA], &cfg.key, false,
+				  info->extack) ?:
+	      nfsec_nl_sa_addrs(tb, info->attrs[NFSEC_A_SA], &cfg,
+				info->extack) ?:
+	      nfsec_nl_spi_range(info, &min, &max);
+	if (err)
+		return err;
+	if (tb[NFSEC_SA_A_REQID])
+		cfg.reqid = nla_get_u32(tb[NFSEC_SA_A_REQID]);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&nn->lock);
+	err = nfsec_sa_alloc_spi(nn, &cfg, min, max, info->extack);
+	mutex_unlock(&nn->lock);
+	if (err)
+		goto err_free;
+	hdr = genlmsg_put_reply(msg, info, &nfsec_family, 0,
+				NFSEC_CMD_SA_ALLOC_SPI);
+	if (!hdr)
+		goto err_size;
+	nest = nla_nest_start(msg, NFSEC_A_SA);
+	if (!nest || nfsec_nl_put_sa_key(msg, &cfg.key))
+		goto err_size;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_size:
+	err = -EMSGSIZE;
+err_free:
+	nlmsg_free(msg);
+	return err;
 }
 
 static int nfsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
@@ -1263,11 +1385,26 @@ static int nfsec_nl_pol_cfg(struct nlattr **tb, const struct nlattr *nest,
 					    "NFSEC_POL_A_SA: only with action protect");
 			return -EINVAL;
 		}
+		if (tb[NFSEC_POL_A_REQID]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_POL_A_REQID],
+					    "NFSEC_POL_A_REQID: only with action protect");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (tb[NFSEC_POL_A_REQID]) {
+		if (tb[NFSEC_POL_A_SA]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_POL_A_REQID],
+					    "NFSEC_POL_A_REQID: NFSEC_POL_A_SA is given too");
+			return -EINVAL;
+		}
+		pol->reqid = nla_get_u32(tb[NFSEC_POL_A_REQID]);
 		return 0;
 	}
 	if (!tb[NFSEC_POL_A_SA]) {
 		NL_SET_ERR_ATTR_MISS(extack, nest, NFSEC_POL_A_SA);
-		NL_SET_ERR_MSG(extack, "missing NFSEC_POL_A_SA: action protect names an SA");
+		NL_SET_ERR_MSG(extack,
+			       "missing NFSEC_POL_A_SA: action protect names an SA or NFSEC_POL_A_REQID");
 		return -EINVAL;
 	}
 	/* The table checked it holds only the key. */
@@ -1282,6 +1419,7 @@ static int nfsec_nl_put_pol(struct sk_buff *skb, const struct nfsec_policy *pol)
 {
 	const struct nfsec_selector *sel = &pol->sel;
 	struct nlattr *nest, *sa;
+	u64 used;
 
 	nest = nla_nest_start(skb, NFSEC_A_POLICY);
 	if (!nest)
@@ -1306,7 +1444,16 @@ static int nfsec_nl_put_pol(struct sk_buff *skb, const struct nfsec_policy *pol)
 	    nla_put_u64_64bit(skb, NFSEC_POL_A_HITS,
 			      atomic64_read(&pol->hits), NFSEC_POL_A_PAD))
 		goto cancel;
-	if (pol->action == NFSEC_ACTION_PROTECT) {
+	used = READ_ONCE(pol->use_jiffies);
+	if (used &&
+	    nla_put_u64_64bit(skb, NFSEC_POL_A_IDLE,
+			      div_u64(get_jiffies_64() - used, HZ),
+			      NFSEC_POL_A_PAD))
+		goto cancel;
+	if (pol->reqid) {
+		if (nla_put_u32(skb, NFSEC_POL_A_REQID, pol->reqid))
+			goto cancel;
+	} else if (pol->action == NFSEC_ACTION_PROTECT) {
 		sa = nla_nest_start(skb, NFSEC_POL_A_SA);
 		if (!sa || nfsec_nl_put_sa_key(skb, &pol->sa))
 			goto cancel;
@@ -1330,6 +1477,49 @@ static void nfsec_nl_notify_pol(struct nfsec_net *nn,
 	if (skb)
 		nfsec_nl_event_send(nn, skb, hdr, nfsec_nl_put_pol(skb, pol),
 				    GFP_KERNEL);
+}
+
+static int nfsec_nl_put_flow(struct sk_buff *skb, const struct nfsec_flow *fl)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NFSEC_A_FLOW);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, NFSEC_POL_A_FAMILY, fl->family) ||
+	    (fl->family == AF_INET6 ?
+	     nla_put_in6_addr(skb, NFSEC_POL_A_SRC6, &fl->saddr.in6) ||
+	     nla_put_in6_addr(skb, NFSEC_POL_A_DST6, &fl->daddr.in6) ||
+	     nla_put_u8(skb, NFSEC_POL_A_SRC_PLEN, 128) ||
+	     nla_put_u8(skb, NFSEC_POL_A_DST_PLEN, 128) :
+	     nla_put_be32(skb, NFSEC_POL_A_SRC, fl->saddr.ip) ||
+	     nla_put_be32(skb, NFSEC_POL_A_DST, fl->daddr.ip) ||
+	     nla_put_u8(skb, NFSEC_POL_A_SRC_PLEN, 32) ||
+	     nla_put_u8(skb, NFSEC_POL_A_DST_PLEN, 32)) ||
+	    nla_put_u8(skb, NFSEC_POL_A_PROTO, fl->proto) ||
+	    (fl->has_ports &&
+	     (nla_put_u16(skb, NFSEC_POL_A_SPORT_MIN, fl->sport) ||
+	      nla_put_u16(skb, NFSEC_POL_A_DPORT_MIN, fl->dport)))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* From the packet path: fl, a packet of pol, found no SA. */
+void nfsec_nl_notify_acquire(struct nfsec_net *nn,
+			     const struct nfsec_policy *pol,
+			     const struct nfsec_flow *fl)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = nfsec_nl_event_start(nn, NFSEC_EV_ACQUIRE, GFP_ATOMIC, &hdr);
+	if (skb)
+		nfsec_nl_event_send(nn, skb, hdr,
+				    nfsec_nl_put_pol(skb, pol) ?:
+				    nfsec_nl_put_flow(skb, fl), GFP_ATOMIC);
 }
 
 static int nfsec_nl_pol_add(struct sk_buff *skb, struct genl_info *info)
@@ -1554,6 +1744,10 @@ static const struct genl_small_ops nfsec_ops[] = {
 	}, {
 		.cmd = NFSEC_CMD_GET_STATS,
 		.doit = nfsec_nl_get_stats,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = NFSEC_CMD_SA_ALLOC_SPI,
+		.doit = nfsec_nl_sa_alloc_spi,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -158,6 +158,8 @@ int nfsec_policy_add(struct nfsec_net *nn, const struct nfsec_policy *tmpl,
 		return -ENOMEM;
 	*pol = *tmpl;
 	atomic64_set(&pol->hits, 0);
+	pol->use_jiffies = 0;
+	pol->acquire_at = 0;
 	err = xa_alloc_cyclic(&nn->spd.index, &pol->index, pol,
 			      XA_LIMIT(1, U32_MAX), &nn->spd.next_index,
 			      GFP_KERNEL_ACCOUNT);
@@ -310,7 +312,9 @@ void nfsec_flow(const struct sk_buff *skb, struct nfsec_flow *fl)
 
 /*
  * The inner packet of sa (transport: the packet without ESP; tunnel: the
- * decapsulated one) must match an inbound protect policy naming sa.
+ * decapsulated one) must match an inbound protect policy naming sa, or its
+ * request id: any SA of it, so that the one a rekey replaces still
+ * accepts what was in flight.
  */
 bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb)
 {
@@ -322,9 +326,10 @@ bool nfsec_in_policy_ok(struct nfsec_sa *sa, struct sk_buff *skb)
 	rcu_read_lock();
 	pol = nfsec_policy_lookup_rcu(sa->nn, NFSEC_DIR_IN, &fl);
 	ok = pol && pol->action == NFSEC_ACTION_PROTECT &&
-	     !memcmp(&pol->sa, &sa->key, sizeof(sa->key));
+	     (pol->reqid ? pol->reqid == sa->reqid :
+	      !memcmp(&pol->sa, &sa->key, sizeof(sa->key)));
 	if (pol)
-		atomic64_inc(&pol->hits);
+		nfsec_policy_hit(pol);
 	rcu_read_unlock();
 	return ok;
 }

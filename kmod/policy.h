@@ -3,6 +3,7 @@
 #define _NFSEC_POLICY_H
 
 #include <linux/init.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
@@ -36,9 +37,22 @@ struct nfsec_policy {
 	u8 action;			/* enum nfsec_action */
 	u32 priority;
 	struct nfsec_selector sel;
-	struct nfsec_sa_key sa;		/* for NFSEC_ACTION_PROTECT */
+	struct nfsec_sa_key sa;		/* for NFSEC_ACTION_PROTECT, or */
+	u32 reqid;			/* the request id of its SAs */
 	atomic64_t hits;
+	u64 use_jiffies;		/* the last packet's; 0: none yet */
+	unsigned long acquire_at;	/* jiffies of the last acquire event */
 };
+
+/* A packet matched pol. */
+static inline void nfsec_policy_hit(struct nfsec_policy *pol)
+{
+	u64 now = get_jiffies_64();
+
+	atomic64_inc(&pol->hits);
+	if (READ_ONCE(pol->use_jiffies) != now)
+		WRITE_ONCE(pol->use_jiffies, now);
+}
 
 struct nfsec_spd {
 	struct list_head dir[__NFSEC_DIR_MAX];

@@ -2,12 +2,14 @@
 /*
  * The security association database: a resizable hash table keyed by
  * (protocol, source address, SPI) for the packet path, read under RCU, and
- * an xarray of ids giving dumps a stable resume point. All writers hold
+ * an xarray of ids giving dumps a stable resume point, and one of request
+ * ids naming the outbound SA that serves each. All writers hold
  * nfsec_net.lock. An SA is freed, keys wiped, one grace period after its last
  * reference is dropped.
  */
 
 #include <linux/jiffies.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -34,6 +36,7 @@ static const struct rhashtable_params nfsec_sa_params = {
 int nfsec_sad_init(struct nfsec_sad *sad)
 {
 	xa_init_flags(&sad->ids, XA_FLAGS_ALLOC);
+	xa_init(&sad->reqid_out);
 	sad->next_id = 0;
 	sad->count = 0;
 	sad->gen = 0;
@@ -48,6 +51,8 @@ void nfsec_sad_destroy(struct nfsec_net *nn)
 	WARN_ON(nn->sad.count);
 	rhashtable_destroy(&nn->sad.table);
 	xa_destroy(&nn->sad.ids);
+	WARN_ON(!xa_empty(&nn->sad.reqid_out));
+	xa_destroy(&nn->sad.reqid_out);
 }
 
 static void nfsec_sa_free_work(struct work_struct *work)
@@ -80,13 +85,66 @@ struct nfsec_sa *nfsec_sa_lookup_dir_rcu(struct nfsec_net *nn,
 {
 	struct nfsec_sa *sa = nfsec_sa_lookup_rcu(nn, key);
 
-	return sa && sa->dir == dir ? sa : NULL;
+	/* A reserved SPI's SA has no keys: it is nobody's yet. */
+	return sa && sa->dir == dir &&
+	       READ_ONCE(sa->state) != NFSEC_SA_STATE_LARVAL ? sa : NULL;
+}
+
+/* Whether sa serves a request id outbound, and so may be its newest. */
+static bool nfsec_sa_serves(const struct nfsec_sa *sa)
+{
+	return sa->reqid && sa->dir == NFSEC_DIR_OUT && !sa->dead &&
+	       nfsec_sa_usable(sa);
+}
+
+/* Added after b; ids wrap, the add time does not. */
+static bool nfsec_sa_newer(const struct nfsec_sa *a, const struct nfsec_sa *b)
+{
+	if (a->add_jiffies != b->add_jiffies)
+		return time_after64(a->add_jiffies, b->add_jiffies);
+	return a->id > b->id;
+}
+
+/*
+ * Points each request id (reqid, or every one if 0) that has lost its SA at
+ * the newest outbound SA still serving it. Writers keep the newest in the
+ * table, so only missing entries are filled; a failed allocation leaves
+ * the request id without an SA, and its packets dropped, until the next
+ * change.
+ */
+static void nfsec_sa_reqid_refill(struct nfsec_net *nn, u32 reqid)
+{
+	struct nfsec_sa *sa, *cur;
+	unsigned long id;
+
+	lockdep_assert_held(&nn->lock);
+
+	xa_for_each(&nn->sad.ids, id, sa) {
+		if (!nfsec_sa_serves(sa) || (reqid && sa->reqid != reqid))
+			continue;
+		cur = xa_load(&nn->sad.reqid_out, sa->reqid);
+		if (cur == sa || (cur && !nfsec_sa_newer(sa, cur)))
+			continue;
+		xa_store(&nn->sad.reqid_out, sa->reqid, sa, GFP_KERNEL_ACCOUNT);
+	}
+}
+
+/* sa no longer serves its request id: drop it from the table. */
+static bool nfsec_sa_reqid_drop(struct nfsec_net *nn, struct nfsec_sa *sa)
+{
+	lockdep_assert_held(&nn->lock);
+
+	if (!sa->reqid || xa_load(&nn->sad.reqid_out, sa->reqid) != sa)
+		return false;
+	xa_erase(&nn->sad.reqid_out, sa->reqid);
+	return true;
 }
 
 static void nfsec_sa_unlink(struct nfsec_net *nn, struct nfsec_sa *sa)
 {
 	lockdep_assert_held(&nn->lock);
 
+	nfsec_sa_reqid_drop(nn, sa);
 	rhashtable_remove_fast(&nn->sad.table, &sa->node, nfsec_sa_params);
 	xa_erase(&nn->sad.ids, sa->id);
 	WRITE_ONCE(sa->dead, true);
@@ -150,7 +208,7 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 	struct nfsec_sa *sa = container_of(to_delayed_work(work),
 					   struct nfsec_sa, lft_work);
 	struct nfsec_net *nn = sa->nn;
-	bool hard;
+	bool hard, larval;
 	u64 now;
 	u8 ev;
 
@@ -162,6 +220,7 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 	if (sa->dead)
 		goto out;
 	now = get_jiffies_64();
+	larval = sa->state == NFSEC_SA_STATE_LARVAL;
 	spin_lock_bh(&sa->lock);
 	ev = sa->pending_ev;
 	sa->pending_ev = 0;
@@ -179,16 +238,25 @@ static void nfsec_sa_lifetime_work(struct work_struct *work)
 
 	if (ev & NFSEC_SA_PEND_SOFT)
 		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SOFT, GFP_KERNEL);
-	if (ev & NFSEC_SA_PEND_SEQ_EXHAUSTED)
+	if (ev & NFSEC_SA_PEND_SEQ_EXHAUSTED) {
+		/* An older SA of its request id may serve instead. */
+		if (nfsec_sa_reqid_drop(nn, sa))
+			nfsec_sa_reqid_refill(nn, sa->reqid);
 		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_SEQ_EXHAUSTED,
 				   GFP_KERNEL);
+	}
 	if (hard) {
 		/*
 		 * Announced once it is gone, so that a listener's next dump
-		 * agrees; this work's reference keeps sa alive until out.
+		 * agrees; this work's reference keeps sa alive until out. A
+		 * reserved SPI that was never filled in goes silently.
 		 */
 		nfsec_sa_unlink(nn, sa);
-		nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED, GFP_KERNEL);
+		if (sa->reqid && sa->dir == NFSEC_DIR_OUT)
+			nfsec_sa_reqid_refill(nn, sa->reqid);
+		if (!larval)
+			nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_EXPIRED,
+					   GFP_KERNEL);
 		goto out;
 	}
 	nfsec_sa_arm_lifetime(sa);
@@ -226,34 +294,110 @@ static bool nfsec_addr_local(struct net *net, u8 family,
 	return inet_addr_type(net, addr->ip) == RTN_LOCAL;
 }
 
+/* Frees an SA that was never published: no reader can hold it. */
+static void nfsec_sa_free_now(struct nfsec_sa *sa)
+{
+	nfsec_crypto_free_sa(sa);
+	nfsec_replay_free(&sa->replay);
+	kfree_sensitive(sa->enc_key);
+	kfree_sensitive(sa->auth_key);
+	kmem_cache_free(nfsec_sa_cache, sa);
+}
+
+/* A new SA with the key of cfg and nothing else set up. */
+static struct nfsec_sa *nfsec_sa_alloc(struct nfsec_net *nn,
+				       const struct nfsec_sa_cfg *cfg)
+{
+	struct nfsec_sa *sa;
+	int i;
+
+	sa = kmem_cache_zalloc(nfsec_sa_cache, GFP_KERNEL);
+	if (!sa)
+		return NULL;
+	refcount_set(&sa->refcnt, 1);
+	INIT_RCU_WORK(&sa->free_work, nfsec_sa_free_work);
+	INIT_DELAYED_WORK(&sa->lft_work, nfsec_sa_lifetime_work);
+	spin_lock_init(&sa->lock);
+	sa->key = cfg->key;
+	sa->ops = nfsec_xform_find(cfg->key.proto);
+	sa->daddr = cfg->daddr;
+	sa->reqid = cfg->reqid;
+	sa->nn = nn;
+	for (i = 0; i < ARRAY_SIZE(sa->stats); i++)
+		atomic64_set(&sa->stats[i], 0);
+	return sa;
+}
+
+/*
+ * Makes sa visible to dumps and the packet path, and a request id's
+ * newest SA if it serves one. On failure sa is unpublished again, one
+ * grace period later, for the caller to free.
+ */
+static int nfsec_sa_publish(struct nfsec_net *nn, struct nfsec_sa *sa)
+{
+	void *old;
+	int err;
+
+	/*
+	 * Before a dump can see it. Below 2^31: the id also keys the SA's
+	 * reassembly queue (xform.c).
+	 */
+	sa->add_time = ktime_get_seconds();
+	sa->add_jiffies = get_jiffies_64();
+	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_31b,
+			      &nn->sad.next_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0)
+		return err;
+	err = rhashtable_insert_fast(&nn->sad.table, &sa->node,
+				     nfsec_sa_params);
+	if (err)
+		goto err_ids;
+	if (nfsec_sa_serves(sa)) {
+		/* The newest: it takes over from the one before at once. */
+		old = xa_store(&nn->sad.reqid_out, sa->reqid, sa,
+			       GFP_KERNEL_ACCOUNT);
+		err = xa_err(old);
+		if (err) {
+			rhashtable_remove_fast(&nn->sad.table, &sa->node,
+					       nfsec_sa_params);
+			goto err_ids;
+		}
+	}
+	nn->sad.count++;
+	nn->sad.gen++;
+	nfsec_sa_arm_lifetime(sa);
+	return 0;
+
+err_ids:
+	xa_erase(&nn->sad.ids, sa->id);
+	synchronize_rcu();	/* a dump or a packet may have seen it */
+	return err;
+}
+
 /*
  * Creates the SA described by cfg, allocating and keying its transform, and
- * announces it. Returns -EEXIST if the key is taken.
+ * announces it. Returns -EEXIST if the key is taken, unless only by an SPI
+ * reserved by nfsec_sa_alloc_spi(), which the new SA replaces.
  */
 int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 		 struct netlink_ext_ack *extack)
 {
-	struct nfsec_sa *sa;
-	int err, i;
+	struct nfsec_sa *sa, *larval;
+	int err;
 
 	lockdep_assert_held(&nn->lock);
 
-	if (rhashtable_lookup_fast(&nn->sad.table, &cfg->key,
-				   nfsec_sa_params)) {
+	larval = rhashtable_lookup_fast(&nn->sad.table, &cfg->key,
+					nfsec_sa_params);
+	if (larval && larval->state != NFSEC_SA_STATE_LARVAL) {
 		NL_SET_ERR_MSG(extack,
 			       "NFSEC_A_SA: an SA with this protocol, source and SPI exists");
 		return -EEXIST;
 	}
 
-	sa = kmem_cache_zalloc(nfsec_sa_cache, GFP_KERNEL);
+	sa = nfsec_sa_alloc(nn, cfg);
 	if (!sa)
 		return -ENOMEM;
-	refcount_set(&sa->refcnt, 1);
-	INIT_RCU_WORK(&sa->free_work, nfsec_sa_free_work);
-	INIT_DELAYED_WORK(&sa->lft_work, nfsec_sa_lifetime_work);
-	sa->key = cfg->key;
-	sa->ops = nfsec_xform_find(cfg->key.proto);
-	sa->daddr = cfg->daddr;
 	sa->mode = cfg->mode;
 	sa->dir = cfg->dir;
 	/* Unsaid: inbound if it ends here, as an address of nn says now. */
@@ -267,12 +411,8 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	sa->enc = cfg->enc;
 	sa->auth = cfg->auth;
 	sa->lft = cfg->lft;
-	sa->nn = nn;
 	sa->state = NFSEC_SA_STATE_VALID;
-	for (i = 0; i < ARRAY_SIZE(sa->stats); i++)
-		atomic64_set(&sa->stats[i], 0);
 
-	spin_lock_init(&sa->lock);
 	err = nfsec_replay_init(&sa->replay, cfg->replay_window,
 				GFP_KERNEL_ACCOUNT);
 	if (err)
@@ -286,36 +426,62 @@ int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 	if (err)
 		goto err_free;
 
-	/*
-	 * Before a dump can see it. Below 2^31: the id also keys the SA's
-	 * reassembly queue (xform.c).
-	 */
-	sa->add_time = ktime_get_seconds();
-	sa->add_jiffies = get_jiffies_64();
-	err = xa_alloc_cyclic(&nn->sad.ids, &sa->id, sa, xa_limit_31b,
-			      &nn->sad.next_id, GFP_KERNEL_ACCOUNT);
-	if (err < 0)
+	/* The reservation ends here; it was never announced. */
+	if (larval)
+		nfsec_sa_unlink(nn, larval);
+	err = nfsec_sa_publish(nn, sa);
+	if (err)
 		goto err_free;
-	err = rhashtable_insert_fast(&nn->sad.table, &sa->node,
-				     nfsec_sa_params);
-	if (err) {
-		xa_erase(&nn->sad.ids, sa->id);
-		synchronize_rcu();	/* a dump may have seen it */
-		goto err_free;
-	}
-	nn->sad.count++;
-	nn->sad.gen++;
-	nfsec_sa_arm_lifetime(sa);
 	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_ADDED, GFP_KERNEL);
 	return 0;
 
 err_free:
-	/* Never published: no reader can hold it, free it now. */
-	nfsec_crypto_free_sa(sa);
-	nfsec_replay_free(&sa->replay);
-	kfree_sensitive(sa->enc_key);
-	kfree_sensitive(sa->auth_key);
-	kmem_cache_free(nfsec_sa_cache, sa);
+	nfsec_sa_free_now(sa);
+	return err;
+}
+
+/*
+ * Reserves an SPI in [min, max] for an inbound SA of cfg's protocol and
+ * source (its key's SPI is ignored and set): a larval SA, without keys,
+ * that lives NFSEC_LARVAL_SECONDS unless nfsec_sa_add() fills it in. The
+ * search starts at a random SPI and tries consecutive ones.
+ */
+#define NFSEC_SPI_TRIES	65536
+
+int nfsec_sa_alloc_spi(struct nfsec_net *nn, struct nfsec_sa_cfg *cfg,
+		       u32 min, u32 max, struct netlink_ext_ack *extack)
+{
+	u32 span = max - min + 1, off, i;
+	struct nfsec_sa *sa;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	off = get_random_u32() % span;
+	for (i = 0; i < min_t(u32, span, NFSEC_SPI_TRIES); i++) {
+		cfg->key.spi = cpu_to_be32(min + (off + i) % span);
+		if (!rhashtable_lookup_fast(&nn->sad.table, &cfg->key,
+					    nfsec_sa_params))
+			break;
+		if (!(i % 1024))
+			cond_resched();
+	}
+	if (i == min_t(u32, span, NFSEC_SPI_TRIES)) {
+		NL_SET_ERR_MSG(extack,
+			       "NFSEC_A_SPI_MIN: no free SPI in the range for this protocol and source");
+		return -ENOSPC;
+	}
+
+	sa = nfsec_sa_alloc(nn, cfg);
+	if (!sa)
+		return -ENOMEM;
+	sa->mode = NFSEC_MODE_TRANSPORT;
+	sa->dir = NFSEC_DIR_IN;
+	sa->state = NFSEC_SA_STATE_LARVAL;
+	sa->lft.hard_seconds = NFSEC_LARVAL_SECONDS;
+	err = nfsec_sa_publish(nn, sa);
+	if (err)
+		nfsec_sa_free_now(sa);
 	return err;
 }
 
@@ -331,6 +497,8 @@ int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key)
 	/* Held across the unlink: the event is sent once sa is gone. */
 	refcount_inc(&sa->refcnt);
 	nfsec_sa_unlink(nn, sa);
+	if (sa->reqid && sa->dir == NFSEC_DIR_OUT)
+		nfsec_sa_reqid_refill(nn, sa->reqid);
 	nfsec_nl_notify_sa(nn, sa, NFSEC_EV_SA_DELETED, GFP_KERNEL);
 	nfsec_sa_put(sa);
 	return 0;
@@ -353,6 +521,8 @@ unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto)
 		if (!(n % 1024))
 			cond_resched();
 	}
+	if (proto)
+		nfsec_sa_reqid_refill(nn, 0);
 	return n;
 }
 
@@ -504,12 +674,15 @@ bool nfsec_sa_account(struct nfsec_sa *sa, unsigned int bytes, bool in)
 {
 	const struct nfsec_lifetime *lft = &sa->lft;
 	bool soft = false, hard = false;
-	u64 packets, total;
+	u64 packets, total, now;
 
 	if (READ_ONCE(sa->state) == NFSEC_SA_STATE_HARD_EXPIRED) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_HARD_EXPIRED);
 		return false;
 	}
+	now = get_jiffies_64();
+	if (READ_ONCE(sa->use_jiffies) != now)
+		WRITE_ONCE(sa->use_jiffies, now);
 	packets = atomic64_inc_return(&sa->stats[NFSEC_STATS_A_PACKETS]);
 	total = atomic64_add_return(bytes, &sa->stats[NFSEC_STATS_A_BYTES]);
 	if ((lft->hard_packets && packets > lft->hard_packets) ||

@@ -5,6 +5,8 @@
 #include <linux/atomic.h>
 #include <linux/in6.h>
 #include <linux/init.h>
+#include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
@@ -61,6 +63,7 @@ struct nfsec_sa_cfg {
 	u32 flags;
 	u32 replay_window;
 	u64 seq;
+	u32 reqid;
 	u16 icv_bits;		/* 0: the algorithm's default */
 	const struct nfsec_alg *enc;
 	const struct nfsec_alg *auth;
@@ -90,6 +93,7 @@ struct nfsec_sa {
 	u8 state;			/* enum nfsec_sa_state */
 	u8 pending_ev;			/* NFSEC_SA_PEND_*, under lock */
 	union nfsec_addr daddr;		/* of the family key.family */
+	u32 reqid;			/* 0: none */
 	u32 flags;
 	u32 replay_window;
 	spinlock_t lock;		/* seq_out, replay, lifetime state */
@@ -107,6 +111,7 @@ struct nfsec_sa {
 	struct nfsec_lifetime lft;
 	time64_t add_time;		/* ktime_get_seconds() at add */
 	u64 add_jiffies;		/* for the seconds lifetimes */
+	u64 use_jiffies;		/* the last packet's; 0: none yet */
 	/* Path MTU from ICMP, valid until pmtu_expires (jiffies64). */
 	u32 pmtu;
 	u64 pmtu_expires;
@@ -120,6 +125,8 @@ struct nfsec_sa {
 struct nfsec_sad {
 	struct rhashtable table;
 	struct xarray ids;
+	/* By request id: the newest usable outbound SA (nfsec_sa_usable()). */
+	struct xarray reqid_out;
 	u32 next_id;
 	unsigned int count;
 	u32 gen;			/* bumped on every change, for dumps */
@@ -135,6 +142,8 @@ struct nfsec_sa *nfsec_sa_lookup_dir_rcu(struct nfsec_net *nn,
 void nfsec_sa_put(struct nfsec_sa *sa);
 int nfsec_sa_add(struct nfsec_net *nn, const struct nfsec_sa_cfg *cfg,
 		 struct netlink_ext_ack *extack);
+int nfsec_sa_alloc_spi(struct nfsec_net *nn, struct nfsec_sa_cfg *cfg,
+		       u32 min, u32 max, struct netlink_ext_ack *extack);
 int nfsec_sa_del(struct nfsec_net *nn, const struct nfsec_sa_key *key);
 unsigned int nfsec_sa_flush(struct nfsec_net *nn, u8 proto);
 
@@ -144,6 +153,33 @@ static inline bool nfsec_addr_equal(u8 family, const union nfsec_addr *a,
 	if (family == AF_INET6)
 		return ipv6_addr_equal(&a->in6, &b->in6);
 	return a->ip == b->ip;
+}
+
+/* Whether sa may protect packets: neither hard expired nor exhausted. */
+static inline bool nfsec_sa_usable(const struct nfsec_sa *sa)
+{
+	u8 state = READ_ONCE(sa->state);
+
+	return state == NFSEC_SA_STATE_VALID ||
+	       state == NFSEC_SA_STATE_SOFT_EXPIRED;
+}
+
+/* The outbound SA that protects the packets of request id reqid now. */
+static inline struct nfsec_sa *nfsec_sa_reqid_rcu(struct nfsec_sad *sad,
+						  u32 reqid)
+{
+	return xa_load(&sad->reqid_out, reqid);
+}
+
+/* Seconds since sa last carried a packet; false if it never did. */
+static inline bool nfsec_sa_idle(const struct nfsec_sa *sa, u64 *secs)
+{
+	u64 used = READ_ONCE(sa->use_jiffies);
+
+	if (!used)
+		return false;
+	*secs = div_u64(get_jiffies_64() - used, HZ);
+	return true;
 }
 
 /* Whether sa can carry a packet of family (transport: its own only). */

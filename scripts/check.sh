@@ -56,7 +56,8 @@ fi
 # below after the whole suite ran on KVER; by default 6.12 when KVER is
 # not given, none when it is. NFSEC_CHECK_SUBSET: the tests of the subset
 # (esp_async.sh for the crypto completion callbacks, whose signature
-# changed in 6.3); NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and
+# changed in 6.3; rekey.sh for request ids and the acquire event sent
+# from the packet path); NFSEC_CHECK_SUBSET_ENV: what they are given (one ESP and
 # one AH pairing with XFRM, one algorithm each, both modes; esp6.sh in
 # all four of its modes, IPv6 transport and 6in6 among them, as the
 # subset has no esp_inet6.sh), before NFSEC_VM_ENV.
@@ -72,7 +73,7 @@ else
 	others=${NFSEC_CHECK_OTHERS-6.12}
 	newest=${NFSEC_CHECK_NEWEST:-boot}
 fi
-subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh esp6.sh esp_async.sh demo.sh}
+subset=${NFSEC_CHECK_SUBSET:-module_load.sh netlink_api esp.sh ah.sh esp6.sh esp_async.sh rekey.sh demo.sh}
 subset_env=${NFSEC_CHECK_SUBSET_ENV:-NFSEC_ESP_PAIRINGS=nfsec-xfrm NFSEC_ESP_ALGS=aes-gcm-128
 	NFSEC_AH_PAIRINGS=nfsec-xfrm NFSEC_AH_ALGS=hmac-sha256
 	NFSEC_ESP6_ALGS=aes-gcm-128,ah-hmac-sha256 NFSEC_ESP6_ATTACK_MODES=none

@@ -103,6 +103,9 @@ struct answer {
 	uint32_t count;			/* NFSEC_A_COUNT of a reply */
 	uint32_t pol_index;		/* NFSEC_POL_A_INDEX of a reply */
 	struct addrs sa;		/* the addresses of a reply's SA */
+	uint32_t spi;			/* its SPI, host order */
+	int state;			/* its NFSEC_SA_A_STATE, or -1 */
+	uint32_t reqid;			/* its NFSEC_SA_A_REQID */
 };
 
 static int nl_open(struct nl *nl)
@@ -162,8 +165,17 @@ static int reply_attr_cb(const struct nlattr *attr, void *data)
 
 	if (mnl_attr_get_type(attr) == NFSEC_A_COUNT)
 		a->count = mnl_attr_get_u32(attr);
-	if (mnl_attr_get_type(attr) == NFSEC_A_SA)
+	if (mnl_attr_get_type(attr) == NFSEC_A_SA) {
 		sa_addrs(attr, &a->sa);
+		mnl_attr_for_each_nested(p, attr) {
+			if (mnl_attr_get_type(p) == NFSEC_SA_A_SPI)
+				a->spi = ntohl(mnl_attr_get_u32(p));
+			if (mnl_attr_get_type(p) == NFSEC_SA_A_STATE)
+				a->state = mnl_attr_get_u8(p);
+			if (mnl_attr_get_type(p) == NFSEC_SA_A_REQID)
+				a->reqid = mnl_attr_get_u32(p);
+		}
+	}
 	if (mnl_attr_get_type(attr) == NFSEC_A_POLICY)
 		mnl_attr_for_each_nested(p, attr)
 			if (mnl_attr_get_type(p) == NFSEC_POL_A_INDEX)
@@ -174,7 +186,7 @@ static int reply_attr_cb(const struct nlattr *attr, void *data)
 /* Sends nlh and collects the reply and the final ACK or error. */
 static struct answer talk(struct nl *nl, struct nlmsghdr *nlh)
 {
-	struct answer a = { .miss_type = -1, .sa.family = -1 };
+	struct answer a = { .miss_type = -1, .sa.family = -1, .state = -1 };
 	char rbuf[BUFSZ];
 	int len;
 
@@ -1495,6 +1507,167 @@ TEST_F(api, ipv6_policies_rejected)
 	/* Nothing of the above was added. */
 	ASSERT_EQ(0, dump_run(nl, NFSEC_CMD_POLICY_GET, pol_addrs_cb, &d));
 	ASSERT_EQ(0, d.n);
+}
+
+/* An SPI reservation of ESP from src to 10.0.0.2 in [min, max]. */
+static struct answer alloc_spi(struct nl *nl, const char *src, uint32_t min,
+			       uint32_t max, uint32_t reqid)
+{
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_SA_ALLOC_SPI, 0);
+	struct nlattr *n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr(src));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, inet_addr("10.0.0.2"));
+	if (reqid)
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_REQID, reqid);
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_put_u32(nlh, NFSEC_A_SPI_MIN, min);
+	mnl_attr_put_u32(nlh, NFSEC_A_SPI_MAX, max);
+	return talk(nl, nlh);
+}
+
+static struct answer sa_get(struct nl *nl, const char *src, uint32_t spi)
+{
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_SA_GET, 0);
+	struct nlattr *n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr(src));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(spi));
+	mnl_attr_nest_end(nlh, n);
+	return talk(nl, nlh);
+}
+
+TEST_F(api, alloc_spi)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *n;
+	struct answer a;
+	uint32_t spi;
+
+	/* In the range, a larval SA without keys. */
+	a = alloc_spi(&self->nl, "10.0.0.1", 0xc0000000, 0xc00000ff, 7);
+	ASSERT_EQ(0, a.err) TH_LOG("rejected: %s", a.msg);
+	ASSERT_GE(a.spi, 0xc0000000);
+	ASSERT_LE(a.spi, 0xc00000ff);
+	spi = a.spi;
+	a = sa_get(&self->nl, "10.0.0.1", spi);
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(NFSEC_SA_STATE_LARVAL, a.state);
+	ASSERT_EQ(7, a.reqid);
+
+	/* A range of one SPI: that one, then none is left. */
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", 0x2000));
+	ASSERT_REJECTED(alloc_spi(&self->nl, "10.0.0.1", 0x2000, 0x2000, 0),
+			ENOSPC, "NFSEC_A_SPI_MIN");
+	a = alloc_spi(&self->nl, "10.0.0.1", 0x2001, 0x2001, 0);
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(0x2001, a.spi);
+	ASSERT_REJECTED(alloc_spi(&self->nl, "10.0.0.1", 0x2001, 0x2001, 0),
+			ENOSPC, "NFSEC_A_SPI_MIN");
+	/* Another source has SPIs of its own. */
+	a = alloc_spi(&self->nl, "10.0.0.3", 0x2001, 0x2001, 0);
+	ASSERT_EQ(0, a.err);
+
+	/* An add fills the reservation in; a second add is refused. */
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", spi));
+	a = sa_get(&self->nl, "10.0.0.1", spi);
+	ASSERT_EQ(NFSEC_SA_STATE_VALID, a.state);
+	ASSERT_REJECTED(sa_add(&self->nl, "10.0.0.1", spi), EEXIST,
+			"NFSEC_A_SA");
+	/* A reservation is deleted like an SA. */
+	nlh = req(&self->nl, NFSEC_CMD_SA_DEL, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x2001));
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_OK(talk(&self->nl, nlh));
+
+	/* Rejections name the attribute. */
+	ASSERT_REJECTED(alloc_spi(&self->nl, "10.0.0.1", 5, 0x2000, 0),
+			EINVAL, "NFSEC_A_SPI_MIN");
+	ASSERT_REJECTED(alloc_spi(&self->nl, "10.0.0.1", 0x3000, 0x2000, 0),
+			EINVAL, "NFSEC_A_SPI_MAX");
+	nlh = req(&self->nl, NFSEC_CMD_SA_ALLOC_SPI, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, inet_addr("10.0.0.2"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x4000));
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_SA_A_SPI");
+	nlh = req(&self->nl, NFSEC_CMD_SA_ALLOC_SPI, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "missing NFSEC_SA_A_DST");
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	put_sa(nlh, "10.0.0.1", 0x5000);
+	mnl_attr_put_u32(nlh, NFSEC_A_FLOW, 0);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_A_FLOW");
+}
+
+/* An outbound protect policy for 10.0.0.0/24 by request id reqid. */
+static struct answer policy_reqid(struct nl *nl, uint32_t reqid, bool with_sa)
+{
+	struct nlmsghdr *nlh = req(nl, NFSEC_CMD_POLICY_ADD, 0);
+	struct nlattr *n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY), *sa;
+
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_DIR, NFSEC_DIR_OUT);
+	mnl_attr_put_u32(nlh, NFSEC_POL_A_DST, inet_addr("10.0.0.0"));
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_DST_PLEN, 24);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_ACTION, NFSEC_ACTION_PROTECT);
+	mnl_attr_put_u32(nlh, NFSEC_POL_A_REQID, reqid);
+	if (with_sa) {
+		sa = mnl_attr_nest_start(nlh, NFSEC_POL_A_SA);
+		mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x1000));
+		mnl_attr_nest_end(nlh, sa);
+	}
+	mnl_attr_nest_end(nlh, n);
+	return talk(nl, nlh);
+}
+
+TEST_F(api, request_ids)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *n;
+	struct answer a;
+
+	ASSERT_OK(policy_reqid(&self->nl, 9, false));
+	ASSERT_REJECTED(policy_reqid(&self->nl, 0, false), EINVAL,
+			"NFSEC_POL_A_REQID");
+	ASSERT_REJECTED(policy_reqid(&self->nl, 9, true), EINVAL,
+			"NFSEC_POL_A_REQID");
+
+	nlh = req(&self->nl, NFSEC_CMD_POLICY_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_DIR, NFSEC_DIR_OUT);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_ACTION, NFSEC_ACTION_BYPASS);
+	mnl_attr_put_u32(nlh, NFSEC_POL_A_REQID, 9);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_POL_A_REQID");
+
+	nlh = req(&self->nl, NFSEC_CMD_POLICY_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_DIR, NFSEC_DIR_OUT);
+	mnl_attr_put_u8(nlh, NFSEC_POL_A_ACTION, NFSEC_ACTION_BYPASS);
+	mnl_attr_put_u64(nlh, NFSEC_POL_A_IDLE, 1);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_POL_A_IDLE");
+
+	/* The add's request id is the SA's, not the reservation's. */
+	a = alloc_spi(&self->nl, "10.0.0.1", 0x6000, 0x6000, 5);
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(5, sa_get(&self->nl, "10.0.0.1", 0x6000).reqid);
+	ASSERT_OK(sa_add(&self->nl, "10.0.0.1", 0x6000));
+	a = sa_get(&self->nl, "10.0.0.1", 0x6000);
+	ASSERT_EQ(0, a.err);
+	ASSERT_EQ(0, a.reqid);
 }
 
 TEST_HARNESS_MAIN

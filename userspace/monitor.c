@@ -31,7 +31,63 @@ static const char *const event_names[] = {
 	[NFSEC_EV_POLICY_ADDED] = "policy-added",
 	[NFSEC_EV_POLICY_DELETED] = "policy-deleted",
 	[NFSEC_EV_POLICY_FLUSHED] = "policy-flushed",
+	[NFSEC_EV_ACQUIRE] = "acquire",
 };
+
+/* An acquire's packet: " packet src A dst B proto P [sport S dport D]". */
+static void print_flow(const struct nlattr *nest, struct nfsec_print *p)
+{
+	char buf[NFSEC_ADDR_STRLEN];
+	const struct nlattr *attr;
+	struct nfsec_addr addr;
+	uint16_t type, len;
+
+	nfsec_print_open(p, "packet", '{');
+	nfsec_print_str(p, NFSEC_PRINT_TEXT, NULL, "%s", " packet");
+	mnl_attr_for_each_nested(attr, nest) {
+		type = mnl_attr_get_type(attr);
+		len = mnl_attr_get_payload_len(attr);
+		memset(&addr, 0, sizeof(addr));
+		switch (type) {
+		case NFSEC_POL_A_SRC:
+		case NFSEC_POL_A_DST:
+			if (len != sizeof(uint32_t))
+				break;
+			addr.family = AF_INET;
+			addr.v4 = mnl_attr_get_u32(attr);
+			nfsec_print_str(p, NFSEC_PRINT_ANY,
+					type == NFSEC_POL_A_SRC ? "src" : "dst",
+					type == NFSEC_POL_A_SRC ? " src %s" : " dst %s",
+					nfsec_addr_str(&addr, buf));
+			break;
+		case NFSEC_POL_A_SRC6:
+		case NFSEC_POL_A_DST6:
+			if (len != sizeof(addr.v6))
+				break;
+			addr.family = AF_INET6;
+			memcpy(&addr.v6, mnl_attr_get_payload(attr), len);
+			nfsec_print_str(p, NFSEC_PRINT_ANY,
+					type == NFSEC_POL_A_SRC6 ? "src" : "dst",
+					type == NFSEC_POL_A_SRC6 ? " src %s" : " dst %s",
+					nfsec_addr_str(&addr, buf));
+			break;
+		case NFSEC_POL_A_PROTO:
+			if (len == sizeof(uint8_t))
+				nfsec_print_u32(p, NFSEC_PRINT_ANY, "proto",
+						" proto %u", mnl_attr_get_u8(attr));
+			break;
+		case NFSEC_POL_A_SPORT_MIN:
+		case NFSEC_POL_A_DPORT_MIN:
+			if (len == sizeof(uint16_t))
+				nfsec_print_u32(p, NFSEC_PRINT_ANY,
+						type == NFSEC_POL_A_SPORT_MIN ? "sport" : "dport",
+						type == NFSEC_POL_A_SPORT_MIN ? " sport %u" : " dport %u",
+						mnl_attr_get_u16(attr));
+			break;
+		}
+	}
+	nfsec_print_close(p, '}');
+}
 
 struct monitor {
 	struct nfsec_ctx *ctx;
@@ -42,7 +98,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct monitor *mon = data;
 	struct nfsec_json *j = mon->ctx->json ? &mon->json : NULL;
-	const struct nlattr *ev, *sa, *pol, *count;
+	const struct nlattr *ev, *sa, *pol, *count, *flow;
 	struct nfsec_print p = { .f = stdout, .json = j, .stats = mon->ctx->stats,
 				 .oneline = !j };
 	const char *name = "unknown";
@@ -57,6 +113,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	sa = nfsec_genl_attr(nlh, NFSEC_A_SA);
 	pol = nfsec_genl_attr(nlh, NFSEC_A_POLICY);
 	count = nfsec_genl_attr(nlh, NFSEC_A_COUNT);
+	flow = nfsec_genl_attr(nlh, NFSEC_A_FLOW);
 
 	/* The event is a top-level object: it carries the schema. */
 	p.schema = true;
@@ -72,6 +129,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	if (count && mnl_attr_get_payload_len(count) == sizeof(uint32_t))
 		nfsec_print_u32(&p, NFSEC_PRINT_ANY, "count", " count %u",
 				mnl_attr_get_u32(count));
+	if (flow)
+		print_flow(flow, &p);
 	if (sa || pol)
 		nfsec_print_str(&p, NFSEC_PRINT_TEXT, NULL, "%s", " ");
 	p.key = "sa";

@@ -121,7 +121,8 @@ const char *nfsec_msg_attr_name(const struct nfsec_msg_attr *attrs,
 static const char *const top_names[] = {
 	NAME(NFSEC_A_VERSION), NAME(NFSEC_A_API_VERSION), NAME(NFSEC_A_FLAGS),
 	NAME(NFSEC_A_SA), NAME(NFSEC_A_POLICY), NAME(NFSEC_A_EVENT),
-	NAME(NFSEC_A_COUNT), NAME(NFSEC_A_STATS),
+	NAME(NFSEC_A_COUNT), NAME(NFSEC_A_STATS), NAME(NFSEC_A_SPI_MIN),
+	NAME(NFSEC_A_SPI_MAX), NAME(NFSEC_A_FLOW),
 };
 
 static const char *const sa_names[] = {
@@ -134,7 +135,7 @@ static const char *const sa_names[] = {
 	NAME(NFSEC_SA_A_ENC_KEY_BITS), NAME(NFSEC_SA_A_AUTH_KEY_BITS),
 	NAME(NFSEC_SA_A_STATS), NAME(NFSEC_SA_A_STATE), NAME(NFSEC_SA_A_AGE),
 	NAME(NFSEC_SA_A_PMTU), NAME(NFSEC_SA_A_DIR), NAME(NFSEC_SA_A_SRC6),
-	NAME(NFSEC_SA_A_DST6),
+	NAME(NFSEC_SA_A_DST6), NAME(NFSEC_SA_A_REQID), NAME(NFSEC_SA_A_IDLE),
 };
 
 static const char *const lft_names[] = {
@@ -152,7 +153,7 @@ static const char *const pol_names[] = {
 	NAME(NFSEC_POL_A_ACTION), NAME(NFSEC_POL_A_PRIORITY),
 	NAME(NFSEC_POL_A_SA), NAME(NFSEC_POL_A_INDEX), NAME(NFSEC_POL_A_HITS),
 	NAME(NFSEC_POL_A_FAMILY), NAME(NFSEC_POL_A_SRC6),
-	NAME(NFSEC_POL_A_DST6),
+	NAME(NFSEC_POL_A_DST6), NAME(NFSEC_POL_A_REQID), NAME(NFSEC_POL_A_IDLE),
 };
 #undef NAME
 
@@ -199,6 +200,9 @@ static const struct {
 	{ "NFSEC_SA_A_REPLAY_WINDOW", "replay-window" },
 	{ "NFSEC_SA_A_FLAGS", "esn" },
 	{ "NFSEC_SA_A_SEQ", "seq" },
+	{ "NFSEC_SA_A_REQID", "reqid" },
+	{ "NFSEC_A_SPI_MIN", "range" },
+	{ "NFSEC_A_SPI_MAX", "range" },
 	{ "NFSEC_SA_A_LIFETIME", "lifetime" },
 	{ "NFSEC_LFT_A_SOFT_BYTES", "soft-bytes" },
 	{ "NFSEC_LFT_A_HARD_BYTES", "hard-bytes" },
@@ -223,6 +227,7 @@ static const struct {
 	{ "NFSEC_POL_A_PRIORITY", "priority" },
 	{ "NFSEC_POL_A_SA", "sa" },
 	{ "NFSEC_POL_A_INDEX", "index" },
+	{ "NFSEC_POL_A_REQID", "reqid" },
 };
 
 const char *nfsec_attr_word(const struct nfsec_msg_attr *attrs,
@@ -422,6 +427,8 @@ int nfsec_msg_sa_add(struct nfsec_msg *m, const struct nfsec_sa_args *a)
 		NFSEC_PUT(m, u32, NFSEC_SA_A_FLAGS, a->flags);
 	if (a->has_seq)
 		NFSEC_PUT(m, u64, NFSEC_SA_A_SEQ, a->seq);
+	if (a->has_reqid)
+		NFSEC_PUT(m, u32, NFSEC_SA_A_REQID, a->reqid);
 	put_lifetime(m, a);
 	nfsec_msg_nest_end(m, nest);
 	if (m->overflow)
@@ -435,6 +442,25 @@ static void put_sa_key(struct nfsec_msg *m, uint8_t proto,
 	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, proto);
 	PUT_ADDR(m, NFSEC_SA_A_SRC, src);
 	NFSEC_PUT(m, u32, NFSEC_SA_A_SPI, htonl(spi));
+}
+
+int nfsec_msg_sa_allocspi(struct nfsec_msg *m, const struct nfsec_sa_args *a,
+			  uint32_t min, uint32_t max)
+{
+	struct nlattr *nest;
+
+	nest = nfsec_msg_nest_start(m, NFSEC_A_SA, "NFSEC_A_SA");
+	NFSEC_PUT(m, u8, NFSEC_SA_A_PROTO, a->proto);
+	PUT_ADDR(m, NFSEC_SA_A_SRC, &a->src);
+	PUT_ADDR(m, NFSEC_SA_A_DST, &a->dst);
+	if (a->has_reqid)
+		NFSEC_PUT(m, u32, NFSEC_SA_A_REQID, a->reqid);
+	nfsec_msg_nest_end(m, nest);
+	NFSEC_PUT(m, u32, NFSEC_A_SPI_MIN, min);
+	NFSEC_PUT(m, u32, NFSEC_A_SPI_MAX, max);
+	if (m->overflow)
+		return nfsec_error("request too large");
+	return 0;
 }
 
 int nfsec_msg_sa_id(struct nfsec_msg *m, uint8_t proto,
@@ -484,6 +510,8 @@ int nfsec_msg_policy(struct nfsec_msg *m, const struct nfsec_pol_args *p)
 		NFSEC_PUT(m, u8, NFSEC_POL_A_ACTION, p->action);
 	if (p->has_priority)
 		NFSEC_PUT(m, u32, NFSEC_POL_A_PRIORITY, p->priority);
+	if (p->has_reqid)
+		NFSEC_PUT(m, u32, NFSEC_POL_A_REQID, p->reqid);
 	if (p->has_sa) {
 		sa = nfsec_msg_nest_start(m, NFSEC_POL_A_SA, "NFSEC_POL_A_SA");
 		put_sa_key(m, p->sa_proto, &p->sa_src, p->sa_spi);

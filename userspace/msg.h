@@ -84,6 +84,8 @@ void nfsec_kernel_words(char *out, size_t size,
 
 /* Requests; each returns 0, or -1 if the message did not fit. */
 int nfsec_msg_sa_add(struct nfsec_msg *m, const struct nfsec_sa_args *a);
+int nfsec_msg_sa_allocspi(struct nfsec_msg *m, const struct nfsec_sa_args *a,
+			  uint32_t min, uint32_t max);
 int nfsec_msg_sa_id(struct nfsec_msg *m, uint8_t proto,
 		    const struct nfsec_addr *src, uint32_t spi);
 int nfsec_msg_policy(struct nfsec_msg *m, const struct nfsec_pol_args *p);

@@ -924,6 +924,10 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 			if (once(&s->has_seq, kw, a.cmd) || !(v = next_value(&a, kw)) ||
 			    nfsec_parse_u64(v, UINT64_MAX, &s->seq, kw))
 				goto err;
+		} else if (!strcmp(kw, "reqid")) {
+			if (once(&s->has_reqid, kw, a.cmd) || !(v = next_value(&a, kw)) ||
+			    nfsec_parse_u32(v, &s->reqid, kw))
+				goto err;
 		} else {
 			unknown(kw, a.cmd);
 			goto err;
@@ -935,6 +939,65 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 err:
 	nfsec_sa_args_wipe(s);
 	return -1;
+}
+
+int nfsec_parse_sa_allocspi(int argc, char **argv, struct nfsec_sa_args *s,
+			    uint32_t *min, uint32_t *max)
+{
+	struct args a = { argc, argv, 0, "sa allocspi", NULL, NULL };
+	bool has_range = false;
+	const char *kw, *v;
+	char *dash;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	*min = NFSEC_SPI_MIN;
+	*max = UINT32_MAX;
+	for (a.i = 0; a.i < argc; a.i++) {
+		kw = argv[a.i];
+		if (strcmp(kw, "spi")) {
+			r = parse_sa_key_word(&a, kw, s);
+			if (r < 0)
+				return -1;
+			if (!r) {
+				a.src = argv[a.i];
+				continue;
+			}
+		}
+		if (!strcmp(kw, "dst")) {
+			if (once(&s->has_dst, kw, a.cmd) || !(v = next_value(&a, kw)) ||
+			    nfsec_parse_addr(v, &s->dst, "destination address"))
+				return -1;
+			a.dst = v;
+		} else if (!strcmp(kw, "reqid")) {
+			if (once(&s->has_reqid, kw, a.cmd) || !(v = next_value(&a, kw)) ||
+			    nfsec_parse_u32(v, &s->reqid, kw))
+				return -1;
+		} else if (!strcmp(kw, "range")) {
+			char buf[32];
+
+			if (once(&has_range, kw, a.cmd) || !(v = next_value(&a, kw)))
+				return -1;
+			snprintf(buf, sizeof(buf), "%s", v);
+			dash = strchr(buf, '-');
+			if (!dash || strlen(v) >= sizeof(buf))
+				return nfsec_error("invalid range \"%s\": expected MIN-MAX", v);
+			*dash = '\0';
+			if (nfsec_parse_spi(buf, min) || nfsec_parse_spi(dash + 1, max))
+				return -1;
+			if (*min > *max)
+				return nfsec_error("invalid range \"%s\": MIN above MAX", v);
+		} else {
+			return unknown(kw, a.cmd);
+		}
+	}
+	if (!s->has_proto)
+		return missing("proto", a.cmd);
+	if (!s->has_src)
+		return missing("src", a.cmd);
+	if (!s->has_dst)
+		return missing("dst", a.cmd);
+	return same_family(&a, &s->src, &s->dst);
 }
 
 int nfsec_parse_sa_id(int argc, char **argv, struct nfsec_sa_args *s,
@@ -1124,6 +1187,13 @@ int nfsec_parse_policy_add(int argc, char **argv, struct nfsec_pol_args *p)
 		} else if (!strcmp(kw, "sa")) {
 			if (parse_policy_sa(&a, p))
 				return -1;
+		} else if (!strcmp(kw, "reqid")) {
+			if (once(&p->has_reqid, kw, a.cmd) || !(v = next_value(&a, kw)))
+				return -1;
+			if (nfsec_parse_u32(v, &p->reqid, "reqid"))
+				return -1;
+			if (!p->reqid)
+				return nfsec_error("invalid reqid \"%s\": 0 is no request id", v);
 		} else {
 			return unknown(kw, a.cmd);
 		}
@@ -1134,10 +1204,15 @@ int nfsec_parse_policy_add(int argc, char **argv, struct nfsec_pol_args *p)
 		return missing("action", a.cmd);
 	if (check_family(&a, p) || check_ports(p, a.cmd))
 		return -1;
-	if (p->action == NFSEC_ACTION_PROTECT && !p->has_sa)
-		return nfsec_error("\"action protect\" needs \"sa proto P src ADDR spi SPI\"");
+	if (p->has_sa && p->has_reqid)
+		return nfsec_error("\"reqid\" and \"sa\" exclude each other in \"%s\"",
+				   a.cmd);
+	if (p->action == NFSEC_ACTION_PROTECT && !p->has_sa && !p->has_reqid)
+		return nfsec_error("\"action protect\" needs \"sa proto P src ADDR spi SPI\" or \"reqid N\"");
 	if (p->action != NFSEC_ACTION_PROTECT && p->has_sa)
 		return nfsec_error("\"sa\" is only valid with \"action protect\"");
+	if (p->action != NFSEC_ACTION_PROTECT && p->has_reqid)
+		return nfsec_error("\"reqid\" is only valid with \"action protect\"");
 	return 0;
 }
 

@@ -144,11 +144,19 @@ struct nfsec_sa_args {
 	uint32_t flags;		/* NFSEC_SA_F_* */
 	bool has_seq;
 	uint64_t seq;
+	bool has_reqid;
+	uint32_t reqid;
 	uint64_t lft[NFSEC_LFT_COUNT];
 	uint32_t lft_set;	/* bit i: lft[i] given */
 	bool with_keys;
 };
 
+/*
+ * "sa allocspi" arguments: proto, src, dst, optionally reqid and
+ * "range MIN-MAX" (*min and *max, host order).
+ */
+int nfsec_parse_sa_allocspi(int argc, char **argv, struct nfsec_sa_args *a,
+			    uint32_t *min, uint32_t *max);
 /* "sa add" arguments (after the "add" word). */
 int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *a);
 /* "sa del|get": proto P src ADDR spi SPI, plus with-keys for get. */
@@ -174,6 +182,8 @@ struct nfsec_pol_args {
 	uint8_t sa_proto;
 	struct nfsec_addr sa_src;	/* either family, whatever the policy's */
 	uint32_t sa_spi;	/* host order */
+	bool has_reqid;
+	uint32_t reqid;		/* instead of sa */
 	bool has_priority;
 	uint32_t priority;
 	bool has_index;

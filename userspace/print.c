@@ -125,7 +125,7 @@ static void get_prefix(const struct nlattr *a4, const struct nlattr *a6,
 
 static const char *const mode_names[] = { "transport", "tunnel" };
 static const char *const state_names[] = {
-	"valid", "soft-expired", "hard-expired", "seq-exhausted"
+	"valid", "soft-expired", "hard-expired", "seq-exhausted", "larval"
 };
 
 static const char *const stats_names[] = {
@@ -417,6 +417,14 @@ static void print_sa_state(const struct nlattr **tb, const struct nfsec_print *o
 		start_line(o, &line);
 		print_named(o, "pmtu", mtu);
 	}
+	if (get_u32(tb[NFSEC_SA_A_REQID], &mtu)) {
+		start_line(o, &line);
+		print_named(o, "reqid", mtu);
+	}
+	if (get_u64(tb[NFSEC_SA_A_IDLE], &v)) {
+		start_line(o, &line);
+		print_named(o, "idle", v);
+	}
 }
 
 static int print_stats(const struct nlattr *nest, const struct nfsec_print *o)
@@ -565,12 +573,16 @@ int nfsec_print_policy(const struct nlattr *nest, const struct nfsec_print *o)
 					u8v));
 	if (tb[NFSEC_POL_A_SA] && print_policy_sa(tb[NFSEC_POL_A_SA], o))
 		ret = -1;
+	if (get_u32(tb[NFSEC_POL_A_REQID], &v))
+		print_named(o, "reqid", v);
 	if (get_u32(tb[NFSEC_POL_A_PRIORITY], &v))
 		print_named(o, "priority", v);
 	if (get_u32(tb[NFSEC_POL_A_INDEX], &v))
 		print_named(o, "index", v);
 	if (o->stats && get_u64(tb[NFSEC_POL_A_HITS], &hits))
 		print_named(o, "hits", hits);
+	if (o->stats && get_u64(tb[NFSEC_POL_A_IDLE], &hits))
+		print_named(o, "idle", hits);
 	nfsec_print_close(o, '}');
 	nfsec_print_str(o, NFSEC_PRINT_TEXT, NULL, "%s", "\n");
 	return ret;
@@ -640,6 +652,9 @@ int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
 	    !get_addr(tb[NFSEC_SA_A_DST], tb[NFSEC_SA_A_DST6], &d) ||
 	    !get_u32(tb[NFSEC_SA_A_SPI], &spi))
 		return nfsec_error("malformed reply from the kernel: an SA without its key");
+	/* A reserved SPI has no keys to add again: its daemon fills it in. */
+	if (get_u8(tb[NFSEC_SA_A_STATE], &u8v) && u8v == NFSEC_SA_STATE_LARVAL)
+		return 0;
 	fprintf(f, "sa add proto %s src %s dst %s spi 0x%08x",
 		nfsec_ipsec_proto_name(proto), nfsec_addr_str(&s, src),
 		nfsec_addr_str(&d, dst), ntohl(spi));
@@ -662,6 +677,8 @@ int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
 		fputs(" esn", f);
 	if (get_u64(tb[NFSEC_SA_A_SEQ], &seq) && seq)
 		fprintf(f, " seq %" PRIu64, seq);
+	if (get_u32(tb[NFSEC_SA_A_REQID], &v))
+		fprintf(f, " reqid %u", v);
 	if (print_sa_lifetime(tb[NFSEC_SA_A_LIFETIME],
 			      &(struct nfsec_print){ .f = f }, ""))
 		return -1;
@@ -738,6 +755,8 @@ int nfsec_save_policy(const struct nlattr *nest, FILE *f)
 			nfsec_ipsec_proto_name(proto), nfsec_addr_str(&s, src),
 			ntohl(spi));
 	}
+	if (get_u32(tb[NFSEC_POL_A_REQID], &v))
+		fprintf(f, " reqid %u", v);
 	if (get_u32(tb[NFSEC_POL_A_PRIORITY], &v))
 		fprintf(f, " priority %u", v);
 	fputc('\n', f);

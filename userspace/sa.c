@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nfsec sa: add, del, get, show and flush security associations. */
 
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,10 +20,13 @@ static const char add_usage[] =
 	"               [ dir { in | out } ] [ mode { transport | tunnel } ]\n"
 	"               [ aead AEAD-ALG KEY [ icv BITS ] ]\n"
 	"               [ enc ENC-ALG KEY ] [ auth AUTH-ALG KEY ]\n"
-	"               [ replay-window N ] [ esn ] [ seq N ]\n"
+	"               [ replay-window N ] [ esn ] [ seq N ] [ reqid N ]\n"
 	"               [ soft-bytes N ] [ hard-bytes N ]\n"
 	"               [ soft-packets N ] [ hard-packets N ]\n"
 	"               [ soft-seconds N ] [ hard-seconds N ]\n";
+static const char allocspi_usage[] =
+	"       nfsec sa allocspi proto { esp | ah } src ADDR dst ADDR\n"
+	"               [ reqid N ] [ range SPI-SPI ]\n";
 static const char del_usage[] =
 	"       nfsec sa del proto { esp | ah } src ADDR spi SPI\n";
 static const char get_usage[] =
@@ -48,9 +53,9 @@ static void usage_of(const char *one)
 
 static void sa_usage(void)
 {
-	printf("Usage: nfsec sa { add | del | get | show | flush | help }\n%s%s%s%s%s%s",
-	       add_usage, del_usage, get_usage, show_usage, flush_usage,
-	       terms_usage);
+	printf("Usage: nfsec sa { add | allocspi | del | get | show | flush | help }\n%s%s%s%s%s%s%s",
+	       add_usage, allocspi_usage, del_usage, get_usage, show_usage,
+	       flush_usage, terms_usage);
 }
 
 static int sa_add(struct nfsec_ctx *ctx, int argc, char *argv[])
@@ -78,6 +83,47 @@ static int sa_add(struct nfsec_ctx *ctx, int argc, char *argv[])
 		ret = nfsec_ctx_request(ctx, &m, "sa add", NULL, NULL);
 	nfsec_msg_wipe(&m);
 	return ret;
+}
+
+/* The reply to an allocation: the reserved SA's key; prints its SPI. */
+static int allocspi_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *sa = nfsec_genl_attr(nlh, NFSEC_A_SA);
+	const struct nlattr *attr;
+
+	(void)data;
+	if (!sa)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(attr, sa) {
+		if (mnl_attr_get_type(attr) == NFSEC_SA_A_SPI &&
+		    mnl_attr_get_payload_len(attr) == sizeof(uint32_t)) {
+			printf("spi 0x%08x\n", ntohl(mnl_attr_get_u32(attr)));
+			return MNL_CB_OK;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int sa_allocspi(struct nfsec_ctx *ctx, int argc, char *argv[])
+{
+	struct nfsec_sa_args a;
+	struct nfsec_msg m;
+	struct nfsec_nl *nl;
+	uint32_t min, max;
+
+	if (nfsec_wants_help(argc, argv)) {
+		usage_of(allocspi_usage);
+		return 0;
+	}
+	if (nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max))
+		return -1;
+	nl = nfsec_ctx_nl(ctx);
+	if (!nl)
+		return -1;
+	nfsec_msg_init(&m, nfsec_nl_family(nl), NFSEC_CMD_SA_ALLOC_SPI, 0);
+	if (nfsec_msg_sa_allocspi(&m, &a, min, max))
+		return -1;
+	return nfsec_nl_do(nl, &m, "sa allocspi", allocspi_cb, NULL);
 }
 
 static int sa_del(struct nfsec_ctx *ctx, int argc, char *argv[])
@@ -251,6 +297,7 @@ static int sa_flush(struct nfsec_ctx *ctx, int argc, char *argv[])
 
 static const struct nfsec_verb sa_cmds[] = {
 	{ "add", sa_add },
+	{ "allocspi", sa_allocspi },
 	{ "del", sa_del },
 	{ "get", sa_get },
 	{ "show", sa_show },

@@ -49,6 +49,9 @@ _nfsec_filter()
 	if [[ $cmd == policy ]] && _nfsec_sa_ref; then
 		seen=" ${words[*]:3:sa_start-3} sa ${words[*]:sa_end+1:cword-sa_end-1} "
 	fi
+	# A protect policy names an SA or a request id, not both.
+	[[ $seen == *" sa "* ]] && seen+="reqid "
+	[[ $seen == *" reqid "* ]] && seen+="sa "
 	for w in "$@"; do
 		[[ $seen == *" $w "* ]] || out+=("$w")
 	done
@@ -72,9 +75,10 @@ _nfsec()
 		hmac-sha512"
 	local commands="sa policy show save stats monitor genkey version help"
 	local sa_add_kw="proto src dst spi dir mode aead icv enc auth replay-window
-		esn seq soft-bytes hard-bytes soft-packets hard-packets
+		esn seq reqid soft-bytes hard-bytes soft-packets hard-packets
 		soft-seconds hard-seconds help"
-	local pol_add_kw="dir family src dst proto sport dport action sa priority help"
+	local pol_add_kw="dir family src dst proto sport dport action sa reqid priority
+		help"
 	local pol_del_kw="index dir family src dst proto sport dport priority help"
 
 	# Skip global options to find the subcommand.
@@ -136,7 +140,7 @@ _nfsec()
 	dir) COMPREPLY=($(compgen -W "in out" -- "$cur")); return ;;
 	family) COMPREPLY=($(compgen -W "inet inet6" -- "$cur")); return ;;
 	action) COMPREPLY=($(compgen -W "protect bypass discard" -- "$cur")); return ;;
-	src|dst|spi|sport|dport|priority|index|icv|seq|replay-window|\
+	src|dst|spi|sport|dport|priority|index|icv|seq|replay-window|reqid|range|\
 	soft-bytes|hard-bytes|soft-packets|hard-packets|soft-seconds|hard-seconds)
 		return ;;
 	esac
@@ -158,12 +162,13 @@ _nfsec()
 	case $cmd in
 	sa)
 		if ((cword == cmdi + 1)); then
-			COMPREPLY=($(compgen -W "add del get show flush help" -- "$cur"))
+			COMPREPLY=($(compgen -W "add allocspi del get show flush help" -- "$cur"))
 			return
 		fi
 		case $sub in
 		add)
 			COMPREPLY=($(compgen -W "$(_nfsec_filter $sa_add_kw)" -- "$cur")) ;;
+		allocspi) COMPREPLY=($(compgen -W "$(_nfsec_filter proto src dst reqid range help)" -- "$cur")) ;;
 		del) COMPREPLY=($(compgen -W "$(_nfsec_filter proto src spi help)" -- "$cur")) ;;
 		get) COMPREPLY=($(compgen -W "$(_nfsec_filter proto src spi with-keys help)" -- "$cur")) ;;
 		show) COMPREPLY=($(compgen -W "with-keys help" -- "$cur")) ;;

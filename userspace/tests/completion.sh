@@ -58,9 +58,12 @@ expect "nfsec policy add dir out action protect sa proto esp " "src spi"
 expect "nfsec policy add dir out action protect sa spi 300 proto " "esp ah"
 expect "nfsec policy add dir out action protect sa proto esp src 10.0.0.1 spi 300 " \
 	"family src dst proto sport dport priority help"
+expect "nfsec policy add dir out action protect reqid 7 " \
+	"family src dst proto sport dport priority help"
+expect "nfsec sa allocspi " "proto src dst reqid range help"
 expect "nfsec policy add dir out proto " "tcp udp icmp ipv6-icmp sctp udplite esp ah gre any"
 expect "nfsec policy add dir out family " "inet inet6"
-expect "nfsec policy add dir out family inet6 src ::/0 " "dst proto sport dport action sa priority help"
+expect "nfsec policy add dir out family inet6 src ::/0 " "dst proto sport dport action sa reqid priority help"
 expect "nfsec policy del dir in " "index family src dst proto sport dport priority help"
 expect "nfsec policy add dir out action protect sa proto esp src 2001:db8::1 " "spi"
 expect "nfsec sa add proto esp src 2001:db8::1 dst fe80::2 spi 300 mode " "transport tunnel"

@@ -554,6 +554,42 @@ static void test_sa_add(void)
 	   "sa del: with-keys rejected");
 }
 
+static void test_allocspi(void)
+{
+	char buf[512], *argv[32];
+	struct nfsec_sa_args a;
+	uint32_t min, max;
+	int argc;
+
+	argc = mkargv("proto esp src 10.0.0.2 dst 10.0.0.1 reqid 3 range 0xc0000000-0xcfffffff",
+		      buf, sizeof(buf), argv, 32);
+	ok(!nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max) &&
+	   a.proto == IPPROTO_ESP && a.has_reqid && a.reqid == 3 &&
+	   min == 0xc0000000 && max == 0xcfffffff, "sa allocspi: full vector parses");
+	argc = mkargv("proto ah src 10.0.0.2 dst 10.0.0.1", buf, sizeof(buf), argv, 32);
+	ok(!nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max) &&
+	   min == 256 && max == 0xffffffff, "sa allocspi: default range");
+	argc = mkargv("proto esp src 10.0.0.2 dst 10.0.0.1 range 0x2000-0x1000",
+		      buf, sizeof(buf), argv, 32);
+	ok(nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max) &&
+	   err_has("MIN above MAX"), "sa allocspi: reversed range rejected");
+	argc = mkargv("proto esp src 10.0.0.2 dst 10.0.0.1 range 5-0x1000",
+		      buf, sizeof(buf), argv, 32);
+	ok(nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max),
+	   "sa allocspi: reserved SPI in range rejected");
+	argc = mkargv("proto esp src 10.0.0.2 dst 10.0.0.1 spi 0x1000",
+		      buf, sizeof(buf), argv, 32);
+	ok(nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max) &&
+	   err_has("spi"), "sa allocspi: spi rejected");
+	argc = mkargv("proto esp src 10.0.0.2 dst 2001:db8::1", buf, sizeof(buf),
+		      argv, 32);
+	ok(nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max),
+	   "sa allocspi: mixed families rejected");
+	argc = mkargv("proto esp src 10.0.0.2", buf, sizeof(buf), argv, 32);
+	ok(nfsec_parse_sa_allocspi(argc, argv, &a, &min, &max) &&
+	   err_has("needs \"dst\""), "sa allocspi: missing dst");
+}
+
 static void test_policy(void)
 {
 	char buf[1024], *argv[64];
@@ -588,6 +624,20 @@ static void test_policy(void)
 	   "policy add: ports with icmp rejected");
 	argc = mkargv("dir sideways action discard", buf, sizeof(buf), argv, 64);
 	ok(nfsec_parse_policy_add(argc, argv, &p), "policy add: bad dir rejected");
+	argc = mkargv("dir out dst 10.0.0.0/24 action protect reqid 7", buf,
+		      sizeof(buf), argv, 64);
+	ok(!nfsec_parse_policy_add(argc, argv, &p) && p.has_reqid &&
+	   p.reqid == 7 && !p.has_sa, "policy add: protect by reqid");
+	argc = mkargv("dir out action protect reqid 0", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p) && err_has("reqid \"0\""),
+	   "policy add: reqid 0 rejected");
+	argc = mkargv("dir out action protect reqid 7 sa proto esp src 10.0.0.1 spi 300",
+		      buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p) && err_has("exclude"),
+	   "policy add: reqid and sa rejected");
+	argc = mkargv("dir out action bypass reqid 7", buf, sizeof(buf), argv, 64);
+	ok(nfsec_parse_policy_add(argc, argv, &p) && err_has("reqid"),
+	   "policy add: bypass with reqid rejected");
 	argc = mkargv("dir in src 10.0.0.0/24", buf, sizeof(buf), argv, 64);
 	ok(nfsec_parse_policy_add(argc, argv, &p) &&
 	   err_is("\"policy add\" needs \"action\""), "policy add: missing action");
@@ -2091,6 +2141,7 @@ int main(int argc, char *argv[])
 	test_keys();
 	test_ports_protos();
 	test_sa_add();
+	test_allocspi();
 	test_policy();
 	test_sa6();
 	test_policy6();

@@ -85,7 +85,9 @@ DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static iproute2 libmnl-dev iperf3 tcpdump \
 	tshark sparse kmod cpio zstd xz-utils pkg-config perl coreutils \
 	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves \
-	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler nftables
+	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler nftables \
+	strongswan-charon strongswan-swanctl strongswan-pki \
+	libstrongswan-standard-plugins
 
 .PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench dts
 

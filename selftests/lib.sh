@@ -349,3 +349,186 @@ capture_stop() {
 	lost=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "${CAP_ERR[$pid]}")
 	[ "${lost:-0}" = 0 ] || fail "capture ${CAP_ERR[$pid]%.err}: $lost packets dropped by kernel"
 }
+
+# --- IKEv2: strongSwan's charon in a namespace --------------------------------
+#
+# ike_start NS [LOAD [PRELOAD]] runs one charon in NS, with a folder of its
+# own, IKE_RUN/NS (ike_dir NS): its strongswan.conf (given to charon,
+# swanctl and pki in STRONGSWAN_CONF), its log (charon.log), its VICI
+# socket (charon.vici, ike_uri NS), its swanctl configuration
+# (swanctl/swanctl.conf, credentials in swanctl/x509ca, x509, private)
+# and run/. charon 5.9.8 has its PID file compiled in
+# (/var/run/charon.pid; no option, no environment variable moves it), so
+# each charon runs in a mount namespace of its own (unshare -m) with its
+# run/ bind-mounted over /run: two charons in one machine do not see each
+# other's PID file. IKE_RUN must not be under /run, which charon no longer
+# sees (default: /tmp/nfsec-ike).
+#
+# LOAD is the plugin list (charon.load; default IKE_PLUGINS, XFRM through
+# kernel-netlink); every plugin of it must show in charon's "loaded
+# plugins" line, or the start fails. charon looks for plugin files in its
+# compiled-in folder only (/usr/lib/ipsec/plugins; 5.9.8 has no option
+# for another one), but before that for NAME_plugin_create in the process
+# itself: PRELOAD, a plugin file in any folder, is given to charon in
+# LD_PRELOAD, and its name in LOAD loads it from there (without
+# LD_PRELOAD: "plugin 'NAME': failed to load - NAME_plugin_create not
+# found and no plugin file available"). Put it before kernel-netlink:
+# the first plugin to offer the kernel's IPsec interface keeps it, and
+# kernel-netlink still manages addresses and routes. IKE_CHARON_OPTS,
+# when set, goes as it is inside charon { } (e.g. "retransmit_tries = 2").
+#
+# ike_stop NS ends that charon (SIGTERM, then SIGKILL) and removes its
+# folder (and IKE_RUN once empty); the SAs and policies it leaves go with
+# the namespace. At exit every charon still running is stopped so.
+# ike_kill NS kills it (SIGKILL) and keeps the folder, as a crash would;
+# ike_start starts it again. ike_swanctl NS ARGS... runs swanctl on NS's
+# charon with NS's configuration, shown as NS's command (swanctl reaches
+# charon through the socket: it runs outside NS). ike_pki NS ARGS... runs
+# pki in NS's folder.
+#
+# The plugins of a charon, with XFRM, that speaks IKEv2 with PSKs or X.509
+# certificates (openssl: AES, SHA-2, HMAC, GCM, x25519, MODP, ECDSA,
+# RSA), and swanctl's and pki's (IKE_TOOL_PLUGINS). selftests/vm/run.sh
+# reads both lists here and puts their plugins in the VM.
+IKE_PLUGINS="random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-netlink socket-default vici"
+IKE_TOOL_PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 pubkey constraints"
+IKE_CHARON=${IKE_CHARON:-/usr/lib/ipsec/charon}
+IKE_RUN=${IKE_RUN:-/tmp/nfsec-ike}
+declare -A IKE_PID IKE_DEFERRED
+
+ike_dir() { echo "$IKE_RUN/$1"; }
+ike_uri() { echo "unix://$IKE_RUN/$1/charon.vici"; }
+
+# ike_conf NS LOAD: NS's strongswan.conf.
+ike_conf() {
+	local dir
+	dir=$(ike_dir "$1")
+	cat <<-CONF
+	charon {
+		load = $2
+		install_routes = no
+		threads = 8
+		plugins {
+			vici {
+				socket = $(ike_uri "$1")
+			}
+		}
+		filelog {
+			log {
+				path = $dir/charon.log
+				time_format = %T
+				flush_line = yes
+				default = 1
+				ike = 2
+				knl = 2
+				cfg = 2
+			}
+		}
+		${IKE_CHARON_OPTS:-}
+	}
+	swanctl {
+		load = $IKE_TOOL_PLUGINS
+	}
+	pki {
+		load = $IKE_TOOL_PLUGINS
+	}
+	CONF
+}
+
+ike_start() {
+	local ns=$1 load=${2:-$IKE_PLUGINS} preload=${3:-} dir i p loaded who out
+	who="charon in ${NS_LABEL[$ns]:-$ns}"
+	dir=$(ike_dir "$ns")
+	[ -x "$IKE_CHARON" ] || skip "needs strongSwan's charon ($IKE_CHARON)"
+	require_cmd swanctl unshare
+	[ -z "$preload" ] || [ -f "$preload" ] || fail "plugin file $preload is missing"
+	[ -z "${IKE_PID[$ns]:-}" ] || fail "$who is already running"
+	mkdir -p "$dir/run" "$dir/swanctl/x509ca" "$dir/swanctl/x509" "$dir/swanctl/private"
+	chmod 0700 "$dir/swanctl/private"
+	rm -f "$dir/run/charon.pid" "$dir/charon.vici"
+	ike_conf "$ns" "$load" >"$dir/strongswan.conf"
+	[ -n "${IKE_DEFERRED[$ns]:-}" ] || defer "ike_stop_quiet $ns"
+	IKE_DEFERRED[$ns]=1
+	# LD_PRELOAD for charon only: a plugin needs libstrongswan's symbols,
+	# which sh, mount and unshare lack.
+	# shellcheck disable=SC2016 # sh's arguments
+	ns_bg "$ns" env STRONGSWAN_CONF="$dir/strongswan.conf" \
+		unshare --mount --propagation private \
+		sh -c 'mount --bind "$1" /run || exit 1; [ -z "$3" ] || export LD_PRELOAD="$3"; exec "$2"' \
+		sh "$dir/run" "$IKE_CHARON" "$preload" \
+		>>"$dir/charon.out" 2>&1
+	IKE_PID[$ns]=$!
+	i=$((SECONDS + 20))
+	while ! out=$(ike_swanctl_quiet "$ns" --stats 2>&1); do
+		kill -0 "${IKE_PID[$ns]}" 2>/dev/null ||
+			fail "$who exited: $(tail -n 5 "$dir/charon.out" "$dir/charon.log" 2>/dev/null)"
+		[ "$SECONDS" -lt "$i" ] ||
+			fail "$who: no answer on $(ike_uri "$ns") after 20 s: $out"
+		sleep 0.1
+	done
+	# The PID file is in its own /run, and names the process started.
+	[ "$(cat "$dir/run/charon.pid" 2>/dev/null)" = "${IKE_PID[$ns]}" ] ||
+		fail "$who: its PID file $dir/run/charon.pid holds '$(cat "$dir/run/charon.pid" 2>/dev/null)', not ${IKE_PID[$ns]}"
+	loaded=$(sed -n 's/.*loaded plugins: //p' "$dir/charon.log" | tail -n 1)
+	for p in $load; do
+		[[ " $loaded " == *" ${p%!} "* ]] ||
+			fail "$who did not load plugin '${p%!}' (loaded: $loaded)"
+	done
+}
+
+ike_swanctl() {
+	ns_show "$1" swanctl "${@:2}"
+	ike_swanctl_quiet "$@"
+}
+
+ike_swanctl_quiet() {
+	local dir
+	dir=$(ike_dir "$1")
+	STRONGSWAN_CONF="$dir/strongswan.conf" swanctl "${@:2}" --uri "$(ike_uri "$1")" {NS_ECHO_FD}>&-
+}
+
+ike_pki() {
+	local dir
+	dir=$(ike_dir "$1")
+	ns_show "$1" pki "${@:2}"
+	(cd "$dir" && STRONGSWAN_CONF="$dir/strongswan.conf" pki "${@:2}") {NS_ECHO_FD}>&-
+}
+
+ike_stop() {
+	local ns=$1 pid=${IKE_PID[$1]:-} i
+	if [ -n "$pid" ]; then
+		ns_show host kill "$pid" "# charon in ${NS_LABEL[$ns]:-$ns}"
+		kill "$pid" 2>/dev/null || true
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	unset 'IKE_PID[$ns]'
+	ike_export "$ns"
+	rm -rf "$(ike_dir "$ns")"
+	rmdir "$IKE_RUN" 2>/dev/null || true
+}
+
+# ike_export NS: NS's charon log to NFSEC_EXPORT/ike/, when there is one,
+# for the host (appended: the same namespace's charon may run again).
+ike_export() {
+	local dir
+	dir=$(ike_dir "$1")
+	[ -n "${NFSEC_EXPORT:-}" ] && [ -f "$dir/charon.log" ] || return 0
+	mkdir -p "$NFSEC_EXPORT/ike"
+	cat "$dir/charon.log" >>"$NFSEC_EXPORT/ike/$TEST_NAME-${NS_LABEL[$1]:-$1}.log"
+}
+
+ike_stop_quiet() { NFSEC_ECHO=0 ike_stop "$@"; }
+
+ike_kill() {
+	local ns=$1 pid=${IKE_PID[$1]:-}
+	[ -n "$pid" ] || fail "no charon in ${NS_LABEL[$ns]:-$ns} to kill"
+	ns_show host kill -KILL "$pid" "# charon in ${NS_LABEL[$ns]:-$ns}"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	unset 'IKE_PID[$ns]'
+}

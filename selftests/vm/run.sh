@@ -47,6 +47,8 @@
 # for leaks after the tests; any leak fails the run),
 # NFSEC_VM_ACCEL (auto, kvm or tcg), NFSEC_VM_INJECT (fail, warn or panic:
 # make the guest fail on purpose), NFSEC_VM_KO, NFSEC_VM_TOOL,
+# NFSEC_VM_IKE_PLUGIN (the kernel-nfsec plugin for ike.sh, default
+# build/strongswan/libstrongswan-kernel-nfsec.so, staged when it exists),
 # NFSEC_VM_ENV ("VAR=VALUE ...": exported in the guest before the tests run,
 # e.g. NFSEC_VM_ENV="NFSEC_ESP_PAIRINGS=xfrm-xfrm NFSEC_ESP_BYTES=1000000";
 # a VALUE holds no spaces or ';', lists in it use commas), NFSEC_VM_MEM
@@ -191,10 +193,20 @@ config_modules() {
 }
 
 # Copy a host binary and the shared libraries it needs into the staging
-# tree, at the same paths.
+# tree, at the same paths. copy_lib does the same for a shared library
+# (or a plugin), which need not be executable.
 copy_bin() {
+	[ -x "$1" ] || die "$1 is missing on the host (make deps)"
+	copy_file "$@"
+}
+
+copy_lib() {
+	[ -f "$1" ] || die "$1 is missing on the host (make deps)"
+	copy_file "$@"
+}
+
+copy_file() {
 	local bin=$1 dest=${2:-$1} lib
-	[ -x "$bin" ] || die "$bin is missing on the host (make deps)"
 	mkdir -p "$stage$(dirname "$dest")"
 	rm -f "$stage$dest"	# may be a busybox link: never write through it
 	cp -L "$bin" "$stage$dest"
@@ -203,6 +215,39 @@ copy_bin() {
 		mkdir -p "$stage$(dirname "$lib")"
 		cp -L "$lib" "$stage$lib"
 	done
+}
+
+# strongSwan for ike.sh: charon, swanctl and pki, strongSwan's libraries,
+# the plugins that selftests/lib.sh's lists (IKE_PLUGINS, IKE_TOOL_PLUGINS)
+# name, and the kernel-nfsec plugin when it is built
+# (build/strongswan/libstrongswan-kernel-nfsec.so, or NFSEC_VM_IKE_PLUGIN),
+# outside charon's plugin folder, where ike.sh looks for it. charon reads
+# no file of /etc: the tests give it a strongswan.conf of their own.
+stage_strongswan() {
+	local p plugins ike_plugin=${NFSEC_VM_IKE_PLUGIN:-$top/build/strongswan/libstrongswan-kernel-nfsec.so}
+	if [ "${ARCH:-}" = arm64 ]; then
+		log "no strongSwan in the arm64 VM: ike.sh skips there"
+		return 0
+	fi
+	copy_bin /usr/lib/ipsec/charon
+	copy_bin /usr/sbin/swanctl
+	copy_bin /usr/bin/pki
+	for p in /usr/lib/ipsec/lib*.so.0; do
+		copy_lib "$p"
+	done
+	# glibc loads libgcc_s at the first pthread_cancel(), which
+	# charon and swanctl call: ldd does not name it.
+	p=$(ldd /usr/lib/ipsec/charon | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
+	copy_lib "$(dirname "$p")/libgcc_s.so.1"
+	plugins=$(sed -n 's/^IKE_\(TOOL_\)\{0,1\}PLUGINS="\(.*\)"$/\2/p' selftests/lib.sh |
+		tr ' ' '\n' | sort -u)
+	[ -n "$plugins" ] || die "no IKE_PLUGINS list in selftests/lib.sh"
+	for p in $plugins; do
+		copy_lib "/usr/lib/ipsec/plugins/libstrongswan-$p.so"
+	done
+	if [ -f "$ike_plugin" ]; then
+		copy_lib "$ike_plugin" /usr/lib/nfsec/strongswan/libstrongswan-kernel-nfsec.so
+	fi
 }
 
 build_initramfs() {
@@ -223,9 +268,10 @@ build_initramfs() {
 	local b
 	for b in /usr/sbin/ip /usr/sbin/tc /usr/sbin/bridge /usr/sbin/genl /usr/bin/ss \
 		/usr/bin/tcpdump /usr/bin/iperf3 /bin/bash /usr/bin/timeout /usr/bin/dmesg \
-		/usr/sbin/nft; do
+		/usr/sbin/nft /usr/bin/unshare; do
 		copy_bin "$b"
 	done
+	stage_strongswan
 	copy_bin /usr/bin/kmod /usr/bin/kmod
 	# For init's tap_prefix: busybox sed cannot write line by line.
 	copy_bin /bin/sed /usr/lib/nfsec-vm/sed

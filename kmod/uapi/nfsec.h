@@ -79,6 +79,10 @@
  *            leaves; only inbound SAs are looked up for ESP and AH that
  *            arrive. Absent: in if NFSEC_SA_A_DST is an address of the
  *            namespace when the SA is added, else out.
+ *        NFSEC_SA_A_REQID: NLA_U32, the request id of the policies the SA
+ *            serves (default 0: none); see "Request ids" below
+ *        NFSEC_SA_A_IDLE: NLA_U64, seconds since the SA last protected or
+ *            accepted a packet; absent if it never did (read only)
  *
  * A transport-mode SA carries packets of its own family only; a tunnel-mode
  * SA carries IPv4 and IPv6 inner packets alike (4in4, 6in4, 6in6, 4in6).
@@ -94,6 +98,17 @@
  *     NFSEC_F_WITH_KEYS; otherwise only their lengths are.
  * NFSEC_CMD_SA_FLUSH: optional NFSEC_A_SA with only NFSEC_SA_A_PROTO to
  *     flush one protocol. Replies with NFSEC_A_COUNT, the number deleted.
+ * NFSEC_CMD_SA_ALLOC_SPI: reserves an SPI for an inbound SA that a key
+ *     exchange will add later. Request: NFSEC_A_SA with PROTO, SRC or SRC6
+ *     (the peer), DST or DST6 (this end) and optionally REQID; NFSEC_A_SPI_MIN
+ *     and NFSEC_A_SPI_MAX (NLA_U32, host order, 256 .. 0xffffffff, default
+ *     the whole range) bound the SPI. Replies with NFSEC_A_SA, the key of
+ *     the reserved SA. The reservation is an SA in state
+ *     NFSEC_SA_STATE_LARVAL: it has no keys, accepts no packet, and is
+ *     deleted without an event after NFSEC_LARVAL_SECONDS unless an
+ *     NFSEC_CMD_SA_ADD with its key fills it in first (the add replaces it;
+ *     no other add may reuse a key in use). -ENOSPC if every SPI of the
+ *     range is taken for that protocol and source.
  *
  * The policy tree (NFSEC_A_POLICY)
  * --------------------------------
@@ -120,8 +135,13 @@
  *            NFSEC_SA_A_SPI). The SA is looked up per packet; with no such
  *            SA, or one that cannot carry the policy's family (a
  *            transport-mode SA of the other family), traffic is dropped.
+ *        NFSEC_POL_A_REQID: NLA_U32, for NFSEC_ACTION_PROTECT, instead of
+ *            NFSEC_POL_A_SA: the SAs of this request id protect the
+ *            policy's packets (see "Request ids")
  *        NFSEC_POL_A_INDEX: NLA_U32, assigned by the kernel (read; del)
  *        NFSEC_POL_A_HITS: NLA_U64, packets matched (read only)
+ *        NFSEC_POL_A_IDLE: NLA_U64, seconds since the policy last matched
+ *            a packet; absent if it never did (read only)
  *
  * Match order, per direction: ascending PRIORITY, then the order in which
  * the policies were added; the first policy whose selectors all match
@@ -144,6 +164,21 @@
  *     direction (in first, then out).
  * NFSEC_CMD_POLICY_FLUSH: optional NFSEC_POL_A_DIR. Replies NFSEC_A_COUNT.
  *
+ * Request ids
+ * -----------
+ * A protect policy names either one SA (NFSEC_POL_A_SA) or a request id
+ * (NFSEC_POL_A_REQID), as a key exchange daemon does, so that an SA can be
+ * replaced without a gap. Outbound, the packet is protected by the newest
+ * outbound SA of that request id that is valid (not hard expired, its
+ * sequence numbers not exhausted) and can carry the packet's family: an SA
+ * added with the same request id takes over from the one before it at
+ * once, and when the newest is deleted the one before it serves again.
+ * With no such SA, the packet is dropped (NFSEC_NSTATS_A_NO_SA) and an
+ * NFSEC_EV_ACQUIRE event is sent, at most one per policy per second.
+ * Inbound, a packet is accepted if any inbound SA of that request id
+ * verified it: the old SA goes on accepting what was in flight until it is
+ * deleted.
+ *
  * NFSEC_CMD_GET_STATS: replies NFSEC_A_STATS, a nest of the namespace's
  *     counters (enum nfsec_net_stats_attr, NLA_U64 each).
  * NFSEC_A_COUNT is an NLA_U32.
@@ -157,6 +192,10 @@
  * and NFSEC_A_SA (without keys, with stats), or for policy events
  * NFSEC_A_POLICY. NFSEC_CMD_SA_FLUSH and NFSEC_CMD_POLICY_FLUSH announce one
  * NFSEC_EV_SA_FLUSHED / NFSEC_EV_POLICY_FLUSHED with NFSEC_A_COUNT.
+ * NFSEC_EV_ACQUIRE carries NFSEC_A_POLICY (the outbound policy, with its
+ * NFSEC_POL_A_REQID) and NFSEC_A_FLOW, the packet that found no SA: a nest
+ * of policy attributes, FAMILY, SRC or SRC6 and DST or DST6 (full-length
+ * prefixes), PROTO, and SPORT_MIN and DPORT_MIN when it has ports.
  */
 
 #ifndef _UAPI_NFSEC_H
@@ -171,6 +210,7 @@
 #define NFSEC_REPLAY_WINDOW_DEFAULT 64
 #define NFSEC_ALG_NAME_MAX	32
 #define NFSEC_KEY_MAX		128
+#define NFSEC_LARVAL_SECONDS	60
 
 enum nfsec_cmd {
 	NFSEC_CMD_UNSPEC,
@@ -185,6 +225,7 @@ enum nfsec_cmd {
 	NFSEC_CMD_POLICY_FLUSH,
 	NFSEC_CMD_EVENT,
 	NFSEC_CMD_GET_STATS,
+	NFSEC_CMD_SA_ALLOC_SPI,
 	__NFSEC_CMD_MAX
 };
 
@@ -205,6 +246,9 @@ enum nfsec_attr {
 	NFSEC_A_EVENT,
 	NFSEC_A_COUNT,
 	NFSEC_A_STATS,
+	NFSEC_A_SPI_MIN,
+	NFSEC_A_SPI_MAX,
+	NFSEC_A_FLOW,
 	__NFSEC_A_MAX
 };
 
@@ -228,6 +272,7 @@ enum nfsec_sa_state {
 	NFSEC_SA_STATE_SOFT_EXPIRED,
 	NFSEC_SA_STATE_HARD_EXPIRED,
 	NFSEC_SA_STATE_SEQ_EXHAUSTED,
+	NFSEC_SA_STATE_LARVAL,		/* reserved by NFSEC_CMD_SA_ALLOC_SPI */
 	__NFSEC_SA_STATE_MAX
 };
 
@@ -256,6 +301,8 @@ enum nfsec_sa_attr {
 	NFSEC_SA_A_DIR,
 	NFSEC_SA_A_SRC6,
 	NFSEC_SA_A_DST6,
+	NFSEC_SA_A_REQID,
+	NFSEC_SA_A_IDLE,
 	__NFSEC_SA_A_MAX
 };
 
@@ -348,6 +395,8 @@ enum nfsec_policy_attr {
 	NFSEC_POL_A_FAMILY,
 	NFSEC_POL_A_SRC6,
 	NFSEC_POL_A_DST6,
+	NFSEC_POL_A_REQID,
+	NFSEC_POL_A_IDLE,
 	__NFSEC_POL_A_MAX
 };
 
@@ -364,6 +413,7 @@ enum nfsec_event {
 	NFSEC_EV_POLICY_ADDED,
 	NFSEC_EV_POLICY_DELETED,
 	NFSEC_EV_POLICY_FLUSHED,
+	NFSEC_EV_ACQUIRE,
 	__NFSEC_EV_MAX
 };
 

@@ -83,7 +83,6 @@ struct private_kernel_nfsec_ipsec_t {
 	struct mnl_socket *events;
 	linked_list_t *policies;	/* policy_entry_t */
 	linked_list_t *bypasses;	/* bypass_t */
-	bool told_missing;
 };
 
 /* The answer to a request, with the kernel's reason for a refusal. */
@@ -222,7 +221,7 @@ static const char *sa_unsupported(kernel_ipsec_sa_id_t *id,
 				  kernel_ipsec_add_sa_t *data)
 {
 	if (data->encap)
-		return "UDP encapsulation (NAT traversal): nfsec has no ESP-in-UDP";
+		return "UDP encapsulation (NAT traversal)";
 	if (data->ipcomp != IPCOMP_NONE)
 		return "IPComp";
 	if (id->mark.value || id->mark.mask || data->mark.value ||
@@ -397,6 +396,16 @@ METHOD(kernel_ipsec_t, add_sa, status_t,
 			 NFSEC_REPLAY_WINDOW_MAX);
 		window = NFSEC_REPLAY_WINDOW_MAX;
 	}
+	/*
+	 * nfsec pads IPv4 AH to 64 bits, as XFRM does by default; charon's
+	 * kernel-netlink asks XFRM for 32 (XFRM_STATE_ALIGN4, RFC 4302 2.2),
+	 * and XFRM so told takes nothing else: such a peer drops what we send.
+	 */
+	if (id->proto == IPPROTO_AH && id->dst->get_family(id->dst) == AF_INET &&
+	    !data->inbound)
+		DBG1(DBG_KNL, "kernel-nfsec: AH SA %.8x: nfsec pads IPv4 AH to "
+			 "64 bits; a peer whose XFRM expects 32 (strongSwan sets "
+			 "that) will drop its packets", ntohl(id->spi));
 	if (data->hw_offload == HW_OFFLOAD_AUTO)
 		DBG2(DBG_KNL, "kernel-nfsec: no hardware offload, nfsec "
 			 "protects in software");
@@ -743,13 +752,12 @@ static int index_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Adds a policy to nfsec; its index on success, else 0. Mutex held. */
-static uint32_t policy_add(private_kernel_nfsec_ipsec_t *this,
-			   const selector_t *sel, uint8_t action, uint32_t reqid)
+static int policy_add_once(private_kernel_nfsec_ipsec_t *this,
+			   const selector_t *sel, uint8_t action, uint32_t reqid,
+			   uint32_t *index, char *msg)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
-	uint32_t index = 0;
 
 	nlh = nfsec_nl_request(this->nl, this->family, NFSEC_CMD_POLICY_ADD,
 			       false);
@@ -759,8 +767,42 @@ static uint32_t policy_add(private_kernel_nfsec_ipsec_t *this,
 	if (action == NFSEC_ACTION_PROTECT)
 		mnl_attr_put_u32(nlh, NFSEC_POL_A_REQID, reqid);
 	mnl_attr_nest_end(nlh, nest);
-	if (talk(this, nlh, index_cb, &index, "adding a policy"))
+	return nfsec_nl_talk(this->nl, nlh, index_cb, index, msg);
+}
+
+/*
+ * Adds a policy to nfsec; its index on success, else 0. One of the same
+ * direction, selectors and priority that this plugin does not know was
+ * left by an earlier charon (killed, or one whose SAs outlived it): it is
+ * replaced, as kernel-netlink replaces XFRM's. Mutex held.
+ */
+static uint32_t policy_add(private_kernel_nfsec_ipsec_t *this,
+			   const selector_t *sel, uint8_t action, uint32_t reqid)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	char msg[NFSEC_NL_ERRLEN];
+	uint32_t index = 0;
+	int err;
+
+	err = policy_add_once(this, sel, action, reqid, &index, msg);
+	if (err == -EEXIST) {
+		DBG1(DBG_KNL, "kernel-nfsec: replacing a policy of priority %u "
+			 "left in nfsec", sel->priority);
+		nlh = nfsec_nl_request(this->nl, this->family,
+				       NFSEC_CMD_POLICY_DEL, false);
+		nest = mnl_attr_nest_start(nlh, NFSEC_A_POLICY);
+		put_selector(nlh, sel);
+		mnl_attr_nest_end(nlh, nest);
+		if (talk(this, nlh, NULL, NULL, "deleting a policy"))
+			return 0;
+		err = policy_add_once(this, sel, action, reqid, &index, msg);
+	}
+	if (err) {
+		DBG1(DBG_KNL, "kernel-nfsec: adding a policy failed: %s (%s)",
+			 msg, strerror(-err));
 		return 0;
+	}
 	return index;
 }
 

@@ -91,8 +91,9 @@ source_tree() {
 		ver=""
 		for v in $(apt-cache "${apt_own[@]}" showsrc strongswan 2>/dev/null |
 			sed -n 's/^Version: *//p' | sort -u | sort -rV); do
-			[ "$v" != "$installed" ] && [ "$(upstream "$v")" = "$want_up" ] ||
+			if [ "$v" = "$installed" ] || [ "$(upstream "$v")" != "$want_up" ]; then
 				continue
+			fi
 			if download "$v" "$dl"; then
 				ver=$v
 				break

@@ -15,6 +15,10 @@
 #   make install    install the module and the tool on this machine
 #   make dkms       install the module through DKMS (rebuilt for every new
 #                   kernel) and the tool
+#   make strongswan the kernel-nfsec plugin of strongSwan's charon
+#                   (strongswan/) into build/strongswan/
+#   make strongswan-install  that plugin into charon's plugin folder and
+#                   its settings into /etc/strongswan.d/charon/
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -87,9 +91,10 @@ DEB_PACKAGES := build-essential linux-headers-amd64 linux-source-6.1 \
 	bc flex bison libelf-dev patch gnuplot-nox linux-perf dwarves \
 	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler nftables \
 	strongswan-charon strongswan-swanctl strongswan-pki \
-	libstrongswan-standard-plugins
+	libstrongswan-standard-plugins dpkg-dev
 
-.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench dts
+.PHONY: all module tools deps check check-debug vm-shell style clean install dkms demo bench dts \
+	strongswan strongswan-install
 
 all: module tools
 
@@ -195,6 +200,19 @@ dkms:
 	$(SUDO) dkms install -m nfsec -v $(VERSION) -k $(KVER) \
 		$(if $(wildcard $(KDIR)/Makefile),--kernelsourcedir $(KDIR))
 	$(SUDO) $(MAKE) -C userspace install
+
+# The kernel-nfsec plugin, built against the source of the installed
+# strongswan-charon, which scripts/strongswan.sh fetches into
+# build/strongswan/ (strongSwan installs no headers for plugins).
+strongswan:
+	@scripts/strongswan.sh
+
+# charon finds plugins in its plugin folder only (no setting names another).
+SS_PLUGINDIR := /usr/lib/ipsec/plugins
+
+strongswan-install: strongswan
+	$(SUDO) install -m 0644 $(BUILD)/strongswan/libstrongswan-kernel-nfsec.so $(SS_PLUGINDIR)/
+	$(SUDO) install -m 0644 strongswan/kernel-nfsec.conf /etc/strongswan.d/charon/
 
 # Results in build/bench/: results.md (also on stdout), results.csv (every
 # repetition), summary.csv (medians, ratios), throughput.png. Knobs: the

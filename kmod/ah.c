@@ -80,13 +80,16 @@ static unsigned int nfsec_ah_auth_len(const struct nfsec_sa *sa)
 /*
  * AH with the ICV, padded to a multiple of 64 bits: RFC 4302 2.2 asks for
  * 32 bits in IPv4 and allows more; XFRM sends 64 and, unless told
- * otherwise, accepts nothing else. AES-GMAC, which XFRM's AH does not
- * offer, is sent as RFC 4543 5 draws it: 36 bytes, 32-bit aligned.
+ * otherwise (XFRM_STATE_ALIGN4, NFSEC_SA_F_ALIGN4 here), accepts nothing
+ * else. AES-GMAC, which XFRM's AH does not offer, is sent as RFC 4543 5
+ * draws it: 36 bytes, 32-bit aligned.
  */
 static unsigned int nfsec_ah_len(const struct nfsec_sa *sa)
 {
-	return ALIGN(NFSEC_AH_FIXED + nfsec_ah_auth_len(sa),
-		     nfsec_ah_gmac(sa) && sa->key.family == AF_INET ? 4 : 8);
+	bool align4 = sa->key.family == AF_INET &&
+		      (nfsec_ah_gmac(sa) || sa->flags & NFSEC_SA_F_ALIGN4);
+
+	return ALIGN(NFSEC_AH_FIXED + nfsec_ah_auth_len(sa), align4 ? 4 : 8);
 }
 
 static unsigned int nfsec_ah_overhead(const struct nfsec_sa *sa)

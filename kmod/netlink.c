@@ -723,6 +723,13 @@ static int nfsec_nl_sa_cfg(struct nlattr **tb, const struct nlattr *nest,
 	if (tb[NFSEC_SA_A_FLAGS])
 		cfg->flags = nla_get_u32(tb[NFSEC_SA_A_FLAGS]);
 
+	if ((cfg->flags & NFSEC_SA_F_ALIGN4) &&
+	    (cfg->key.proto != IPPROTO_AH || cfg->key.family != AF_INET)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFSEC_SA_A_FLAGS],
+				    "NFSEC_SA_A_FLAGS: NFSEC_SA_F_ALIGN4 is for AH over IPv4 only");
+		return -EINVAL;
+	}
+
 	if (tb[NFSEC_SA_A_SEQ]) {
 		cfg->seq = nla_get_u64(tb[NFSEC_SA_A_SEQ]);
 		if (!(cfg->flags & NFSEC_SA_F_ESN) && cfg->seq > U32_MAX) {

@@ -1610,6 +1610,38 @@ TEST_F(api, alloc_spi)
 	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_A_FLOW");
 }
 
+/* 32-bit AH padding: for AH over IPv4 only. */
+TEST_F(api, align4)
+{
+	static const uint8_t key[32] = { 1 };
+	struct nlmsghdr *nlh;
+	struct nlattr *n;
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_ESP);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x7000));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, inet_addr("10.0.0.2"));
+	mnl_attr_put_strz(nlh, NFSEC_SA_A_ENC_ALG, "aes-gcm");
+	mnl_attr_put(nlh, NFSEC_SA_A_ENC_KEY, 20, key);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_FLAGS, NFSEC_SA_F_ALIGN4);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_REJECTED(talk(&self->nl, nlh), EINVAL, "NFSEC_SA_A_FLAGS");
+
+	nlh = req(&self->nl, NFSEC_CMD_SA_ADD, 0);
+	n = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	mnl_attr_put_u8(nlh, NFSEC_SA_A_PROTO, IPPROTO_AH);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SRC, inet_addr("10.0.0.1"));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_SPI, htonl(0x7000));
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_DST, inet_addr("10.0.0.2"));
+	mnl_attr_put_strz(nlh, NFSEC_SA_A_AUTH_ALG, "hmac-sha256");
+	mnl_attr_put(nlh, NFSEC_SA_A_AUTH_KEY, 32, key);
+	mnl_attr_put_u32(nlh, NFSEC_SA_A_FLAGS, NFSEC_SA_F_ALIGN4);
+	mnl_attr_nest_end(nlh, n);
+	ASSERT_OK(talk(&self->nl, nlh));
+}
+
 /* An outbound protect policy for 10.0.0.0/24 by request id reqid. */
 static struct answer policy_reqid(struct nl *nl, uint32_t reqid, bool with_sa)
 {

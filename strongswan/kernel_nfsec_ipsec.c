@@ -361,7 +361,7 @@ METHOD(kernel_ipsec_t, add_sa, status_t,
 	kernel_ipsec_add_sa_t *data)
 {
 	const char *no, *enc = NULL, *auth = NULL;
-	uint32_t window = data->replay_window;
+	uint32_t window = data->replay_window, flags = 0;
 	uint16_t icv_bits = 0;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
@@ -397,15 +397,12 @@ METHOD(kernel_ipsec_t, add_sa, status_t,
 		window = NFSEC_REPLAY_WINDOW_MAX;
 	}
 	/*
-	 * nfsec pads IPv4 AH to 64 bits, as XFRM does by default; charon's
-	 * kernel-netlink asks XFRM for 32 (XFRM_STATE_ALIGN4, RFC 4302 2.2),
-	 * and XFRM so told takes nothing else: such a peer drops what we send.
+	 * IPv4 AH padded to 32 bits (RFC 4302 2.2), as charon's kernel-netlink
+	 * asks of XFRM (XFRM_STATE_ALIGN4), which so told takes nothing else:
+	 * a strongSwan peer on XFRM expects it. nfsec accepts either inbound.
 	 */
-	if (id->proto == IPPROTO_AH && id->dst->get_family(id->dst) == AF_INET &&
-	    !data->inbound)
-		DBG1(DBG_KNL, "kernel-nfsec: AH SA %.8x: nfsec pads IPv4 AH to "
-			 "64 bits; a peer whose XFRM expects 32 (strongSwan sets "
-			 "that) will drop its packets", ntohl(id->spi));
+	if (id->proto == IPPROTO_AH && id->dst->get_family(id->dst) == AF_INET)
+		flags |= NFSEC_SA_F_ALIGN4;
 	if (data->hw_offload == HW_OFFLOAD_AUTO)
 		DBG2(DBG_KNL, "kernel-nfsec: no hardware offload, nfsec "
 			 "protects in software");
@@ -442,7 +439,9 @@ METHOD(kernel_ipsec_t, add_sa, status_t,
 	if (data->inbound)
 		mnl_attr_put_u32(nlh, NFSEC_SA_A_REPLAY_WINDOW, window);
 	if (data->esn)
-		mnl_attr_put_u32(nlh, NFSEC_SA_A_FLAGS, NFSEC_SA_F_ESN);
+		flags |= NFSEC_SA_F_ESN;
+	if (flags)
+		mnl_attr_put_u32(nlh, NFSEC_SA_A_FLAGS, flags);
 	put_lifetime(nlh, data->lifetime);
 	mnl_attr_nest_end(nlh, nest);
 	err = talk(this, nlh, NULL, NULL, "adding an SA");

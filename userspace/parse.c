@@ -797,6 +797,9 @@ static int check_sa_add(const struct args *a, struct nfsec_sa_args *s)
 		return missing("spi", cmd);
 	if (same_family(a, &s->src, &s->dst))
 		return -1;
+	if ((s->flags & NFSEC_SA_F_ALIGN4) &&
+	    (s->proto != IPPROTO_AH || s->src.family != AF_INET))
+		return nfsec_error("\"align4\" is for proto ah over IPv4 in \"%s\"", cmd);
 	if (s->proto == IPPROTO_AH) {
 		if (enc)
 			return nfsec_error("\"%s %s\" with proto ah: AH has only \"auth\"",
@@ -840,7 +843,7 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 {
 	struct args a = { argc, argv, 0, "sa add", NULL, NULL };
 	const char *kw, *v;
-	bool seen_esn = false;
+	bool seen_esn = false, seen_align4 = false;
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -920,6 +923,10 @@ int nfsec_parse_sa_add(int argc, char **argv, struct nfsec_sa_args *s)
 			if (once(&seen_esn, kw, a.cmd))
 				goto err;
 			s->flags |= NFSEC_SA_F_ESN;
+		} else if (!strcmp(kw, "align4")) {
+			if (once(&seen_align4, kw, a.cmd))
+				goto err;
+			s->flags |= NFSEC_SA_F_ALIGN4;
 		} else if (!strcmp(kw, "seq")) {
 			if (once(&s->has_seq, kw, a.cmd) || !(v = next_value(&a, kw)) ||
 			    nfsec_parse_u64(v, UINT64_MAX, &s->seq, kw))

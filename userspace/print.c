@@ -347,10 +347,17 @@ static void print_sa_algs(const struct nlattr **tb, const struct nfsec_print *o)
 	if (get_u32(tb[NFSEC_SA_A_REPLAY_WINDOW], &v))
 		print_named(o, "replay-window", v);
 	if (get_u32(tb[NFSEC_SA_A_FLAGS], &v)) {
+		bool first = true;
+
 		nfsec_print_open(o, "flags", '[');
-		if (v & NFSEC_SA_F_ESN)
+		if (v & NFSEC_SA_F_ESN) {
 			nfsec_print_str(o, NFSEC_PRINT_ANY, NULL, " flags %s",
 					"esn");
+			first = false;
+		}
+		if (v & NFSEC_SA_F_ALIGN4)
+			nfsec_print_str(o, NFSEC_PRINT_ANY, NULL,
+					first ? " flags %s" : " %s", "align4");
 		nfsec_print_close(o, ']');
 	}
 }
@@ -675,6 +682,8 @@ int nfsec_save_sa(const struct nlattr *nest, FILE *f, bool with_keys)
 		fprintf(f, " replay-window %u", v);
 	if (get_u32(tb[NFSEC_SA_A_FLAGS], &v) && (v & NFSEC_SA_F_ESN))
 		fputs(" esn", f);
+	if (get_u32(tb[NFSEC_SA_A_FLAGS], &v) && (v & NFSEC_SA_F_ALIGN4))
+		fputs(" align4", f);
 	if (get_u64(tb[NFSEC_SA_A_SEQ], &seq) && seq)
 		fprintf(f, " seq %" PRIu64, seq);
 	if (get_u32(tb[NFSEC_SA_A_REQID], &v))

@@ -20,7 +20,7 @@ static const char add_usage[] =
 	"               [ dir { in | out } ] [ mode { transport | tunnel } ]\n"
 	"               [ aead AEAD-ALG KEY [ icv BITS ] ]\n"
 	"               [ enc ENC-ALG KEY ] [ auth AUTH-ALG KEY ]\n"
-	"               [ replay-window N ] [ esn ] [ seq N ] [ reqid N ]\n"
+	"               [ replay-window N ] [ esn ] [ align4 ] [ seq N ] [ reqid N ]\n"
 	"               [ soft-bytes N ] [ hard-bytes N ]\n"
 	"               [ soft-packets N ] [ hard-packets N ]\n"
 	"               [ soft-seconds N ] [ hard-seconds N ]\n";

@@ -264,7 +264,13 @@ enum nfsec_mode {
 
 enum nfsec_sa_flag {
 	NFSEC_SA_F_ESN = 1U << 0,
-	__NFSEC_SA_F_ALL = NFSEC_SA_F_ESN
+	/*
+	 * AH over IPv4: the ICV padded to 32 bits (RFC 4302 2.2) rather
+	 * than to 64, as XFRM with XFRM_STATE_ALIGN4 (which strongSwan sets)
+	 * sends and requires; for AH SAs of IPv4 only.
+	 */
+	NFSEC_SA_F_ALIGN4 = 1U << 1,
+	__NFSEC_SA_F_ALL = NFSEC_SA_F_ESN | NFSEC_SA_F_ALIGN4
 };
 
 enum nfsec_sa_state {

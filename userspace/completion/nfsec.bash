@@ -75,7 +75,7 @@ _nfsec()
 		hmac-sha512"
 	local commands="sa policy show save stats monitor genkey version help"
 	local sa_add_kw="proto src dst spi dir mode aead icv enc auth replay-window
-		esn seq reqid soft-bytes hard-bytes soft-packets hard-packets
+		esn align4 seq reqid soft-bytes hard-bytes soft-packets hard-packets
 		soft-seconds hard-seconds help"
 	local pol_add_kw="dir family src dst proto sport dport action sa reqid priority
 		help"

@@ -554,6 +554,24 @@ static void test_sa_add(void)
 	   "sa del: with-keys rejected");
 }
 
+static void test_align4(void)
+{
+	char buf[512], *argv[32];
+	struct nfsec_sa_args a;
+	int argc;
+
+	argc = mkargv("proto ah src 10.0.0.1 dst 10.0.0.2 spi 0x1000 auth hmac-sha256 "
+		      "0x0102030405060708090a0b0c0d0e0f100102030405060708090a0b0c0d0e0f10 align4",
+		      buf, sizeof(buf), argv, 32);
+	ok(!nfsec_parse_sa_add(argc, argv, &a) && (a.flags & NFSEC_SA_F_ALIGN4),
+	   "sa add: align4 with AH over IPv4");
+	argc = mkargv("proto esp src 10.0.0.1 dst 10.0.0.2 spi 0x1000 aead aes-gcm-128 "
+		      "0x0102030405060708090a0b0c0d0e0f1001020304 align4",
+		      buf, sizeof(buf), argv, 32);
+	ok(nfsec_parse_sa_add(argc, argv, &a) && err_has("align4"),
+	   "sa add: align4 with ESP rejected");
+}
+
 static void test_allocspi(void)
 {
 	char buf[512], *argv[32];
@@ -2142,6 +2160,7 @@ int main(int argc, char *argv[])
 	test_ports_protos();
 	test_sa_add();
 	test_allocspi();
+	test_align4();
 	test_policy();
 	test_sa6();
 	test_policy6();

@@ -176,6 +176,8 @@ step "build: module kmod/nfsec.ko (W=1, no warnings)" "$out/module.log" "${make[
 	module_ok=1
 step "build: tool userspace/nfsec" "$out/tools.log" "${make[@]}" tools
 step "build: C selftests (selftests/)" "$out/selftests.log" "${make[@]}" -C selftests
+step "build: charon plugin kernel-nfsec (make strongswan)" "$out/strongswan.log" \
+	"${make[@]}" strongswan
 
 scripts/style.sh >"$out/style.tap" 2>"$out/style.log"
 src=$?

@@ -397,6 +397,37 @@ IKE_RUN=${IKE_RUN:-/tmp/nfsec-ike}
 declare -A IKE_PID IKE_DEFERRED
 
 ike_dir() { echo "$IKE_RUN/$1"; }
+
+# ike_certs CA_NS [NS NAME ADDR]...: a CA (ECDSA, "C=CH, O=nfsec, CN=nfsec
+# test CA"), made with pki in CA_NS's folder (pki/), and for each NS a key
+# and a certificate NAME.pem of that CA with ADDR as subject and SAN,
+# installed with the CA's certificate in NS's swanctl folders.
+ike_certs() {
+	local ca=$1 d ns name addr
+	d=$(ike_dir "$ca")/pki
+	shift
+	mkdir -p "$d"
+	ike_pki "$ca" --gen --type ecdsa --size 256 --outform pem >"$d/ca.key" ||
+		fail "pki: CA key"
+	ike_pki "$ca" --self --ca --lifetime 30 --in "$d/ca.key" --type ecdsa \
+		--dn "C=CH, O=nfsec, CN=nfsec test CA" --outform pem >"$d/ca.pem" ||
+		fail "pki: CA certificate"
+	while [ $# -ge 3 ]; do
+		ns=$1 name=$2 addr=$3
+		shift 3
+		ike_pki "$ca" --gen --type ecdsa --size 256 --outform pem >"$d/$name.key" ||
+			fail "pki: key of $name"
+		ike_pki "$ca" --pub --in "$d/$name.key" --type ecdsa >"$d/$name.pub" ||
+			fail "pki: public key of $name"
+		ike_pki "$ca" --issue --lifetime 30 --cacert "$d/ca.pem" --cakey "$d/ca.key" \
+			--type pub --in "$d/$name.pub" --dn "C=CH, O=nfsec, CN=$addr" \
+			--san "$addr" --outform pem >"$d/$name.pem" ||
+			fail "pki: certificate of $name"
+		cp "$d/ca.pem" "$(ike_dir "$ns")/swanctl/x509ca/ca.pem"
+		cp "$d/$name.pem" "$(ike_dir "$ns")/swanctl/x509/$name.pem"
+		cp "$d/$name.key" "$(ike_dir "$ns")/swanctl/private/$name.key"
+	done
+}
 ike_uri() { echo "unix://$IKE_RUN/$1/charon.vici"; }
 
 # ike_conf NS LOAD: NS's strongswan.conf.

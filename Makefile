@@ -223,14 +223,14 @@ bench:
 	@KVER=$(TEST_KVER) bench/run.sh
 
 # The demo from a clean clone: what is missing is installed, the module, the
-# tool and the selftest helpers are built, then the VM plays
+# tool, the charon plugin and the selftest helpers are built, then the VM plays
 # selftests/demo.sh on this terminal (make -C selftests demo), which
 # fails when the demo does.
 demo: deps
 	@start=$$(date +%s); \
 	export KVER=$(TEST_KVER); \
 	scripts/ksrc.sh >/dev/null && \
-	$(MAKE) --no-print-directory -s module tools && \
+	$(MAKE) --no-print-directory -s module tools strongswan && \
 	$(MAKE) --no-print-directory -s -C selftests all && \
 	echo "demo: built in $$(($$(date +%s) - start)) s; booting the test VM" && \
 	NFSEC_VM_TIMEOUT=$${NFSEC_VM_TIMEOUT:-600} $(MAKE) --no-print-directory -s -C selftests demo; \

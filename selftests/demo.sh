@@ -27,7 +27,14 @@
 #   6. AH: Trudy reads the letter, but a byte of it flipped is an ICV
 #      failure at Bob (drop-icv +1), and the sender address changed to
 #      hers finds no SA at Bob (no-sa +1);
-#   7. the per-SA counters and `nfsec -s show`, checked against the steps.
+#   7. the per-SA counters and `nfsec -s show`, checked against the steps;
+#   8. ESP over IPv6;
+#   9. the handshake: the hand-typed SAs flushed, Alice's and Bob's charons
+#      (strongSwan, with the kernel-nfsec plugin) authenticate each other
+#      with certificates of a CA made with pki and agree on ESP SAs, which
+#      nfsec shows with request ids nobody typed; the letter goes through
+#      them, Trudy's capture holds only IKE and ESP, and terminating the
+#      IKE SA leaves nfsec no SA.
 # Each expectation is checked; a failed one does not stop the demo, which
 # ends with the list of those that failed and exits 1 (0 if all held).
 # Commands that set the scene must work: if one fails, the demo stops.
@@ -527,6 +534,129 @@ check "Trudy captured ESP over IPv6 from Alice ($N_ESP6 packets)" test "$N_ESP6"
 check "every IPv6 packet Trudy captured (neighbour discovery aside) is ESP" \
 	eq 0 count_pkts step8.pcap "not ip6[6] = 50"
 check "Bob's SA counted exactly the $N_ESP6 ESP packets Alice sent" eq "$N_ESP6" bob_esp6 packets
+
+# --- 9. IKEv2 ------------------------------------------------------------------
+
+IKE_PLUGIN=/usr/lib/nfsec/strongswan/libstrongswan-kernel-nfsec.so
+
+# ike_conf_of WHO ME PEER: WHO's swanctl.conf: IKEv2 to PEER, each
+# authenticated by a certificate of the CA, ESP in transport mode.
+ike_conf_of() {
+	cat <<-EOF
+	connections {
+		letter {
+			local_addrs = $2
+			remote_addrs = $3
+			proposals = aes128gcm16-prfsha256-x25519
+			local {
+				auth = pubkey
+				certs = $1.pem
+				id = $2
+			}
+			remote {
+				auth = pubkey
+				id = $3
+			}
+			children {
+				letter {
+					mode = transport
+					esp_proposals = aes128gcm16
+				}
+			}
+		}
+	}
+	EOF
+}
+
+ike_step() {
+	local who ns me peer pid out
+	expect "No more hand-typed keys: the SAs and policies of the steps before go."
+	run alice "nfsec sa flush && nfsec policy flush"
+	run bob "nfsec sa flush && nfsec policy flush"
+	expect "Each starts strongSwan's charon, whose kernel-nfsec plugin puts the"
+	expect "SAs it negotiates into nfsec."
+	for who in alice bob; do
+		say "($who# charon &, with charon.load = kernel-nfsec ... kernel-netlink ...)"
+		ike_start "${NS[$who]}" "kernel-nfsec $IKE_PLUGINS" "$IKE_PLUGIN"
+	done
+	expect "A certification authority signs a certificate for each of them; Trudy"
+	expect "has none, so she cannot pose as either."
+	say "(ca# pki --gen ... >ca.key; pki --self --ca ... >ca.pem;"
+	say " pki --issue --cacert ca.pem --san 10.0.1.1 ... >alice.pem; the same for bob)"
+	ike_certs "$A" "$A" alice "$ALICE_IP" "$B" bob "$BOB_IP"
+	say "ca# pki --print --in bob.pem"
+	ike_pki "$A" --print --in "$(ike_dir "$A")/pki/bob.pem" |
+		grep -E 'subject|issuer|altNames' | sed 's/^/    /'
+	for who in alice bob; do
+		ns=${NS[$who]} me=$ALICE_IP peer=$BOB_IP
+		[ "$who" = bob ] && me=$BOB_IP peer=$ALICE_IP
+		ike_conf_of "$who" "$me" "$peer" >"$(ike_dir "$ns")/swanctl/swanctl.conf"
+		say "$who# cat swanctl.conf"
+		sed 's/^/    /' "$(ike_dir "$ns")/swanctl/swanctl.conf"
+		say "$who# swanctl --load-all"
+		out=$(ike_swanctl "$ns" --load-all --file "$(ike_dir "$ns")/swanctl/swanctl.conf" 2>&1) ||
+			fail "step $STEP: swanctl --load-all for $who failed: $out"
+	done
+	capture_start "$T" a0 "$WORK/step9.pcap" ip
+	pid=$CAP_PID
+	say "(trudy# tcpdump -i a0 -w step9.pcap ip &)"
+	say "alice# swanctl --initiate --child letter"
+	if ! out=$(ike_swanctl "$A" --initiate --child letter --timeout 30 2>&1); then
+		check "Alice's charon brought the SAs up" false
+		sed 's/^/    /' <<<"$out" | tail -n 5
+		capture_stop "$pid"
+		return
+	fi
+	grep -E 'IKE_SA .* established|CHILD_SA .* established' <<<"$out" | sed 's/^/    /'
+	expect "Bob's nfsec holds two SAs he never typed, of one request id, and the"
+	expect "policies that name it."
+	run bob "nfsec sa show"
+	run bob "nfsec policy show"
+	check "Bob's nfsec has the two SAs charon negotiated" \
+		eq 2 ike_sa_count "$B"
+	check "they carry charon's request id" \
+		assert_match 'reqid [0-9]+' "$(ip netns exec "$B" "$NFSEC_TOOL" sa show)" "sa show"
+	IKE_AB=$(ike_swanctl_quiet "$B" --list-sas | sed -n 's/^ *in \+\([0-9a-f]\{8\}\),.*/\1/p')
+	listen inbox9.txt
+	ok=1
+	try alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT" "Alice's letter went out" || ok=0
+	if [ "$ok" = 1 ]; then
+		wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
+	else
+		kill "$MAILBOX_PID" 2>/dev/null || true
+	fi
+	capture_stop "$pid"
+	run bob "cat inbox9.txt"
+	run trudy "tcpdump -nn -r step9.pcap 2>/dev/null | head -n 6"
+	N_ESP9=$(count_pkts step9.pcap "ip[9] = 50 and src $ALICE_IP")
+	check "Bob received the letter intact" same_file letter.txt inbox9.txt
+	check "no line of the letter in Trudy's capture" letter_not_in step9.pcap
+	check "Trudy saw the handshake (IKE, UDP port 500) and then only ESP from Alice" \
+		eq 0 count_pkts step9.pcap "src $ALICE_IP and not esp and not udp port 500"
+	check "Bob's SA from Alice counted exactly the $N_ESP9 ESP packets Alice sent" \
+		eq "$N_ESP9" nfsec_sa_stat "$B" esp "$ALICE_IP" "0x$IKE_AB" packets
+	expect "Alice ends the IKE SA: the SAs leave nfsec on both sides."
+	say "alice# swanctl --terminate --ike letter"
+	ike_swanctl "$A" --terminate --ike letter --timeout 20 >/dev/null 2>&1 ||
+		check "swanctl --terminate --ike letter" false
+	check "no SA left in Alice's nfsec" eq 0 ike_sa_count "$A"
+	check "no SA left in Bob's nfsec" eq 0 ike_sa_count "$B"
+	for who in alice bob; do
+		ike_stop "${NS[$who]}"
+	done
+}
+
+# ike_sa_count NS: the SAs in NS's nfsec.
+ike_sa_count() {
+	ip netns exec "$1" "$NFSEC_TOOL" -j sa show | grep -o '"spi":' | grep -c . || true
+}
+
+heading 9 "The handshake: IKEv2 and certificates instead of typed keys"
+if [ -f "$IKE_PLUGIN" ] && command -v swanctl >/dev/null; then
+	ike_step
+else
+	check "the kernel-nfsec plugin and strongSwan are in the VM (make strongswan)" false
+fi
 
 check "the kernel log holds no warning" dmesg_check
 

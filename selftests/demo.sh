@@ -248,6 +248,20 @@ eq() {
 	assert_eq "$want" "$("$@")" "$*"
 }
 
+# send_letter INBOX ADDR DESC: Bob's mailbox INBOX, and Alice's letter
+# sent to it at ADDR; her sending is the expectation DESC (false if it
+# failed).
+send_letter() {
+	listen "$1"
+	if try alice "cat letter.txt >/dev/tcp/$2/$PORT" "$3"; then
+		wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
+		return 0
+	fi
+	kill "$MAILBOX_PID" 2>/dev/null || true
+	wait "$MAILBOX_PID" || true
+	return 1
+}
+
 # letter PCAP INBOX SHOW: Trudy captures on a0 into PCAP while Alice
 # sends the letter to Bob's mailbox INBOX; Bob reads it, Trudy looks at
 # her capture with SHOW (a command that reads PCAP). Alice's sending is an
@@ -257,14 +271,7 @@ letter() {
 	capture_start "$T" a0 "$WORK/$pcap" ip
 	pid=$CAP_PID
 	say "(trudy# tcpdump -i a0 -w $pcap ip &)"
-	listen "$inbox"
-	try alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT" "Alice's letter went out" || ok=0
-	if [ "$ok" = 1 ]; then
-		wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
-	else
-		kill "$MAILBOX_PID" 2>/dev/null || true
-		wait "$MAILBOX_PID" || true
-	fi
+	send_letter "$inbox" "$BOB_IP" "Alice's letter went out" || ok=0
 	capture_stop "$pid"
 	run bob "cat $inbox"
 	run trudy "tcpdump -nn -r $pcap 2>/dev/null | head -n 4"
@@ -515,14 +522,7 @@ run bob "nfsec policy add dir in src $ALICE_IP6 dst $BOB_IP6 action protect sa p
 capture_start "$T" a0 "$WORK/step8.pcap" "ip6 and not icmp6 and not ip6[6] = 0"
 pid=$CAP_PID
 say "(trudy# tcpdump -i a0 -w step8.pcap 'ip6 and not icmp6 and not ip6[6] = 0' &)"
-listen inbox8.txt
-ok=1
-try alice "cat letter.txt >/dev/tcp/$BOB_IP6/$PORT" "Alice's letter went out over IPv6" || ok=0
-if [ "$ok" = 1 ]; then
-	wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
-else
-	kill "$MAILBOX_PID" 2>/dev/null || true
-fi
+send_letter inbox8.txt "$BOB_IP6" "Alice's letter went out over IPv6" || true
 capture_stop "$pid"
 run bob "cat inbox8.txt"
 run trudy "tcpdump -nn -r step8.pcap 2>/dev/null | head -n 4"
@@ -542,30 +542,15 @@ IKE_PLUGIN=/usr/lib/nfsec/strongswan/libstrongswan-kernel-nfsec.so
 # ike_conf_of WHO ME PEER: WHO's swanctl.conf: IKEv2 to PEER, each
 # authenticated by a certificate of the CA, ESP in transport mode.
 ike_conf_of() {
-	cat <<-EOF
-	connections {
-		letter {
-			local_addrs = $2
-			remote_addrs = $3
-			proposals = aes128gcm16-prfsha256-x25519
-			local {
-				auth = pubkey
-				certs = $1.pem
-				id = $2
-			}
-			remote {
-				auth = pubkey
-				id = $3
-			}
-			children {
-				letter {
-					mode = transport
-					esp_proposals = aes128gcm16
-				}
-			}
-		}
-	}
-	EOF
+	local t='    '
+	printf '%s\n' "connections {" "${t}letter {" \
+		"$t${t}local_addrs = $2" "$t${t}remote_addrs = $3" \
+		"$t${t}proposals = aes128gcm16-prfsha256-x25519" \
+		"$t${t}local {" "$t$t${t}auth = pubkey" "$t$t${t}certs = $1.pem" \
+		"$t$t${t}id = $2" "$t$t}" \
+		"$t${t}remote {" "$t$t${t}auth = pubkey" "$t$t${t}id = $3" "$t$t}" \
+		"$t${t}children {" "$t$t${t}letter {" "$t$t$t${t}mode = transport" \
+		"$t$t$t${t}esp_proposals = aes128gcm16" "$t$t$t}" "$t$t}" "$t}" "}"
 }
 
 ike_step() {
@@ -617,22 +602,15 @@ ike_step() {
 	check "they carry charon's request id" \
 		assert_match 'reqid [0-9]+' "$(ip netns exec "$B" "$NFSEC_TOOL" sa show)" "sa show"
 	IKE_AB=$(ike_swanctl_quiet "$B" --list-sas | sed -n 's/^ *in \+\([0-9a-f]\{8\}\),.*/\1/p')
-	listen inbox9.txt
-	ok=1
-	try alice "cat letter.txt >/dev/tcp/$BOB_IP/$PORT" "Alice's letter went out" || ok=0
-	if [ "$ok" = 1 ]; then
-		wait "$MAILBOX_PID" || fail "step $STEP: Bob's listener failed"
-	else
-		kill "$MAILBOX_PID" 2>/dev/null || true
-	fi
+	send_letter inbox9.txt "$BOB_IP" "Alice's letter went out" || true
 	capture_stop "$pid"
 	run bob "cat inbox9.txt"
 	run trudy "tcpdump -nn -r step9.pcap 2>/dev/null | head -n 6"
 	N_ESP9=$(count_pkts step9.pcap "ip[9] = 50 and src $ALICE_IP")
 	check "Bob received the letter intact" same_file letter.txt inbox9.txt
 	check "no line of the letter in Trudy's capture" letter_not_in step9.pcap
-	check "Trudy saw the handshake (IKE, UDP port 500) and then only ESP from Alice" \
-		eq 0 count_pkts step9.pcap "src $ALICE_IP and not esp and not udp port 500"
+	check "Trudy saw the handshake (IKE, UDP ports 500 and 4500) and then only ESP from Alice" \
+		eq 0 count_pkts step9.pcap "src $ALICE_IP and not esp and not udp port 500 and not udp port 4500"
 	check "Bob's SA from Alice counted exactly the $N_ESP9 ESP packets Alice sent" \
 		eq "$N_ESP9" nfsec_sa_stat "$B" esp "$ALICE_IP" "0x$IKE_AB" packets
 	expect "Alice ends the IKE SA: the SAs leave nfsec on both sides."

@@ -339,25 +339,10 @@ ping_ok() {
 	assert_match ' 0% packet loss' "$out" "$WHAT: ping $to from ${NS_LABEL[$from]}"
 }
 
-# transfer FROM_NS TO_NS TO_ADDR: XBYTES random bytes over TCP (busybox nc
-# listens); the sha256 must match at the far end.
+# transfer FROM_NS TO_NS TO_ADDR: XBYTES over TCP, sha256 compared.
 transfer() {
-	local from=$1 to=$2 addr=$3 i want got srv
-	head -c "$XBYTES" /dev/urandom >"$tmp/tx"
-	want=$(busybox sha256sum <"$tmp/tx" | cut -d' ' -f1)
-	rm -f "$tmp/rx"
-	ns_bg "$to" timeout 120 busybox nc -l -p 5001 >"$tmp/rx"
-	srv=$!
-	defer "kill $srv"
-	for i in $(seq 50); do
-		ns_run_quiet "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
-		sleep 0.1
-	done
-	ns_run "$from" timeout 120 bash -c "cat $tmp/tx >/dev/tcp/$addr/5001" ||
-		fail "$WHAT: TCP transfer to $addr failed"
-	wait "$srv" || fail "$WHAT: TCP receiver at $addr failed"
-	got=$(busybox sha256sum <"$tmp/rx" | cut -d' ' -f1)
-	assert_eq "$want" "$got" "$WHAT: sha256 of $XBYTES bytes received at $addr"
+	tcp_transfer "$1" "$2" "$3" "$XBYTES" "$tmp" ||
+		fail "$WHAT: TCP transfer to $3 failed"
 }
 
 # wire_check PCAP [PROTO]: PROTO (esp, the default, or ah) between a and

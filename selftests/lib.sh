@@ -312,6 +312,30 @@ json_num() {
 	return 0
 }
 
+# --- transfers --------------------------------------------------------------
+
+# tcp_transfer FROM TO ADDR BYTES DIR: BYTES random bytes (files in DIR)
+# from FROM to a busybox nc listening on TO's port 5001 at ADDR, within 60
+# s; the sha256 must match at the far end. Returns 1 if the sender did not
+# finish (its caller says why), fails on anything else.
+tcp_transfer() {
+	local from=$1 to=$2 addr=$3 bytes=$4 dir=$5 want got srv i
+	head -c "$bytes" /dev/urandom >"$dir/tx"
+	want=$(busybox sha256sum <"$dir/tx" | cut -d' ' -f1)
+	rm -f "$dir/rx"
+	ns_bg "$to" timeout 90 busybox nc -l -p 5001 >"$dir/rx"
+	srv=$!
+	defer "kill $srv"
+	for i in $(seq 50); do
+		ns_run_quiet "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
+		sleep 0.1
+	done
+	ns_run "$from" timeout 60 bash -c "cat $dir/tx >/dev/tcp/$addr/5001" || return 1
+	wait "$srv" || fail "${WHAT:+$WHAT: }TCP receiver at $addr failed"
+	got=$(busybox sha256sum <"$dir/rx" | cut -d' ' -f1)
+	assert_eq "$want" "$got" "${WHAT:+$WHAT: }sha256 of the $bytes bytes $addr received"
+}
+
 # --- capture ----------------------------------------------------------------
 
 # capture_start NS DEV FILE [FILTER...]: tcpdump on DEV of NS into FILE,

@@ -176,22 +176,8 @@ pmtu_state() {
 
 # transfer FROM TO ADDR: BYTES random bytes over TCP, sha256 compared.
 transfer() {
-	local from=$1 to=$2 addr=$3 want got srv i
-	head -c "$BYTES" /dev/urandom >"$tmp/tx"
-	want=$(busybox sha256sum <"$tmp/tx" | cut -d' ' -f1)
-	rm -f "$tmp/rx"
-	ns_bg "$to" timeout 90 busybox nc -l -p 5001 >"$tmp/rx"
-	srv=$!
-	defer "kill $srv"
-	for i in $(seq 50); do
-		ns_run_quiet "$to" busybox netstat -ltn 2>/dev/null | grep -q ':5001 ' && break
-		sleep 0.1
-	done
-	ns_run "$from" timeout 60 bash -c "cat $tmp/tx >/dev/tcp/$addr/5001" ||
-		fail "$WHAT: TCP transfer to $addr did not complete in 60 s ($(pmtu_state))"
-	wait "$srv" || fail "$WHAT: TCP receiver failed"
-	got=$(busybox sha256sum <"$tmp/rx" | cut -d' ' -f1)
-	assert_eq "$want" "$got" "$WHAT: sha256 of the $BYTES bytes $addr received"
+	tcp_transfer "$1" "$2" "$3" "$BYTES" "$tmp" ||
+		fail "$WHAT: TCP transfer to $3 did not complete in 60 s ($(pmtu_state))"
 }
 
 # --- (a) forged packet too big -----------------------------------------------------

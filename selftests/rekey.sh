@@ -31,6 +31,7 @@ require_tool
 A=10.0.1.1 B=10.0.1.2
 RANGE=0xc0000000-0xc0000fff
 # Headers are enough, and small slots keep up with the flow.
+# shellcheck disable=SC2034 # read by capture_start (lib.sh)
 CAP_SNAPLEN=128
 tmp=$(mktemp -d)
 defer "rm -rf $tmp"

@@ -502,6 +502,28 @@ static int sa_stats_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Takes this->mutex and starts a request cmd naming the SA of id, for
+ * talk() and the caller to unlock; NULL, unlocked, without nfsec.
+ */
+static struct nlmsghdr *sa_request(private_kernel_nfsec_ipsec_t *this,
+				   uint8_t cmd, kernel_ipsec_sa_id_t *id)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	this->mutex->lock(this->mutex);
+	if (!family_ready(this)) {
+		this->mutex->unlock(this->mutex);
+		return NULL;
+	}
+	nlh = nfsec_nl_request(this->nl, this->family, cmd, false);
+	nest = mnl_attr_nest_start(nlh, NFSEC_A_SA);
+	put_sa_key(nlh, id->proto, id->src, id->spi);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
 METHOD(kernel_ipsec_t, query_sa, status_t,
 	private_kernel_nfsec_ipsec_t *this, kernel_ipsec_sa_id_t *id,
 	kernel_ipsec_query_sa_t *data, uint64_t *bytes, uint64_t *packets,
@@ -509,18 +531,11 @@ METHOD(kernel_ipsec_t, query_sa, status_t,
 {
 	struct sa_stats s = { 0 };
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 	int err;
 
-	this->mutex->lock(this->mutex);
-	if (!family_ready(this)) {
-		this->mutex->unlock(this->mutex);
+	nlh = sa_request(this, NFSEC_CMD_SA_GET, id);
+	if (!nlh)
 		return FAILED;
-	}
-	nlh = nfsec_nl_request(this->nl, this->family, NFSEC_CMD_SA_GET, false);
-	nest = mnl_attr_nest_start(nlh, NFSEC_A_SA);
-	put_sa_key(nlh, id->proto, id->src, id->spi);
-	mnl_attr_nest_end(nlh, nest);
 	err = talk(this, nlh, sa_stats_cb, &s, "querying an SA");
 	this->mutex->unlock(this->mutex);
 	if (err || !s.found) {
@@ -542,18 +557,11 @@ METHOD(kernel_ipsec_t, del_sa, status_t,
 	kernel_ipsec_del_sa_t *data)
 {
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 	int err;
 
-	this->mutex->lock(this->mutex);
-	if (!family_ready(this)) {
-		this->mutex->unlock(this->mutex);
+	nlh = sa_request(this, NFSEC_CMD_SA_DEL, id);
+	if (!nlh)
 		return FAILED;
-	}
-	nlh = nfsec_nl_request(this->nl, this->family, NFSEC_CMD_SA_DEL, false);
-	nest = mnl_attr_nest_start(nlh, NFSEC_A_SA);
-	put_sa_key(nlh, id->proto, id->src, id->spi);
-	mnl_attr_nest_end(nlh, nest);
 	err = talk(this, nlh, NULL, NULL, "deleting an SA");
 	this->mutex->unlock(this->mutex);
 	if (err) {

@@ -849,7 +849,7 @@ static int nfsec_nl_put_sa(struct sk_buff *skb, const struct nfsec_sa *sa,
 		goto cancel;
 	if (sa->reqid && nla_put_u32(skb, NFSEC_SA_A_REQID, sa->reqid))
 		goto cancel;
-	if (nfsec_sa_idle(sa, &idle) &&
+	if (nfsec_use_idle(&sa->use_jiffies, &idle) &&
 	    nla_put_u64_64bit(skb, NFSEC_SA_A_IDLE, idle, NFSEC_SA_A_UNSPEC))
 		goto cancel;
 	nla_nest_end(skb, nest);
@@ -1426,7 +1426,7 @@ static int nfsec_nl_put_pol(struct sk_buff *skb, const struct nfsec_policy *pol)
 {
 	const struct nfsec_selector *sel = &pol->sel;
 	struct nlattr *nest, *sa;
-	u64 used;
+	u64 idle;
 
 	nest = nla_nest_start(skb, NFSEC_A_POLICY);
 	if (!nest)
@@ -1451,11 +1451,8 @@ static int nfsec_nl_put_pol(struct sk_buff *skb, const struct nfsec_policy *pol)
 	    nla_put_u64_64bit(skb, NFSEC_POL_A_HITS,
 			      atomic64_read(&pol->hits), NFSEC_POL_A_PAD))
 		goto cancel;
-	used = READ_ONCE(pol->use_jiffies);
-	if (used &&
-	    nla_put_u64_64bit(skb, NFSEC_POL_A_IDLE,
-			      div_u64(get_jiffies_64() - used, HZ),
-			      NFSEC_POL_A_PAD))
+	if (nfsec_use_idle(&pol->use_jiffies, &idle) &&
+	    nla_put_u64_64bit(skb, NFSEC_POL_A_IDLE, idle, NFSEC_POL_A_PAD))
 		goto cancel;
 	if (pol->reqid) {
 		if (nla_put_u32(skb, NFSEC_POL_A_REQID, pol->reqid))

@@ -47,11 +47,8 @@ struct nfsec_policy {
 /* A packet matched pol. */
 static inline void nfsec_policy_hit(struct nfsec_policy *pol)
 {
-	u64 now = get_jiffies_64();
-
 	atomic64_inc(&pol->hits);
-	if (READ_ONCE(pol->use_jiffies) != now)
-		WRITE_ONCE(pol->use_jiffies, now);
+	nfsec_use_now(&pol->use_jiffies);
 }
 
 struct nfsec_spd {

@@ -674,15 +674,13 @@ bool nfsec_sa_account(struct nfsec_sa *sa, unsigned int bytes, bool in)
 {
 	const struct nfsec_lifetime *lft = &sa->lft;
 	bool soft = false, hard = false;
-	u64 packets, total, now;
+	u64 packets, total;
 
 	if (READ_ONCE(sa->state) == NFSEC_SA_STATE_HARD_EXPIRED) {
 		nfsec_sa_count(sa, NFSEC_STATS_A_DROP_HARD_EXPIRED);
 		return false;
 	}
-	now = get_jiffies_64();
-	if (READ_ONCE(sa->use_jiffies) != now)
-		WRITE_ONCE(sa->use_jiffies, now);
+	nfsec_use_now(&sa->use_jiffies);
 	packets = atomic64_inc_return(&sa->stats[NFSEC_STATS_A_PACKETS]);
 	total = atomic64_add_return(bytes, &sa->stats[NFSEC_STATS_A_BYTES]);
 	if ((lft->hard_packets && packets > lft->hard_packets) ||

@@ -171,10 +171,22 @@ static inline struct nfsec_sa *nfsec_sa_reqid_rcu(struct nfsec_sad *sad,
 	return xa_load(&sad->reqid_out, reqid);
 }
 
-/* Seconds since sa last carried a packet; false if it never did. */
-static inline bool nfsec_sa_idle(const struct nfsec_sa *sa, u64 *secs)
+/*
+ * Last-use times of SAs and policies, in 64-bit jiffies (0: never): set
+ * per packet, written only when the jiffy changed.
+ */
+static inline void nfsec_use_now(u64 *use_jiffies)
 {
-	u64 used = READ_ONCE(sa->use_jiffies);
+	u64 now = get_jiffies_64();
+
+	if (READ_ONCE(*use_jiffies) != now)
+		WRITE_ONCE(*use_jiffies, now);
+}
+
+/* Seconds since *use_jiffies; false if it was never set. */
+static inline bool nfsec_use_idle(const u64 *use_jiffies, u64 *secs)
+{
+	u64 used = READ_ONCE(*use_jiffies);
 
 	if (!used)
 		return false;
